@@ -1,0 +1,90 @@
+"""Layers that can be looked up by name, and their activations read with forward hooks.
+
+Both :class:`cnnkit.models.small_vgg.SmallVGG` and cnnkit's VGG16 wrapper use this mixin, so
+``model.layer_names()``, ``model.layer(name)`` and ``model.activations(x, names)`` behave the
+same on both.
+"""
+
+from __future__ import annotations
+
+import difflib
+from collections.abc import Iterable, Mapping
+
+import numpy as np
+import torch
+from torch import nn
+
+__all__ = ["NamedLayersMixin", "unknown_layer_error"]
+
+
+def unknown_layer_error(name: str, names: list[str]) -> KeyError:
+    """A KeyError that lists the valid names and suggests the closest one.
+
+    Example:
+        >>> names = [f"block{b}_conv{c}" for b in (1, 2, 3) for c in (1, 2, 3)]
+        >>> print(unknown_layer_error("block3_conv4", names).args[0])
+        no layer 'block3_conv4'; layers are block1_conv1 … block3_conv3 (did you mean 'block3_conv3'?)
+    """
+    close = difflib.get_close_matches(name, names, n=1)
+    hint = f" (did you mean {close[0]!r}?)" if close else ""
+    listing = f"{names[0]} … {names[-1]}" if len(names) > 4 else ", ".join(names)
+    return KeyError(f"no layer {name!r}; layers are {listing}{hint}")
+
+
+class NamedLayersMixin:
+    """Mixin for an ``nn.Module`` whose interesting layers have Keras-style names.
+
+    A subclass implements :meth:`named_layers`, an ordered mapping from name to the module
+    whose *output* is that layer's activation (for a convolution, the module after its ReLU).
+    """
+
+    def named_layers(self) -> Mapping[str, nn.Module]:  # pragma: no cover - abstract
+        raise NotImplementedError
+
+    def layer_names(self) -> list[str]:
+        """The names accepted by :meth:`layer` and :meth:`activations`, in forward order."""
+        return list(self.named_layers())
+
+    def layer(self, name: str) -> nn.Module:
+        """The module called ``name``; a KeyError lists the valid names when there is none."""
+        layers = self.named_layers()
+        if name not in layers:
+            raise unknown_layer_error(name, list(layers))
+        return layers[name]
+
+    def activations(
+        self, x: torch.Tensor | np.ndarray, layers: str | Iterable[str] | None = None, numpy: bool = True
+    ) -> dict[str, np.ndarray | torch.Tensor]:
+        """Run ``x`` through the network and return the activations of the chosen layers.
+
+        Forward hooks record each layer's output; they are removed, and the module's
+        train/eval mode restored, in a ``finally`` block, whatever happens.
+
+        Args:
+            x: input batch, shape (N, C, H, W).
+            layers: one name, several names, or None for every named layer.
+            numpy: return numpy arrays (detached, on the CPU) rather than tensors.
+
+        Returns:
+            A dict from layer name to its activation, in the order the names were given.
+        """
+        names = self.layer_names() if layers is None else ([layers] if isinstance(layers, str) else list(layers))
+        modules = {name: self.layer(name) for name in names}
+        x = torch.as_tensor(np.asarray(x), dtype=torch.float32) if not isinstance(x, torch.Tensor) else x
+        found: dict[str, torch.Tensor] = {}
+        handles = []
+        was_training = self.training
+        try:
+            for name, module in modules.items():
+                def hook(_module, _inputs, output, name=name):
+                    found[name] = output.detach().clone()
+
+                handles.append(module.register_forward_hook(hook))
+            self.eval()
+            with torch.no_grad():
+                self(x)
+        finally:
+            for handle in handles:
+                handle.remove()
+            self.train(was_training)
+        return {name: (found[name].cpu().numpy() if numpy else found[name]) for name in names}

@@ -1,0 +1,56 @@
+"""Execute a chapter notebook in place: a fresh kernel, top to bottom, outputs stored.
+
+Usage: python tools/execute.py chapters/01_convolution.ipynb [more.ipynb ...]
+
+This is what `make execute` runs, so that the stored outputs (the ones the book shows and
+nbval checks) are always produced the same way. It prints how long each notebook took.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+import time
+from pathlib import Path
+
+import nbformat
+from nbclient import NotebookClient
+
+TIMEOUT_PER_CELL = 600
+
+
+def execute(path: Path) -> float:
+    nb = nbformat.read(path, as_version=4)
+    # CPU only, as in CI, so that the stored outputs are the ones nbval reproduces.
+    os.environ.setdefault("CUDA_VISIBLE_DEVICES", "")
+    os.environ.setdefault("PYTHONHASHSEED", "0")
+    os.environ.pop("MPLBACKEND", None)  # let the kernel use the inline backend
+    client = NotebookClient(
+        nb,
+        timeout=TIMEOUT_PER_CELL,
+        kernel_name="python3",
+        resources={"metadata": {"path": str(path.parent)}},
+    )
+    start = time.perf_counter()
+    client.execute()
+    seconds = time.perf_counter() - start
+    nbformat.write(nb, path)
+    return seconds
+
+
+def main(argv: list[str]) -> int:
+    if not argv:
+        print(__doc__)
+        return 2
+    for name in argv:
+        path = Path(name)
+        if not path.is_file():
+            print(f"no such notebook: {name}", file=sys.stderr)
+            return 2
+        seconds = execute(path)
+        print(f"{path}: executed in {seconds:.1f} s")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))

@@ -3,12 +3,17 @@
 Usage: python tools/execute.py chapters/01_convolution.ipynb [more.ipynb ...]
 
 This is what `make execute` runs, so that the stored outputs (the ones the book shows and
-nbval checks) are always produced the same way. It prints how long each notebook took.
+nbval checks) are always produced the same way. It prints how long each notebook took and
+records it, with the machine it ran on, in chapters/execution_times.json (the instructors' page
+reads that file).
 """
 
 from __future__ import annotations
 
+import datetime
+import json
 import os
+import platform
 import sys
 import time
 from pathlib import Path
@@ -38,6 +43,21 @@ def execute(path: Path) -> float:
     return seconds
 
 
+TIMES = Path(__file__).resolve().parents[1] / "chapters" / "execution_times.json"
+
+
+def record(path: Path, seconds: float) -> None:
+    """Store the notebook's execution time and the machine's description in TIMES."""
+    times = json.loads(TIMES.read_text()) if TIMES.is_file() else {}
+    times[path.name] = {
+        "seconds": round(seconds, 1),
+        "date": datetime.date.today().isoformat(),
+        "cpus": os.cpu_count(),
+        "machine": f"{platform.system()} {platform.machine()}, Python {platform.python_version()}",
+    }
+    TIMES.write_text(json.dumps(dict(sorted(times.items())), indent=2) + "\n")
+
+
 def main(argv: list[str]) -> int:
     if not argv:
         print(__doc__)
@@ -48,6 +68,8 @@ def main(argv: list[str]) -> int:
             print(f"no such notebook: {name}", file=sys.stderr)
             return 2
         seconds = execute(path)
+        if path.parent.name == "chapters":
+            record(path, seconds)
         print(f"{path}: executed in {seconds:.1f} s")
     return 0
 

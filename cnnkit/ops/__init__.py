@@ -1,0 +1,70 @@
+"""numpy reference operations of the lecture, checked against ``torch.nn.functional``.
+
+- :mod:`cnnkit.ops.conv`: :func:`conv2d` (vectorised), :func:`conv2d_loop` (readable loop),
+  :func:`correlate2d`, :func:`convolve2d` (single 2-D images) and :func:`pad2d`.
+- :mod:`cnnkit.ops.pool`: max, average, Lp, stochastic and global average pooling.
+- :mod:`cnnkit.ops.transpose`: transposed convolution, its teaching forms and the
+  convolution matrix.
+- :mod:`cnnkit.ops.filters`: classical image filters, noise and PSNR (chapter 1).
+
+Output sizes all come from :mod:`cnnkit.shapes`. Arrays are numpy in, numpy out, with
+PyTorch's layouts (N, C, H, W) and argument names.
+"""
+
+from cnnkit.ops.conv import conv2d, conv2d_loop, convolve2d, correlate2d, pad2d
+from cnnkit.ops.filters import (
+    add_gaussian_noise,
+    add_impulse_noise,
+    add_salt_pepper,
+    binomial_kernel3,
+    box_kernel,
+    filter2d,
+    gaussian_kernel,
+    laplacian_kernel,
+    median_filter,
+    prewitt_kernels,
+    psnr,
+    sobel_kernels,
+)
+from cnnkit.ops.pool import avg_pool2d, global_avg_pool2d, lp_pool2d, max_pool2d, stochastic_pool2d
+from cnnkit.ops.transpose import (
+    conv_matrix,
+    conv_transpose2d,
+    conv_transpose2d_scatter,
+    conv_transpose2d_zero_insertion,
+    upsample_zeros,
+)
+
+__all__ = [
+    # conv
+    "conv2d",
+    "conv2d_loop",
+    "correlate2d",
+    "convolve2d",
+    "pad2d",
+    # pool
+    "max_pool2d",
+    "avg_pool2d",
+    "lp_pool2d",
+    "stochastic_pool2d",
+    "global_avg_pool2d",
+    # transpose
+    "conv_transpose2d",
+    "conv_transpose2d_scatter",
+    "conv_transpose2d_zero_insertion",
+    "upsample_zeros",
+    "conv_matrix",
+    # filters
+    "box_kernel",
+    "gaussian_kernel",
+    "binomial_kernel3",
+    "sobel_kernels",
+    "prewitt_kernels",
+    "laplacian_kernel",
+    "filter2d",
+    "median_filter",
+    "psnr",
+    "add_salt_pepper",
+    "add_gaussian_noise",
+    "add_impulse_noise",
+]

@@ -1,0 +1,526 @@
+"""Output-size arithmetic for convolution, pooling and transposed convolution.
+
+This module is the one source of truth for every size formula in the book: the operations in
+:mod:`cnnkit.ops`, the plots and the prose all call these functions, so no formula can drift
+between two copies.
+
+Every function takes an int or a pair for each size argument, as PyTorch does (``3`` means
+``(3, 3)``). Given only ints it returns an int; given at least one pair it returns a pair,
+one value per spatial axis (height, width).
+
+The symbols follow the lecture: ``i`` input size, ``k`` kernel size, ``s`` stride, ``p`` padding
+on each side, ``d`` dilation, ``o`` output size. A dilated kernel spans ``d*(k - 1) + 1`` input
+samples (its *effective* size).
+"""
+
+from __future__ import annotations
+
+import difflib
+import math
+import numbers
+from typing import Any, Callable, NamedTuple, Sequence, Union
+
+__all__ = [
+    "conv_output_size",
+    "pool_output_size",
+    "conv_transpose_output_size",
+    "same_padding",
+    "receptive_field",
+    "ReceptiveField",
+    "transposed_input_sizes",
+    "TransposedInput",
+]
+
+IntOrPair = Union[int, tuple[int, int]]
+Padding = Union[int, tuple[int, int], str]
+
+_PADDING_STRINGS = ("valid", "same", "full")
+
+
+# --------------------------------------------------------------------------------------------
+# Private helpers shared with cnnkit.ops._validate (which imports them from here, so that the
+# dependency runs one way only: ops -> shapes).
+# --------------------------------------------------------------------------------------------
+
+
+def _is_int(value: Any) -> bool:
+    """True for Python and numpy integers, False for bools and everything else."""
+    if type(value) is int:  # the common case, without the slower abstract-class check
+        return True
+    return isinstance(value, numbers.Integral) and not isinstance(value, bool)
+
+
+def _as_pair(value: Any, name: str) -> tuple[int, int]:
+    """Normalise an int or a pair of ints to a pair, naming ``name`` in any error."""
+    if _is_int(value):
+        return (int(value), int(value))
+    if isinstance(value, (tuple, list)) and len(value) == 2 and _is_int(value[0]) and _is_int(value[1]):
+        return (int(value[0]), int(value[1]))
+    raise TypeError(f"{name} must be an int or a pair of ints (height, width); got {value!r}")
+
+
+def _is_pair(value: Any) -> bool:
+    return isinstance(value, (tuple, list))
+
+
+def _fmt(values: tuple[int, ...], as_pair: bool) -> str:
+    """Write a pair as ``(3, 3)`` and a scalar as ``3``, to echo what the user passed."""
+    return f"({values[0]}, {values[1]})" if as_pair else str(values[0])
+
+
+def _check_at_least(values: tuple[int, int], minimum: int, name: str, as_pair: bool, what: str) -> None:
+    if any(v < minimum for v in values):
+        raise ValueError(f"{name} must be {what}; got {_fmt(values, as_pair)}")
+
+
+def _did_you_mean(value: str, options: Sequence[str]) -> str:
+    close = difflib.get_close_matches(value, list(options), n=1)
+    return f" (did you mean {close[0]!r}?)" if close else ""
+
+
+def _check_padding_string(padding: str, name: str = "padding") -> str:
+    if padding not in _PADDING_STRINGS:
+        raise ValueError(
+            f"{name} must be one of 'valid', 'same', 'full' or an int; got {padding!r}"
+            f"{_did_you_mean(padding, _PADDING_STRINGS)}"
+        )
+    return padding
+
+
+def _pad_amounts(
+    padding: Padding, k: tuple[int, int], d: tuple[int, int], s: tuple[int, int], name: str = "padding"
+) -> tuple[tuple[int, int], tuple[int, int]]:
+    """Padding as ``((top, bottom), (left, right))`` from an int, a pair or a string."""
+    if isinstance(padding, str):
+        _check_padding_string(padding, name)
+        if padding == "valid":
+            return ((0, 0), (0, 0))
+        if padding == "full":
+            return tuple((dd * (kk - 1), dd * (kk - 1)) for kk, dd in zip(k, d))  # type: ignore[return-value]
+        if any(ss != 1 for ss in s):
+            raise ValueError(
+                f"{name}='same' is not supported for strided convolutions; got stride "
+                f"{_fmt(s, True)}. Use an explicit padding (for example padding=k//2) instead"
+            )
+        return tuple(same_padding(kk, dd) for kk, dd in zip(k, d))  # type: ignore[return-value]
+    p = _as_pair(padding, name)
+    _check_at_least(p, 0, name, _is_pair(padding), "non-negative")
+    return ((p[0], p[0]), (p[1], p[1]))
+
+
+def _check_kernel_fits(
+    padded: tuple[int, int], k: tuple[int, int], d: tuple[int, int], pads: tuple[int, int], as_pair: bool
+) -> None:
+    """Raise the lecture's error when the (dilated) kernel does not fit in the padded input.
+
+    ``pads`` is the total padding (before + after) already included in ``padded``.
+    """
+    eff = tuple(dd * (kk - 1) + 1 for kk, dd in zip(k, d))
+    if all(e <= q for e, q in zip(eff, padded)):
+        return
+    kernel = f"kernel {_fmt(k, as_pair)}"
+    if any(dd != 1 for dd in d):
+        kernel = f"dilated kernel {_fmt(k, as_pair)} with dilation {_fmt(d, as_pair)} (spanning {_fmt(eff, as_pair)})"
+    # the smallest symmetric padding per side that makes it fit
+    need = max(pt // 2 + math.ceil((e - q) / 2) for e, q, pt in zip(eff, padded, pads))
+    raise ValueError(
+        f"{kernel} is larger than the padded input {_fmt(padded, as_pair)}; "
+        f"use padding >= {need} or a smaller kernel"
+    )
+
+
+def _elementwise(fn: Callable[..., Any], args: Sequence[Any], names: Sequence[str]) -> Any:
+    """Call a scalar formula once (all ints) or once per axis (any pair), returning int or pair."""
+    if not any(_is_pair(a) for a in args):
+        return fn(*args)
+    pairs = [a if isinstance(a, str) or a is None or isinstance(a, bool) else _as_pair(a, n) for a, n in zip(args, names)]
+    return tuple(fn(*[a if not isinstance(a, tuple) else a[axis] for a in pairs]) for axis in range(2))
+
+
+def _check_int(value: Any, name: str, minimum: int, what: str) -> int:
+    if not _is_int(value):
+        raise TypeError(f"{name} must be an int or a pair of ints; got {value!r}")
+    if value < minimum:
+        raise ValueError(f"{name} must be {what}; got {value}")
+    return int(value)
+
+
+# --------------------------------------------------------------------------------------------
+# Public formulas
+# --------------------------------------------------------------------------------------------
+
+
+def same_padding(k: IntOrPair, d: IntOrPair = 1) -> Any:
+    """Padding ``(before, after)`` that keeps the size of a stride-1 convolution, as PyTorch.
+
+    A kernel of size ``k`` and dilation ``d`` needs ``d*(k - 1)`` padded samples in total.
+    PyTorch puts ``total // 2`` before (top/left) and the rest after (bottom/right), so an even
+    total is split evenly and an odd total puts the extra sample on the bottom/right.
+
+    Args:
+        k: kernel size, int or (kH, kW).
+        d: dilation, int or (dH, dW).
+
+    Returns:
+        ``(before, after)`` for int arguments; ``((top, bottom), (left, right))`` for pairs.
+
+    Example:
+        >>> same_padding(3)
+        (1, 1)
+        >>> same_padding(4)
+        (1, 2)
+        >>> same_padding(3, d=2)
+        (2, 2)
+        >>> same_padding((3, 2))
+        ((1, 1), (0, 1))
+    """
+
+    def one(k: int, d: int) -> tuple[int, int]:
+        _check_int(k, "kernel size k", 1, "positive")
+        _check_int(d, "dilation d", 1, "positive")
+        total = d * (k - 1)
+        return (total // 2, total - total // 2)
+
+    return _elementwise(one, (k, d), ("kernel size k", "dilation d"))
+
+
+def conv_output_size(i: IntOrPair, k: IntOrPair, s: IntOrPair = 1, p: Padding = 0, d: IntOrPair = 1) -> Any:
+    """Output size of a convolution.
+
+    .. math::
+
+        o = \\left\\lfloor \\frac{i + 2p - d(k - 1) - 1}{s} \\right\\rfloor + 1
+
+    The padded input has ``i + 2p`` samples and the dilated kernel spans ``d(k - 1) + 1`` of
+    them; the kernel fits in ``i + 2p - d(k - 1)`` positions, of which every ``s``-th is kept.
+
+    Args:
+        i: input size, int or (H, W).
+        k: kernel size, int or (kH, kW).
+        s: stride, int or (sH, sW).
+        p: padding on each side, int or (pH, pW), or one of the strings ``'valid'`` (no
+            padding), ``'same'`` (output size equals input size; stride 1 only, padding split as
+            :func:`same_padding`) and ``'full'`` (``d*(k - 1)`` on each side, every partial overlap).
+        d: dilation, int or (dH, dW).
+
+    Returns:
+        The output size, an int, or a pair if any argument is a pair.
+
+    Raises:
+        ValueError: for a non-positive kernel, stride or dilation, a negative padding,
+            ``p='same'`` with a stride > 1, or a kernel larger than the padded input.
+
+    Example:
+        >>> conv_output_size(5, 3)            # 'valid' 3x3 on 5 samples
+        3
+        >>> conv_output_size(5, 3, p=1)       # padding 1 keeps the size
+        5
+        >>> [conv_output_size(16, 3, s) for s in (2, 3, 4)]
+        [7, 5, 4]
+        >>> conv_output_size((5, 7), 3, p='full')
+        (7, 9)
+        >>> conv_output_size(5, 3, d=2)
+        1
+    """
+
+    def one(i: int, k: int, s: int, p: Padding, d: int) -> int:
+        i = _check_int(i, "input size i", 0, "non-negative")
+        k = _check_int(k, "kernel size k", 1, "positive")
+        s = _check_int(s, "stride s", 1, "positive")
+        d = _check_int(d, "dilation d", 1, "positive")
+        if isinstance(p, str):
+            (before, after), _ = _pad_amounts(p, (k, k), (d, d), (s, s), name="padding")
+        else:
+            before = after = _check_int(p, "padding p", 0, "non-negative")
+        return (i + before + after - d * (k - 1) - 1) // s + 1
+
+    args = (i, k, s, p, d)
+    as_pair = any(_is_pair(a) for a in args)
+    # Check the kernel against the padded input on both axes at once so the message shows pairs.
+    ii, kk, ss, dd = (_as_pair(a, n) for a, n in zip((i, k, s, d), ("input size i", "kernel size k", "stride s", "dilation d")))
+    for name, val, arg in (("kernel size k", kk, k), ("stride s", ss, s), ("dilation d", dd, d)):
+        _check_at_least(val, 1, name, _is_pair(arg), "positive")
+    _check_at_least(ii, 0, "input size i", _is_pair(i), "non-negative")
+    pads = _pad_amounts(p, kk, dd, ss, name="padding" if isinstance(p, str) else "padding p")
+    totals = (sum(pads[0]), sum(pads[1]))
+    _check_kernel_fits((ii[0] + totals[0], ii[1] + totals[1]), kk, dd, totals, as_pair)
+    return _elementwise(one, args, ("input size i", "kernel size k", "stride s", "padding p", "dilation d"))
+
+
+def pool_output_size(
+    i: IntOrPair,
+    k: IntOrPair,
+    s: IntOrPair | None = None,
+    p: IntOrPair = 0,
+    d: IntOrPair = 1,
+    ceil_mode: bool = False,
+) -> Any:
+    """Output size of max or average pooling, with PyTorch's ``ceil_mode`` rule.
+
+    With ``ceil_mode=False`` this is :func:`conv_output_size`. With ``ceil_mode=True`` the
+    division rounds up, so a last, partial window is kept,
+
+    .. math::
+
+        o = \\left\\lceil \\frac{i + 2p - d(k - 1) - 1}{s} \\right\\rceil + 1,
+
+    except that PyTorch drops that last window when it would start beyond the input, in the
+    right padding: if ``(o - 1) s >= i + p`` then ``o`` is reduced by one. So with
+    ``ceil_mode`` a window may be larger than the rest of the input (even than the whole input:
+    ``pool_output_size(1, 2, ceil_mode=True) == 1``), as long as it starts inside it.
+
+    Args:
+        i: input size, int or (H, W).
+        k: window size, int or (kH, kW).
+        s: stride, int or pair; ``None`` (the default) means ``s = k``.
+        p: padding on each side, int or pair; PyTorch requires ``p <= k // 2``.
+        d: dilation, int or pair.
+        ceil_mode: round the division up instead of down.
+
+    Returns:
+        The output size, an int, or a pair if any argument is a pair.
+
+    Example:
+        >>> pool_output_size(4, 2)
+        2
+        >>> pool_output_size(5, 2), pool_output_size(5, 2, ceil_mode=True)
+        (2, 3)
+        >>> pool_output_size(5, 2, s=2, p=1, ceil_mode=True)   # the last window would start in the padding
+        3
+        >>> pool_output_size((224, 7), 3, 2, 1)
+        (112, 4)
+    """
+    if s is None:
+        s = k
+    if not isinstance(ceil_mode, bool):
+        raise TypeError(f"ceil_mode must be a bool; got {ceil_mode!r}")
+    as_pair = any(_is_pair(a) for a in (i, k, s, p, d))
+    kk, pp = _as_pair(k, "kernel size k"), _as_pair(p, "padding p")
+    _check_at_least(kk, 1, "kernel size k", _is_pair(k), "positive")
+    _check_at_least(pp, 0, "padding p", _is_pair(p), "non-negative")
+    if any(pv > kv // 2 for pv, kv in zip(pp, kk)):
+        raise ValueError(
+            f"padding p must be at most half the window size (p <= k // 2, as PyTorch requires); "
+            f"got p={_fmt(pp, as_pair)} for k={_fmt(kk, as_pair)}"
+        )
+    if not ceil_mode:
+        # validates i, s, d and that the window fits in the padded input
+        return conv_output_size(i, k, s, p, d)
+    ii, ss, dd = _as_pair(i, "input size i"), _as_pair(s, "stride s"), _as_pair(d, "dilation d")
+    _check_at_least(ii, 0, "input size i", _is_pair(i), "non-negative")
+    _check_at_least(ss, 1, "stride s", _is_pair(s), "positive")
+    _check_at_least(dd, 1, "dilation d", _is_pair(d), "positive")
+
+    def one(i: int, k: int, s: int, p: int, d: int) -> int:
+        o = -(-(i + 2 * p - d * (k - 1) - 1) // s) + 1
+        if (o - 1) * s >= i + p:  # the last window must start inside the input or the left padding
+            o -= 1
+        return o
+
+    out = _elementwise(one, (i, k, s, p, d), ("input size i", "kernel size k", "stride s", "padding p", "dilation d"))
+    if min(out if as_pair else (out,)) < 1:
+        # with ceil_mode a window may hang over the border, but one must still start in the input
+        _check_kernel_fits(tuple(a + 2 * b for a, b in zip(ii, pp)), kk, dd, tuple(2 * b for b in pp), as_pair)
+    return out
+
+
+def conv_transpose_output_size(
+    i: IntOrPair, k: IntOrPair, s: IntOrPair = 1, p: IntOrPair = 0, output_padding: IntOrPair = 0, d: IntOrPair = 1
+) -> Any:
+    """Output size of a transposed convolution, as ``torch.nn.functional.conv_transpose2d``.
+
+    .. math::
+
+        o = (i - 1)s - 2p + d(k - 1) + \\text{output\\_padding} + 1
+
+    This inverts :func:`conv_output_size`: a strided convolution maps several input sizes to
+    the same output size (the floor discards the remainder), so going back is ambiguous and
+    ``output_padding`` (extra samples on the bottom/right, ``0 <= output_padding < s``) selects
+    which one. :func:`transposed_input_sizes` lists the candidates.
+
+    Args:
+        i: input size, int or (H, W) (the size of the map being upsampled).
+        k: kernel size, int or pair.
+        s: stride, int or pair.
+        p: padding of the matching convolution, int or pair; removes ``p`` samples on each side.
+        output_padding: extra samples on the bottom/right; PyTorch requires it to be smaller
+            than the stride or smaller than the dilation.
+        d: dilation, int or pair.
+
+    Returns:
+        The output size, an int, or a pair if any argument is a pair.
+
+    Example:
+        >>> conv_transpose_output_size(3, 3, s=2, p=1)
+        5
+        >>> conv_transpose_output_size(3, 3, s=2, p=1, output_padding=1)
+        6
+        >>> conv_transpose_output_size((10, 8), 3, s=2)
+        (21, 17)
+    """
+    as_pair = any(_is_pair(a) for a in (i, k, s, p, output_padding, d))
+    names = ("input size i", "kernel size k", "stride s", "padding p", "output_padding", "dilation d")
+    ii, kk, ss, pp, oo, dd = (_as_pair(a, n) for a, n in zip((i, k, s, p, output_padding, d), names))
+    for name, val, arg in (("kernel size k", kk, k), ("stride s", ss, s), ("dilation d", dd, d)):
+        _check_at_least(val, 1, name, _is_pair(arg), "positive")
+    _check_at_least(ii, 1, "input size i", _is_pair(i), "positive")
+    _check_at_least(pp, 0, "padding p", _is_pair(p), "non-negative")
+    _check_at_least(oo, 0, "output_padding", _is_pair(output_padding), "non-negative")
+    if any(o >= s_ and o >= d_ for o, s_, d_ in zip(oo, ss, dd)):
+        raise ValueError(
+            f"output_padding must be smaller than either stride or dilation; got output_padding="
+            f"{_fmt(oo, as_pair)} with stride {_fmt(ss, as_pair)} and dilation {_fmt(dd, as_pair)}"
+        )
+
+    def one(i: int, k: int, s: int, p: int, op: int, d: int) -> int:
+        return (i - 1) * s - 2 * p + d * (k - 1) + op + 1
+
+    out = _elementwise(one, (i, k, s, p, output_padding, d), names)
+    if min(out if as_pair else (out,)) < 1:
+        raise ValueError(
+            f"padding p={_fmt(pp, as_pair)} removes more than the transposed convolution produces: "
+            f"output size would be {_fmt(out if as_pair else (out,), as_pair)}; use a smaller padding"
+        )
+    return out
+
+
+class TransposedInput(NamedTuple):
+    """One input size that a convolution maps to a given output size.
+
+    Attributes:
+        input_size: the input size ``i`` of the convolution.
+        output_padding: the ``output_padding`` that makes the transposed convolution return
+            exactly ``input_size`` from the output.
+    """
+
+    input_size: int
+    output_padding: int
+
+
+def transposed_input_sizes(o: IntOrPair, k: IntOrPair, s: IntOrPair = 1, p: IntOrPair = 0, d: IntOrPair = 1) -> Any:
+    """Every input size that a convolution maps to output size ``o``, and how to get back.
+
+    Because of the floor in :func:`conv_output_size`, the ``s`` input sizes
+
+    .. math::
+
+        i = (o - 1)s - 2p + d(k - 1) + 1 + r, \\qquad r = 0, \\dots, s - 1,
+
+    all give the same output size ``o``. A transposed convolution of ``o`` returns the smallest
+    of them, and ``output_padding = r`` selects the others. Sizes below 1 are left out.
+
+    Args:
+        o: output size of the convolution, int or pair.
+        k: kernel size, int or pair.
+        s: stride, int or pair.
+        p: padding on each side, int or pair.
+        d: dilation, int or pair.
+
+    Returns:
+        A list of :class:`TransposedInput` ``(input_size, output_padding)``; for pair
+        arguments, a pair of such lists (height, width).
+
+    Example:
+        >>> transposed_input_sizes(3, 3, s=2, p=1)
+        [TransposedInput(input_size=5, output_padding=0), TransposedInput(input_size=6, output_padding=1)]
+        >>> [t.input_size for t in transposed_input_sizes(5, 3, s=1)]
+        [7]
+    """
+
+    def one(o: int, k: int, s: int, p: int, d: int) -> list[TransposedInput]:
+        _check_int(o, "output size o", 1, "positive")
+        _check_int(k, "kernel size k", 1, "positive")
+        _check_int(s, "stride s", 1, "positive")
+        _check_int(p, "padding p", 0, "non-negative")
+        _check_int(d, "dilation d", 1, "positive")
+        base = (o - 1) * s - 2 * p + d * (k - 1) + 1
+        return [TransposedInput(base + r, r) for r in range(s) if base + r >= 1]
+
+    return _elementwise(one, (o, k, s, p, d), ("output size o", "kernel size k", "stride s", "padding p", "dilation d"))
+
+
+class ReceptiveField(NamedTuple):
+    """Receptive field of a stack of layers.
+
+    Attributes:
+        size: how many input samples one output unit of the last layer sees.
+        jump: distance in input samples between neighbouring units of the last layer (the
+            product of the strides).
+        per_layer: ``(size, jump)`` after each layer, first layer first.
+    """
+
+    size: Any
+    jump: Any
+    per_layer: list
+
+
+def _layer_params(layer: Any, index: int) -> tuple[Any, Any, Any]:
+    if isinstance(layer, dict):
+        unknown = set(layer) - {"kernel_size", "kernel", "k", "stride", "s", "dilation", "d"}
+        if unknown:
+            raise ValueError(
+                f"layers[{index}] has unknown keys {sorted(unknown)}; use 'kernel_size', 'stride' and 'dilation'"
+            )
+        k = layer.get("kernel_size", layer.get("kernel", layer.get("k")))
+        if k is None:
+            raise ValueError(f"layers[{index}] needs a 'kernel_size'; got {layer!r}")
+        return k, layer.get("stride", layer.get("s", 1)), layer.get("dilation", layer.get("d", 1))
+    if isinstance(layer, (tuple, list)) and len(layer) in (2, 3):
+        k, s, *rest = layer
+        return k, s, rest[0] if rest else 1
+    raise TypeError(
+        f"layers[{index}] must be a (kernel, stride), a (kernel, stride, dilation) tuple or a dict "
+        f"with 'kernel_size', 'stride' and 'dilation'; got {layer!r}"
+    )
+
+
+def receptive_field(layers: Sequence[Any]) -> ReceptiveField:
+    """Receptive field of a stack of convolution or pooling layers (padding does not matter).
+
+    Starting from a single input sample (``r = 1``, ``j = 1``), each layer with kernel ``k``,
+    stride ``s`` and dilation ``d`` grows the field and the jump between neighbours:
+
+    .. math::
+
+        r_l = r_{l-1} + d_l (k_l - 1) j_{l-1}, \\qquad j_l = j_{l-1} s_l.
+
+    Args:
+        layers: a sequence of ``(kernel, stride)`` or ``(kernel, stride, dilation)`` tuples, or
+            of dicts with keys ``kernel_size``, ``stride`` (default 1) and ``dilation``
+            (default 1). Each value is an int or a pair.
+
+    Returns:
+        A :class:`ReceptiveField` ``(size, jump, per_layer)``; ints, or pairs when any layer
+        uses a pair.
+
+    Example:
+        >>> receptive_field([(3, 1), (3, 1)]).size
+        5
+        >>> receptive_field([(3, 1)] * 3).size
+        7
+        >>> receptive_field([(3, 1, 2)]).size
+        5
+        >>> rf = receptive_field([(3, 1), (2, 2), (3, 1)])   # conv, max pool, conv
+        >>> rf.size, rf.jump, rf.per_layer
+        (8, 2, [(3, 1), (4, 2), (8, 2)])
+        >>> receptive_field([{"kernel_size": (3, 1), "stride": 2}, {"kernel_size": 3}]).size
+        (7, 5)
+    """
+    if isinstance(layers, (str, bytes, dict)) or not isinstance(layers, Sequence):
+        raise TypeError(f"layers must be a sequence of (kernel, stride[, dilation]) tuples or dicts; got {layers!r}")
+    params = [_layer_params(layer, n) for n, layer in enumerate(layers)]
+    as_pair = any(_is_pair(v) for lp in params for v in lp)
+    size, jump = (1, 1), (1, 1)
+    per_layer: list = []
+    for n, (k, s, d) in enumerate(params):
+        kk = _as_pair(k, f"layers[{n}] kernel size")
+        ss = _as_pair(s, f"layers[{n}] stride")
+        dd = _as_pair(d, f"layers[{n}] dilation")
+        for name, val, arg in (("kernel size", kk, k), ("stride", ss, s), ("dilation", dd, d)):
+            _check_at_least(val, 1, f"layers[{n}] {name}", _is_pair(arg), "positive")
+        size = tuple(r + dv * (kv - 1) * j for r, kv, dv, j in zip(size, kk, dd, jump))
+        jump = tuple(j * sv for j, sv in zip(jump, ss))
+        per_layer.append((size, jump) if as_pair else (size[0], jump[0]))
+    if as_pair:
+        return ReceptiveField(size, jump, per_layer)
+    return ReceptiveField(size[0], jump[0], per_layer)

@@ -1,0 +1,236 @@
+"""Tests of cnnkit.plot.diagrams: what each diagram drew (cells, marks, titles) and its errors."""
+
+from __future__ import annotations
+
+import warnings
+
+import matplotlib
+
+matplotlib.use("Agg")
+
+import matplotlib.pyplot as plt  # noqa: E402
+import numpy as np  # noqa: E402
+import pytest  # noqa: E402
+import torch  # noqa: E402
+import torch.nn.functional as F  # noqa: E402
+
+from cnnkit.plot.diagrams import draw_padding, draw_stride, same_scale, window_coverage  # noqa: E402
+from cnnkit.shapes import conv_output_size  # noqa: E402
+
+
+@pytest.fixture
+def ax():
+    fig, ax = plt.subplots()
+    yield ax
+    plt.close(fig)
+
+
+def texts(ax, value):
+    return sum(t.get_text() == value for t in ax.texts)
+
+
+# ------------------------------------------------------------------------------------------
+# window_coverage
+# ------------------------------------------------------------------------------------------
+
+
+def torch_coverage(i, k, stride, padding, dilation=1):
+    """Reference: the gradient of the sum of a ones-kernel convolution counts the reads."""
+    x = torch.zeros(1, 1, *i, dtype=torch.float64, requires_grad=True)
+    w = torch.ones(1, 1, *k, dtype=torch.float64)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", UserWarning)  # torch's note on 'same' with even kernels
+        F.conv2d(x, w, stride=stride, padding=padding, dilation=dilation).sum().backward()
+    return x.grad[0, 0].round().long().numpy()
+
+
+@pytest.mark.parametrize(
+    "i, k, stride, padding, dilation",
+    [
+        ((7, 7), (3, 3), 3, 0, 1),
+        ((16, 16), (3, 3), 4, 0, 1),
+        ((5, 6), (3, 2), (2, 1), (1, 0), 1),
+        ((9, 9), (3, 3), 1, 2, 2),
+        ((5, 5), (3, 3), 2, 1, 1),
+    ],
+)
+def test_window_coverage_matches_torch_gradient(i, k, stride, padding, dilation):
+    expected = torch_coverage(i, k, stride, padding, dilation)
+    np.testing.assert_array_equal(window_coverage(i, k, stride, padding, dilation), expected)
+
+
+def test_window_coverage_same_matches_torch():
+    np.testing.assert_array_equal(window_coverage(6, 4, padding="same"), torch_coverage((6, 6), (4, 4), 1, "same"))
+
+
+def test_window_coverage_full_reads_every_tap_once_per_window():
+    cov = window_coverage(5, 3, padding="full")
+    # every input pixel is read by every one of the k*k kernel taps exactly once
+    assert cov.tolist() == [[9] * 5] * 5
+
+
+def test_window_coverage_shape_and_int_or_pair():
+    assert window_coverage(4, 2).shape == (4, 4)
+    assert window_coverage((4, 6), 2).shape == (4, 6)
+    assert window_coverage((4, 6), 2).dtype == np.int64
+
+
+def test_window_coverage_errors():
+    with pytest.raises(ValueError, match="larger than the padded input"):
+        window_coverage(3, 5)
+    with pytest.raises(ValueError, match="not supported for strided"):
+        window_coverage(5, 3, stride=2, padding="same")
+    with pytest.raises(ValueError, match="padding must be one of"):
+        window_coverage(5, 3, padding="smae")
+    with pytest.raises(ValueError, match="stride must be positive"):
+        window_coverage(5, 3, stride=0)
+    with pytest.raises(ValueError, match="input size i must be positive"):
+        window_coverage(0, 1)
+
+
+# ------------------------------------------------------------------------------------------
+# draw_padding
+# ------------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "i, k, padding, pads, out",
+    [
+        (5, 3, "valid", ((0, 0), (0, 0)), (3, 3)),
+        (5, 3, "same", ((1, 1), (1, 1)), (5, 5)),
+        (5, 3, "full", ((2, 2), (2, 2)), (7, 7)),
+        (5, 4, "same", ((1, 2), (1, 2)), (5, 5)),
+        ((4, 6), (3, 1), (1, 0), ((1, 1), (0, 0)), (4, 6)),
+    ],
+)
+def test_draw_padding_cells_and_sizes(ax, i, k, padding, pads, out):
+    d = draw_padding(i, k, padding, ax=ax)
+    ii = (i, i) if isinstance(i, int) else i
+    (t, b), (l, r) = pads
+    assert d.pads == pads
+    expected = conv_output_size(i, k, p=padding)
+    assert d.output_size == out == (expected if isinstance(expected, tuple) else (expected, expected))
+    assert d.n_input == ii[0] * ii[1]
+    assert d.n_padded == (ii[0] + t + b) * (ii[1] + l + r) - ii[0] * ii[1]
+    # every padded cell is marked '?' and nothing else is
+    assert texts(ax, "?") == d.n_padded
+    assert len(ax.texts) == d.n_padded + 1  # and the arrow (an annotation) to the output grid
+    assert f"output {out[0]}\u00d7{out[1]}" in ax.get_title()
+    assert repr(padding) in ax.get_title()
+
+
+def test_draw_padding_window_in_padding(ax):
+    assert draw_padding(5, 3, 1, ax=ax).window_padded == 5  # corner: 3 + 2 cells outside
+    assert draw_padding(5, 3, 1, ax=ax, window=(2, 2)).window_padded == 0
+    assert draw_padding(5, 3, "full", ax=ax).window_padded == 8
+    assert draw_padding(5, 4, "same", ax=ax, window=(4, 4)).window_padded == 12  # 4x4 window, 2x2 inside
+    assert draw_padding(5, 3, 1, ax=ax, window=None).window_padded == 0
+
+
+def test_draw_padding_values_and_fill(ax):
+    x = np.arange(9).reshape(3, 3) - 4
+    d = draw_padding(3, 3, "same", ax=ax, values=x, fill="0", show_output=False)
+    written = [t.get_text() for t in ax.texts]
+    assert written.count("0") == d.n_padded + 1  # the padding and the input's own zero
+    assert sorted(int(t) for t in written if t != "0") == sorted(v for v in x.ravel().tolist() if v != 0)
+
+
+def test_draw_padding_draws_output_grid(ax):
+    n_with = len(draw_padding(5, 3, "valid", ax=ax).ax.patches)
+    fig, ax2 = plt.subplots()
+    n_without = len(draw_padding(5, 3, "valid", ax=ax2, show_output=False).ax.patches)
+    plt.close(fig)
+    # 9 output cells and the outline of the matching output cell
+    assert n_with - n_without == 9 + 1
+
+
+def test_draw_padding_uses_current_axes_and_custom_title():
+    fig = plt.figure()
+    d = draw_padding(3, 1, ax=None, title="hello")
+    assert d.ax is plt.gca()
+    assert d.ax.get_title() == "hello"
+    plt.close(fig)
+
+
+def test_draw_padding_errors(ax):
+    with pytest.raises(ValueError, match=r"kernel 7 is larger than the padded input 5; use padding >= 1"):
+        draw_padding(5, 7, "valid", ax=ax)
+    with pytest.raises(ValueError, match="values must have the input's shape"):
+        draw_padding(5, 3, ax=ax, values=np.zeros((4, 4)))
+    with pytest.raises(ValueError, match="window must be an output position"):
+        draw_padding(5, 3, "valid", ax=ax, window=(3, 0))
+    with pytest.raises(ValueError, match="did you mean 'same'"):
+        draw_padding(5, 3, "smae", ax=ax)
+
+
+# ------------------------------------------------------------------------------------------
+# draw_stride
+# ------------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "i, k, s, out, lost",
+    [(16, 3, 2, 7, 31), (16, 3, 3, 5, 31), (16, 3, 4, 4, 112), (7, 3, 1, 5, 0), (7, 3, 2, 3, 0), (7, 3, 3, 2, 13)],
+)
+def test_draw_stride_sizes_origins_and_lost_pixels(ax, i, k, s, out, lost):
+    d = draw_stride(i, k, s, ax=ax)
+    assert d.output_size == (out, out) == (conv_output_size(i, k, s),) * 2
+    assert len(d.origins) == out * out
+    assert d.origins[0] == (0, 0) and d.origins[1] == (0, s if out > 1 else 0)
+    assert d.n_uncovered == lost
+    # one dot per origin, one cross per lost pixel, numbers in the title
+    assert len(ax.collections[0].get_offsets()) == out * out
+    assert texts(ax, "\u00d7") == lost
+    assert f"output {out}\u00d7{out}" in ax.get_title()
+    assert f"{lost} input pixels never read" in ax.get_title()
+    assert torch.nn.functional.conv2d(torch.zeros(1, 1, i, i), torch.zeros(1, 1, k, k), stride=s).shape[-1] == out
+
+
+def test_draw_stride_with_padding(ax):
+    d = draw_stride(5, 3, 2, padding=1, ax=ax)
+    assert d.output_size == (3, 3)
+    assert d.origins[:3] == [(-1, -1), (-1, 1), (-1, 3)]
+    assert d.n_uncovered == 0
+    assert texts(ax, "0") == 7 * 7 - 5 * 5  # the padded cells
+    assert "padding=1" in ax.get_title()
+
+
+def test_draw_stride_windows_outlined(ax):
+    n = len(draw_stride(7, 3, 2, ax=ax).ax.patches)
+    fig, ax2 = plt.subplots()
+    m = len(draw_stride(7, 3, 2, ax=ax2, show_windows=False).ax.patches)
+    plt.close(fig)
+    assert n - m == 2
+
+
+def test_draw_stride_errors(ax):
+    with pytest.raises(ValueError, match="padding='same' is not supported for strided convolutions"):
+        draw_stride(5, 3, 2, padding="same", ax=ax)
+    with pytest.raises(ValueError, match="stride must be positive"):
+        draw_stride(5, 3, 0, ax=ax)
+    with pytest.raises(TypeError, match="kernel size k must be an int or a pair"):
+        draw_stride(5, 2.5, 1, ax=ax)
+
+
+# ------------------------------------------------------------------------------------------
+# same_scale
+# ------------------------------------------------------------------------------------------
+
+
+def test_same_scale_sets_common_limits():
+    fig, axes = plt.subplots(1, 3)
+    for ax, p in zip(axes, ["valid", "same", "full"]):
+        draw_padding(5, 3, p, ax=ax)
+    xlim, ylim = same_scale(axes)
+    for ax in axes:
+        assert ax.get_xlim() == xlim
+        assert ax.get_ylim() == ylim
+    assert ylim[0] > ylim[1]  # row 0 stays on top
+    # the widest panel ('full': 9 padded columns, a gap and 7 output columns) fits
+    assert xlim[1] >= 9 + 1.5 + 7
+    plt.close(fig)
+
+
+def test_same_scale_needs_axes():
+    with pytest.raises(ValueError, match="at least one"):
+        same_scale([])

@@ -1,0 +1,180 @@
+"""cnnkit.shapes against the shapes PyTorch actually returns."""
+
+import itertools
+
+import pytest
+import torch
+import torch.nn.functional as F
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from cnnkit.shapes import (
+    ReceptiveField,
+    TransposedInput,
+    conv_output_size,
+    conv_transpose_output_size,
+    pool_output_size,
+    receptive_field,
+    same_padding,
+    transposed_input_sizes,
+)
+
+pytestmark = pytest.mark.filterwarnings("ignore:Using padding='same' with even kernel:UserWarning")
+
+
+def torch_size(fn, i, *args, **kwargs):
+    """The output width torch computes for a 1 x i input, or None if torch refuses."""
+    try:
+        return fn(torch.zeros(1, 1, 1, i), *args, **kwargs).shape[-1]
+    except RuntimeError:
+        return None
+
+
+def ours(fn, *args, **kwargs):
+    try:
+        return fn(*args, **kwargs)
+    except ValueError:
+        return None
+
+
+def test_conv_output_size_matches_torch_on_a_grid():
+    for i, k, s, p, d in itertools.product(range(1, 9), range(1, 5), range(1, 4), range(0, 3), range(1, 4)):
+        w = torch.zeros(1, 1, 1, k)
+        expected = torch_size(lambda x: F.conv2d(x, w, stride=(1, s), padding=(0, p), dilation=(1, d)), i)
+        assert ours(conv_output_size, i, k, s, p, d) == expected, (i, k, s, p, d)
+
+
+@pytest.mark.parametrize("padding", ["valid", "same", "full"])
+def test_conv_output_size_string_padding(padding):
+    for i, k, d in itertools.product(range(1, 8), range(1, 5), range(1, 3)):
+        total = {"valid": 0, "same": d * (k - 1), "full": 2 * d * (k - 1)}[padding]
+        expected = i + total - d * (k - 1) if i + total >= d * (k - 1) + 1 else None
+        assert ours(conv_output_size, i, k, 1, padding, d) == expected
+    assert conv_output_size(7, 4, p="same") == 7
+
+
+def test_pool_output_size_matches_torch_on_a_grid():
+    grid = itertools.product(range(1, 10), range(1, 5), range(1, 4), range(0, 3), range(1, 3), (False, True))
+    for i, k, s, p, d, ceil_mode in grid:
+        args = dict(kernel_size=(1, k), stride=(1, s), padding=(0, p), dilation=(1, d), ceil_mode=ceil_mode)
+        expected = torch_size(lambda x: F.max_pool2d(x, **args), i)
+        assert ours(pool_output_size, i, k, s, p, d, ceil_mode) == expected, (i, k, s, p, d, ceil_mode)
+        if d == 1:
+            args.pop("dilation")
+            assert ours(pool_output_size, i, k, s, p, 1, ceil_mode) == torch_size(lambda x: F.avg_pool2d(x, **args), i)
+
+
+def test_pool_output_size_defaults_stride_to_kernel():
+    assert pool_output_size(224, 2) == 112
+    assert pool_output_size((7, 8), 2) == (3, 4)
+    assert pool_output_size((7, 8), 2, ceil_mode=True) == (4, 4)
+    assert pool_output_size(1, 2, ceil_mode=True) == 1  # a window may be larger than the input
+
+
+def test_conv_transpose_output_size_matches_torch_on_a_grid():
+    for i, k, s, p, op, d in itertools.product(range(1, 6), range(1, 4), range(1, 4), range(0, 3), range(0, 3), range(1, 3)):
+        w = torch.zeros(1, 1, 1, k)
+        args = dict(stride=(1, s), padding=(0, p), output_padding=(0, op), dilation=(1, d))
+        expected = torch_size(lambda x: F.conv_transpose2d(x, w, **args), i)
+        assert ours(conv_transpose_output_size, i, k, s, p, op, d) == expected, (i, k, s, p, op, d)
+
+
+def test_transposed_convolution_ambiguity():
+    """With stride s > 1, s input sizes share one output size; output_padding picks one."""
+    for o, k, s, p, d in itertools.product(range(1, 6), range(1, 4), range(1, 4), range(0, 2), range(1, 3)):
+        candidates = transposed_input_sizes(o, k, s, p, d)
+        for i, op in candidates:
+            assert conv_output_size(i, k, s, p, d) == o
+            w = torch.zeros(1, 1, 1, k)
+            back = F.conv_transpose2d(torch.zeros(1, 1, 1, o), w, stride=(1, s), padding=(0, p), output_padding=(0, op), dilation=(1, d))
+            assert back.shape[-1] == i
+        listed = {c.input_size for c in candidates}
+        for i in range(1, 25):  # and no other input size maps to o
+            if i not in listed:
+                assert ours(conv_output_size, i, k, s, p, d) != o
+    assert transposed_input_sizes(3, 3, 2, 1) == [TransposedInput(5, 0), TransposedInput(6, 1)]
+    assert len(transposed_input_sizes(10, 3, 4)) == 4
+
+
+def test_same_padding_matches_torch():
+    for k, d in itertools.product(range(1, 7), range(1, 4)):
+        before, after = same_padding(k, d)
+        assert before + after == d * (k - 1) and after - before in (0, 1)
+        x = torch.arange(9.0).reshape(1, 1, 1, 9)
+        w = torch.zeros(1, 1, 1, k)
+        w[..., 0] = 1  # picks the sample under the first tap: reveals the left padding
+        got = F.conv2d(x, w, padding="same", dilation=d)
+        expected = F.conv2d(F.pad(x, (before, after)), w, dilation=d)
+        assert torch.equal(got, expected)
+
+
+def test_pairs_in_pairs_out():
+    assert conv_output_size((5, 7), (3, 1)) == (3, 7)
+    assert conv_output_size((5, 7), 3, s=(1, 2), p=(1, 0)) == (5, 3)
+    assert conv_transpose_output_size((10, 8), 3, 2) == (21, 17)
+    assert same_padding((3, 4), (1, 1)) == ((1, 1), (1, 2))
+    assert isinstance(conv_output_size(5, 3), int)
+
+
+def test_receptive_field_examples():
+    assert receptive_field([(3, 1), (3, 1)]).size == 5
+    assert receptive_field([(3, 1)] * 3).size == 7
+    assert receptive_field([(3, 1, 2)]).size == 5
+    assert receptive_field([]) == ReceptiveField(1, 1, [])
+    rf = receptive_field([{"kernel_size": 3}, {"kernel_size": 2, "stride": 2}, {"kernel_size": 3, "dilation": 2}])
+    assert (rf.size, rf.jump) == (4 + 2 * 2 * 2, 2)
+
+
+@settings(max_examples=25, deadline=None)
+@given(st.lists(st.tuples(st.integers(1, 4), st.integers(1, 3), st.integers(1, 3)), min_size=1, max_size=4))
+def test_receptive_field_is_the_support_of_the_gradient(layers):
+    """The input samples an output unit depends on, found by autograd through a stack of convs."""
+    rf = receptive_field(layers)
+    size = 1
+    for k, s, d in reversed(layers):  # an input just large enough for one output unit
+        size = (size - 1) * s + d * (k - 1) + 1
+    x = torch.ones(1, 1, size + 3, requires_grad=True)
+    y = x
+    for k, s, d in layers:
+        y = F.conv1d(y, torch.ones(1, 1, k), stride=s, dilation=d)
+    y[0, 0, 0].backward()
+    support = torch.nonzero(x.grad[0, 0]).ravel()
+    assert int(support.max() - support.min() + 1) == rf.size
+    jump = 1
+    for _, s, _ in layers:
+        jump *= s
+    assert rf.jump == jump
+
+
+def test_shape_errors():
+    with pytest.raises(ValueError, match=r"kernel size k must be positive; got 0"):
+        conv_output_size(5, 0)
+    with pytest.raises(ValueError, match=r"stride s must be positive; got \(1, 0\)"):
+        conv_output_size(5, 3, s=(1, 0))
+    with pytest.raises(ValueError, match=r"dilation d must be positive; got -1"):
+        conv_output_size(5, 3, d=-1)
+    with pytest.raises(ValueError, match=r"padding p must be non-negative; got -1"):
+        conv_output_size(5, 3, p=-1)
+    with pytest.raises(ValueError, match=r"kernel 5 is larger than the padded input 3; use padding >= 1 or a smaller kernel"):
+        conv_output_size(3, 5)
+    with pytest.raises(ValueError, match=r"kernel \(5, 5\) is larger than the padded input \(3, 3\); use padding >= 1"):
+        conv_output_size((3, 3), 5)
+    with pytest.raises(ValueError, match=r"dilated kernel 3 with dilation 3 \(spanning 7\) is larger than the padded input 3"):
+        conv_output_size(3, 3, d=3)
+    with pytest.raises(ValueError, match=r"padding='same' is not supported for strided convolutions"):
+        conv_output_size(5, 3, s=2, p="same")
+    with pytest.raises(ValueError, match=r"got 'smae' \(did you mean 'same'\?\)"):
+        conv_output_size(5, 3, p="smae")
+    with pytest.raises(ValueError, match=r"output_padding must be smaller than either stride or dilation; got output_padding=2 with stride 2 and dilation 1"):
+        conv_transpose_output_size(3, 3, s=2, output_padding=2)
+    assert conv_transpose_output_size(3, 3, s=1, output_padding=1, d=2) == 8  # allowed: smaller than the dilation
+    with pytest.raises(ValueError, match=r"padding p must be at most half the window size \(p <= k // 2"):
+        pool_output_size(5, 3, p=2)
+    with pytest.raises(ValueError, match=r"output size would be -1; use a smaller padding"):
+        conv_transpose_output_size(1, 1, p=1)
+    with pytest.raises(TypeError, match=r"kernel size k must be an int or a pair of ints \(height, width\); got 2.5"):
+        conv_output_size(5, 2.5)
+    with pytest.raises(TypeError, match=r"layers\[0\] must be a \(kernel, stride\)"):
+        receptive_field([3])
+    with pytest.raises(ValueError, match=r"layers\[1\] stride must be positive; got 0"):
+        receptive_field([(3, 1), (3, 0)])

@@ -6,7 +6,8 @@ between two copies.
 
 Every function takes an int or a pair for each size argument, as PyTorch does (``3`` means
 ``(3, 3)``). Given only ints it returns an int; given at least one pair it returns a pair,
-one value per spatial axis (height, width).
+one value per spatial axis (height, width). The exceptions say so: :func:`padding_amounts`
+always returns both axes, ``((top, bottom), (left, right))``, and :func:`to_pair` always a pair.
 
 The symbols follow the lecture: ``i`` input size, ``k`` kernel size, ``s`` stride, ``p`` padding
 on each side, ``d`` dilation, ``o`` output size. A dilated kernel spans ``d*(k - 1) + 1`` input
@@ -25,6 +26,9 @@ __all__ = [
     "pool_output_size",
     "conv_transpose_output_size",
     "same_padding",
+    "tf_same_padding",
+    "padding_amounts",
+    "to_pair",
     "receptive_field",
     "ReceptiveField",
     "transposed_input_sizes",
@@ -103,6 +107,8 @@ def _pad_amounts(
                 f"{_fmt(s, True)}. Use an explicit padding (for example padding=k//2) instead"
             )
         return tuple(same_padding(kk, dd) for kk, dd in zip(k, d))  # type: ignore[return-value]
+    if not (_is_int(padding) or isinstance(padding, (tuple, list))):
+        raise TypeError(f"{name} must be one of 'valid', 'same', 'full', an int or a pair of ints; got {padding!r}")
     p = _as_pair(padding, name)
     _check_at_least(p, 0, name, _is_pair(padding), "non-negative")
     return ((p[0], p[0]), (p[1], p[1]))
@@ -182,6 +188,136 @@ def same_padding(k: IntOrPair, d: IntOrPair = 1) -> Any:
         return (total // 2, total - total // 2)
 
     return _elementwise(one, (k, d), ("kernel size k", "dilation d"))
+
+
+def tf_same_padding(i: IntOrPair, k: IntOrPair, s: IntOrPair = 1, d: IntOrPair = 1) -> Any:
+    """Padding ``(before, after)`` of TensorFlow/Keras ``padding='same'``, which allows a stride.
+
+    TensorFlow fixes the output size to :math:`o = \\lceil i / s \\rceil` and adds the smallest
+    total padding that produces it, with the dilated kernel spanning ``d*(k - 1) + 1`` samples:
+
+    .. math::
+
+        p_\\text{total} = \\max\\bigl((o - 1)s + d(k - 1) + 1 - i,\\; 0\\bigr), \\qquad
+        \\text{before} = \\lfloor p_\\text{total} / 2 \\rfloor, \\qquad
+        \\text{after} = p_\\text{total} - \\text{before}.
+
+    An odd total puts the extra sample at the end (bottom/right). With stride 1 this is
+    :func:`same_padding`; with a stride the padding depends on the input size, which is why
+    PyTorch refuses ``padding='same'`` for strided convolutions. Padding the input by these
+    amounts and running a ``'valid'`` convolution reproduces TensorFlow's result.
+
+    Args:
+        i: input size, int or (H, W).
+        k: kernel size, int or (kH, kW).
+        s: stride, int or (sH, sW).
+        d: dilation, int or (dH, dW).
+
+    Returns:
+        ``(before, after)`` for int arguments; ``((top, bottom), (left, right))`` if any
+        argument is a pair.
+
+    Example:
+        >>> tf_same_padding(5, 3, s=2)
+        (1, 1)
+        >>> tf_same_padding(6, 3, s=2)     # odd total: the extra sample goes at the end
+        (0, 1)
+        >>> before, after = tf_same_padding(7, 3, s=2)
+        >>> conv_output_size(7 + before + after, 3, s=2)   # ceil(7 / 2)
+        4
+        >>> tf_same_padding(5, 4) == same_padding(4)
+        True
+        >>> tf_same_padding((6, 5), 3, s=2)
+        ((0, 1), (1, 1))
+    """
+
+    def one(i: int, k: int, s: int, d: int) -> tuple[int, int]:
+        _check_int(i, "input size i", 1, "positive")
+        _check_int(k, "kernel size k", 1, "positive")
+        _check_int(s, "stride s", 1, "positive")
+        _check_int(d, "dilation d", 1, "positive")
+        o = -(-i // s)  # ceil(i / s) in integer arithmetic
+        total = max((o - 1) * s + d * (k - 1) + 1 - i, 0)
+        return (total // 2, total - total // 2)
+
+    return _elementwise(one, (i, k, s, d), ("input size i", "kernel size k", "stride s", "dilation d"))
+
+
+def padding_amounts(padding: Padding, k: IntOrPair, s: IntOrPair = 1, d: IntOrPair = 1) -> tuple[tuple[int, int], tuple[int, int]]:
+    """Explicit padding ``((top, bottom), (left, right))`` of a 2-D convolution's ``padding``.
+
+    Turns the ``padding`` argument of :func:`cnnkit.ops.conv2d` (and of PyTorch's ``conv2d``)
+    into the number of samples added on each side:
+
+    * an int ``p`` or a pair ``(pH, pW)``: that many on both sides of the axis;
+    * ``'valid'``: none;
+    * ``'same'``: :func:`same_padding` (stride 1 only, as PyTorch; see :func:`tf_same_padding`
+      for TensorFlow's strided version);
+    * ``'full'``: ``d*(k - 1)`` on each side, so that every partial overlap is kept.
+
+    Args:
+        padding: int, (pH, pW), ``'valid'``, ``'same'`` or ``'full'``.
+        k: kernel size, int or (kH, kW).
+        s: stride, int or (sH, sW); only checked (``'same'`` needs stride 1).
+        d: dilation, int or (dH, dW).
+
+    Returns:
+        ``((top, bottom), (left, right))``, always for both axes.
+
+    Raises:
+        ValueError: for an unknown padding string, a negative padding, ``'same'`` with a
+            stride > 1, or a non-positive kernel size, stride or dilation.
+        TypeError: for a padding that is neither a string, an int nor a pair of ints.
+
+    Example:
+        >>> padding_amounts(1, 3)
+        ((1, 1), (1, 1))
+        >>> padding_amounts((2, 0), 5)
+        ((2, 2), (0, 0))
+        >>> padding_amounts('same', (3, 4))
+        ((1, 1), (1, 2))
+        >>> padding_amounts('full', 3, d=2)
+        ((4, 4), (4, 4))
+        >>> padding_amounts('valid', 3, s=2)
+        ((0, 0), (0, 0))
+    """
+    kk = to_pair(k, "kernel size k", minimum=1)
+    ss = to_pair(s, "stride s", minimum=1)
+    dd = to_pair(d, "dilation d", minimum=1)
+    return _pad_amounts(padding, kk, dd, ss, "padding")
+
+
+def to_pair(value: IntOrPair, name: str = "value", minimum: int | None = None) -> tuple[int, int]:
+    """``3`` -> ``(3, 3)``; a pair of ints stays a pair: how every size argument is normalised.
+
+    Args:
+        value: an int or a pair of ints (height, width); numpy integers are accepted, bools
+            are not.
+        name: the argument's name, used in error messages.
+        minimum: if given, the smallest value allowed on each axis.
+
+    Returns:
+        ``(height, width)`` as Python ints.
+
+    Raises:
+        TypeError: if ``value`` is neither an int nor a pair of ints.
+        ValueError: if a value is below ``minimum``.
+
+    Example:
+        >>> to_pair(3)
+        (3, 3)
+        >>> to_pair([2, 5], "stride")
+        (2, 5)
+        >>> to_pair(0, "stride", minimum=1)
+        Traceback (most recent call last):
+        ...
+        ValueError: stride must be positive; got 0
+    """
+    pair = _as_pair(value, name)
+    if minimum is not None:
+        what = {0: "non-negative", 1: "positive"}.get(minimum, f"at least {minimum}")
+        _check_at_least(pair, minimum, name, _is_pair(value), what)
+    return pair
 
 
 def conv_output_size(i: IntOrPair, k: IntOrPair, s: IntOrPair = 1, p: Padding = 0, d: IntOrPair = 1) -> Any:

@@ -1,7 +1,9 @@
 """cnnkit.shapes against the shapes PyTorch actually returns."""
 
 import itertools
+import math
 
+import numpy as np
 import pytest
 import torch
 import torch.nn.functional as F
@@ -13,9 +15,12 @@ from cnnkit.shapes import (
     TransposedInput,
     conv_output_size,
     conv_transpose_output_size,
+    padding_amounts,
     pool_output_size,
     receptive_field,
     same_padding,
+    tf_same_padding,
+    to_pair,
     transposed_input_sizes,
 )
 
@@ -106,6 +111,84 @@ def test_same_padding_matches_torch():
         got = F.conv2d(x, w, padding="same", dilation=d)
         expected = F.conv2d(F.pad(x, (before, after)), w, dilation=d)
         assert torch.equal(got, expected)
+
+
+def test_tf_same_padding_gives_ceil_i_over_s_with_the_least_padding():
+    for i, k, s, d in itertools.product(range(1, 13), range(1, 6), range(1, 5), range(1, 4)):
+        before, after = tf_same_padding(i, k, s, d)
+        total = before + after
+        assert after - before in (0, 1) and before >= 0, (i, k, s, d)
+        o = math.ceil(i / s)
+        assert conv_output_size(i + total, k, s, d=d) == o, (i, k, s, d)
+        # the smallest total padding that gives ceil(i / s): one sample less is not enough
+        assert total == 0 or ours(conv_output_size, i + total - 1, k, s, d=d) != o, (i, k, s, d)
+        # the brute-force definition: the first total padding that gives ceil(i / s)
+        assert total == next(t for t in range(d * (k - 1) + 1) if ours(conv_output_size, i + t, k, s, d=d) == o)
+
+
+def test_tf_same_padding_is_same_padding_at_stride_1():
+    for i, k, d in itertools.product(range(1, 10), range(1, 8), range(1, 4)):
+        assert tf_same_padding(i, k, 1, d) == same_padding(k, d), (i, k, d)  # odd and even k alike
+    # and torch's padding='same' (stride 1) gives the same values
+    x = torch.arange(8.0).reshape(1, 1, 1, 8)
+    w = torch.arange(1.0, 5.0).reshape(1, 1, 1, 4)
+    before, after = tf_same_padding(8, 4)
+    assert torch.equal(F.conv2d(x, w, padding="same"), F.conv2d(F.pad(x, (before, after)), w))
+
+
+def test_tf_same_padding_pairs_and_errors():
+    assert tf_same_padding((6, 5), 3, 2) == ((0, 1), (1, 1))
+    assert tf_same_padding((6, 5), (3, 1), (2, 1)) == ((0, 1), (0, 0))
+    assert tf_same_padding(2000, 5, 2) == (1, 2)
+    assert isinstance(tf_same_padding(5, 3, 2)[0], int)
+    with pytest.raises(ValueError, match=r"input size i must be positive; got 0"):
+        tf_same_padding(0, 3, 2)
+    with pytest.raises(ValueError, match=r"stride s must be positive; got 0"):
+        tf_same_padding(5, 3, 0)
+    with pytest.raises(TypeError, match=r"kernel size k must be an int or a pair of ints"):
+        tf_same_padding(5, 2.5)
+
+
+def test_padding_amounts():
+    assert padding_amounts(0, 3) == ((0, 0), (0, 0))
+    assert padding_amounts((1, 2), 3) == ((1, 1), (2, 2))
+    assert padding_amounts([1, 2], 3) == ((1, 1), (2, 2))
+    assert padding_amounts("valid", 5, s=2) == ((0, 0), (0, 0))
+    assert padding_amounts("full", (3, 2), d=(1, 3)) == ((2, 2), (3, 3))
+    for k, d in itertools.product(range(1, 7), range(1, 4)):
+        assert padding_amounts("same", k, d=d) == (same_padding(k, d),) * 2
+        # the padded sizes agree with conv_output_size on each padding
+        for padding in ("valid", "same", "full", 1):
+            (top, bottom), _ = padding_amounts(padding, k, d=d)
+            i = 9
+            assert ours(conv_output_size, i + top + bottom, k, d=d) == ours(conv_output_size, i, k, 1, padding, d)
+    with pytest.raises(ValueError, match=r"padding='same' is not supported for strided convolutions"):
+        padding_amounts("same", 3, s=2)
+    with pytest.raises(ValueError, match=r"got 'smae' \(did you mean 'same'\?\)"):
+        padding_amounts("smae", 3)
+    with pytest.raises(ValueError, match=r"padding must be non-negative; got \(1, -1\)"):
+        padding_amounts((1, -1), 3)
+    with pytest.raises(TypeError, match=r"padding must be one of 'valid', 'same', 'full', an int or a pair of ints; got 1.5"):
+        padding_amounts(1.5, 3)
+    with pytest.raises(ValueError, match=r"kernel size k must be positive; got 0"):
+        padding_amounts(0, 0)
+
+
+def test_to_pair():
+    assert to_pair(3) == (3, 3)
+    assert to_pair((2, 5)) == (2, 5)
+    assert to_pair(np.int64(4)) == (4, 4) and type(to_pair(np.int64(4))[0]) is int
+    assert to_pair(0, minimum=0) == (0, 0)
+    with pytest.raises(ValueError, match=r"stride must be positive; got \(2, 0\)"):
+        to_pair((2, 0), "stride", minimum=1)
+    with pytest.raises(ValueError, match=r"padding must be non-negative; got -1"):
+        to_pair(-1, "padding", minimum=0)
+    with pytest.raises(ValueError, match=r"size must be at least 2; got 1"):
+        to_pair(1, "size", minimum=2)
+    with pytest.raises(TypeError, match=r"window must be an int or a pair of ints"):
+        to_pair(True, "window")
+    with pytest.raises(TypeError, match=r"window must be an int or a pair of ints"):
+        to_pair((1, 2, 3), "window")
 
 
 def test_pairs_in_pairs_out():

@@ -9,7 +9,7 @@ from typing import Any, Sequence
 
 import numpy as np
 
-from cnnkit.shapes import _as_pair, _check_at_least, _did_you_mean, _is_int, _is_pair, _pad_amounts
+from cnnkit.shapes import _did_you_mean, _pad_amounts, to_pair
 
 __all__ = [
     "as_pair",
@@ -28,29 +28,24 @@ PadPairs = tuple[tuple[int, int], tuple[int, int]]
 
 def as_pair(value: Any, name: str) -> tuple[int, int]:
     """``3`` -> ``(3, 3)``; a pair stays a pair; anything else is a TypeError naming ``name``."""
-    return _as_pair(value, name)
+    return to_pair(value, name)
 
 
 def positive_pair(value: Any, name: str) -> tuple[int, int]:
-    pair = _as_pair(value, name)
-    _check_at_least(pair, 1, name, _is_pair(value), "positive")
-    return pair
+    return to_pair(value, name, minimum=1)
 
 
 def non_negative_pair(value: Any, name: str) -> tuple[int, int]:
-    pair = _as_pair(value, name)
-    _check_at_least(pair, 0, name, _is_pair(value), "non-negative")
-    return pair
+    return to_pair(value, name, minimum=0)
 
 
 def parse_padding(
     padding: Any, kernel: tuple[int, int], dilation: tuple[int, int], stride: tuple[int, int], name: str = "padding"
 ) -> PadPairs:
     """Padding as ``((top, bottom), (left, right))`` from an int, a pair or
-    ``'valid'``/``'same'``/``'full'``."""
-    if isinstance(padding, str) or _is_int(padding) or isinstance(padding, (tuple, list)):
-        return _pad_amounts(padding, kernel, dilation, stride, name)
-    raise TypeError(f"{name} must be one of 'valid', 'same', 'full', an int or a pair of ints; got {padding!r}")
+    ``'valid'``/``'same'``/``'full'``: :func:`cnnkit.shapes.padding_amounts` for sizes that are
+    already pairs, with the argument's ``name`` in the errors."""
+    return _pad_amounts(padding, kernel, dilation, stride, name)
 
 
 def as_array(x: Any, name: str) -> np.ndarray:

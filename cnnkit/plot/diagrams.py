@@ -6,9 +6,10 @@ kernel window outlined; :func:`draw_stride` marks the origins (top-left corners)
 strided convolution keeps, shades the pixels they cover and crosses out the pixels no window
 ever reads. :func:`window_coverage` counts, for every input pixel, how many windows read it.
 
-Every size comes from :mod:`cnnkit.shapes` (output sizes) and the padding parser the operations
-use (``'valid'``, ``'same'``, ``'full'``, an int or a pair), so the diagrams cannot disagree with
-:func:`cnnkit.ops.conv2d`. The helpers take ``ax=None``, draw on it and return what they drew;
+Every size comes from :mod:`cnnkit.shapes`: output sizes from
+:func:`~cnnkit.shapes.conv_output_size` and the padded cells from
+:func:`~cnnkit.shapes.padding_amounts`, the parser the operations use (``'valid'``, ``'same'``,
+``'full'``, an int or a pair), so the diagrams cannot disagree with :func:`cnnkit.ops.conv2d`. The helpers take ``ax=None``, draw on it and return what they drew;
 they never call ``plt.show()`` and never change rcParams.
 """
 
@@ -18,8 +19,7 @@ from typing import Any, NamedTuple, Optional, Union
 
 import numpy as np
 
-from cnnkit.ops._validate import as_pair, parse_padding, positive_pair
-from cnnkit.shapes import conv_output_size
+from cnnkit.shapes import conv_output_size, padding_amounts, to_pair
 
 __all__ = [
     "window_coverage",
@@ -60,16 +60,14 @@ def _geometry(
     i: IntOrPair, k: IntOrPair, stride: IntOrPair, padding: Padding, dilation: IntOrPair
 ) -> tuple[tuple[int, int], tuple[int, int], tuple[int, int], tuple[int, int], Any, tuple[int, int]]:
     """Checked sizes: input, kernel, stride, dilation, pads ((top, bottom), (left, right)), output."""
-    ii = as_pair(i, "input size i")
-    if min(ii) < 1:
-        raise ValueError(f"input size i must be positive; got {i!r}")
-    kk = positive_pair(k, "kernel size k")
-    ss = positive_pair(stride, "stride")
-    dd = positive_pair(dilation, "dilation")
-    pads = parse_padding(padding, kk, dd, ss)
-    # conv_output_size also raises the lecture's error when the kernel does not fit
-    # conv_output_size with the arguments as given, so that its messages echo them
-    out = as_pair(conv_output_size(_size_arg(i), _size_arg(k), _size_arg(stride), _size_arg(padding), _size_arg(dilation)), "output")
+    ii = to_pair(i, "input size i", minimum=1)
+    kk = to_pair(k, "kernel size k", minimum=1)
+    ss = to_pair(stride, "stride", minimum=1)
+    dd = to_pair(dilation, "dilation", minimum=1)
+    pads = padding_amounts(padding, kk, s=ss, d=dd)
+    # conv_output_size also raises the lecture's error when the kernel does not fit; call it
+    # with the arguments as given, so that its messages echo them
+    out = to_pair(conv_output_size(_size_arg(i), _size_arg(k), _size_arg(stride), _size_arg(padding), _size_arg(dilation)), "output")
     return ii, kk, ss, dd, pads, out
 
 
@@ -240,7 +238,7 @@ def draw_padding(
         if values.shape != ii:
             raise ValueError(f"values must have the input's shape {ii}; got shape {tuple(values.shape)}")
     if window is not None:
-        wu, wv = as_pair(window, "window")
+        wu, wv = to_pair(window, "window")
         if not (0 <= wu < out[0] and 0 <= wv < out[1]):
             raise ValueError(
                 f"window must be an output position (u, v) with 0 <= u < {out[0]} and 0 <= v < {out[1]}; got {window!r}"

@@ -105,16 +105,16 @@ def conv2d_steps(
         ((0, 1), [0, 1], [2, 3], [[2, 0], [0, -7]])
     """
     from cnnkit.ops import conv2d, pad2d
-    from cnnkit.ops._validate import parse_padding, positive_pair
+    from cnnkit.shapes import padding_amounts, to_pair
 
     xa = _matrix(x, "x")
     ka = _matrix(kernel, "kernel")
     out = conv2d(
         xa[None, None], ka[None, None], stride=stride, padding=padding, dilation=dilation, mode=mode, padding_mode=padding_mode
     )[0, 0]
-    s = positive_pair(stride, "stride")
-    d = positive_pair(dilation, "dilation")
-    pads = parse_padding(padding, ka.shape, d, s)
+    s = to_pair(stride, "stride", minimum=1)
+    d = to_pair(dilation, "dilation", minimum=1)
+    pads = padding_amounts(padding, ka.shape, s=s, d=d)
     padded = pad2d(xa.astype(out.dtype, copy=False), pads, padding_mode)
     used = (ka[::-1, ::-1] if mode == "convolution" else ka).astype(out.dtype, copy=False)
     kh, kw = used.shape

@@ -13,7 +13,7 @@ from typing import Any, Optional
 
 import numpy as np
 
-from cnnkit.ops._validate import positive_pair
+from cnnkit.shapes import to_pair
 from cnnkit.plot.arrays import Fmt, format_value
 from cnnkit.shapes import pool_output_size
 
@@ -106,8 +106,8 @@ def draw_pool_windows(
     from matplotlib.patches import Rectangle
 
     arr = _matrix(x, "x")
-    k = positive_pair(kernel_size, "kernel_size")
-    s = k if stride is None else positive_pair(stride, "stride")
+    k = to_pair(kernel_size, "kernel_size", minimum=1)
+    s = k if stride is None else to_pair(stride, "stride", minimum=1)
     rows_at, cols_at, out = _window_starts(arr.shape, k, s)
     colours = window_colors(out)
     win = None
@@ -210,8 +210,8 @@ def plot_pooling(
     import matplotlib.pyplot as plt
 
     arr, out = _matrix(x, "x"), _matrix(y, "y")
-    k = positive_pair(kernel_size, "kernel_size")
-    s = k if stride is None else positive_pair(stride, "stride")
+    k = to_pair(kernel_size, "kernel_size", minimum=1)
+    s = k if stride is None else to_pair(stride, "stride", minimum=1)
     if titles is None:
         name = "max" if mode == "max" else "average"
         titles = (f"input, {k[0]}x{k[1]} windows, stride {s[0]}", f"{name} pooled")

@@ -44,8 +44,9 @@ test: setup browser-deps test-unit test-notebooks test-book
 test-unit: setup
 	$(BIN)/python -m pytest tests cnnkit --ignore=tests/book -q
 
+# CNNKIT_NO_PRETRAINED=1: the stored outputs are the offline ones, even where ImageNet weights are cached.
 test-notebooks: setup
-	$(BIN)/python -m pytest --nbval --nbval-current-env --nbval-sanitize-with tests/nbval_sanitize.cfg \
+	CNNKIT_NO_PRETRAINED=1 $(BIN)/python -m pytest --nbval --nbval-current-env --nbval-sanitize-with tests/nbval_sanitize.cfg \
 		-p no:randomly -q --durations=0 $(NOTEBOOKS)
 
 test-book: setup
@@ -72,7 +73,7 @@ execute: setup
 execute-online: setup
 	@for nb in $(ONLINE_CHAPTERS); do \
 		echo "executing $$nb with ImageNet weights"; \
-		$(BIN)/python tools/execute.py "$$nb" || exit 1; \
+		$(BIN)/python tools/execute.py --online "$$nb" || exit 1; \
 	done
 
 pin: setup

@@ -1,6 +1,10 @@
 """Execute a chapter notebook in place: a fresh kernel, top to bottom, outputs stored.
 
-Usage: python tools/execute.py chapters/01_convolution.ipynb [more.ipynb ...]
+Usage: python tools/execute.py [--online] chapters/01_convolution.ipynb [more.ipynb ...]
+
+Without --online, pretrained weights are switched off (CNNKIT_NO_PRETRAINED=1), so the stored
+outputs are the offline ones that nbval checks; --online (the publish workflow) lets the chapters
+use ImageNet weights where they are cached.
 
 This is what `make execute` runs, so that the stored outputs (the ones the book shows and
 nbval checks) are always produced the same way. It prints how long each notebook took and
@@ -59,16 +63,20 @@ def record(path: Path, seconds: float) -> None:
 
 
 def main(argv: list[str]) -> int:
+    online = "--online" in argv
+    argv = [a for a in argv if a != "--online"]
     if not argv:
         print(__doc__)
         return 2
+    if not online:
+        os.environ["CNNKIT_NO_PRETRAINED"] = "1"
     for name in argv:
         path = Path(name)
         if not path.is_file():
             print(f"no such notebook: {name}", file=sys.stderr)
             return 2
         seconds = execute(path)
-        if path.parent.name == "chapters":
+        if path.parent.name == "chapters" and not online:
             record(path, seconds)
         print(f"{path}: executed in {seconds:.1f} s")
     return 0

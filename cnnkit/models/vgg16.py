@@ -1,0 +1,486 @@
+"""VGG16 (Simonyan & Zisserman 2014) from torchvision, with the layer names of Keras.
+
+The lecture's VGG16 is Keras's: its layers are called ``block1_conv1`` … ``block5_conv3``,
+``block1_pool`` … ``block5_pool``, ``fc1``, ``fc2`` and ``predictions``. torchvision's
+``torchvision.models.vgg16`` is the same network with numbered modules (``features[0]`` …
+``features[30]``, ``classifier[0]`` … ``classifier[6]``). :class:`VGG16` holds torchvision's
+modules and gives them the Keras names:
+
+- a convolution's name (``block3_conv2``) means the output of the ReLU after it, since a Keras
+  ``Conv2D(..., activation='relu')`` includes its activation;
+- ``fc1`` and ``fc2`` are the outputs of the ReLUs after ``classifier[0]`` and ``classifier[3]``;
+- ``predictions`` is ``classifier[6]``: the 1,000 *logits*. Keras's layer applies the softmax
+  as well; here :func:`decode_predictions` does.
+
+torchvision's ReLUs work in place (``inplace=True``): they overwrite the convolution's output.
+That is why the names point at the ReLUs (whose output is the activation) and the hooks of
+:meth:`~cnnkit.models.named.NamedLayersMixin.activations` copy what they record.
+
+=============  ===============  ===============  ===========
+Keras name     torchvision      output shape     parameters
+=============  ===============  ===============  ===========
+block1_conv1   features[0:2]    (64, 224, 224)         1,792
+block1_conv2   features[2:4]    (64, 224, 224)        36,928
+block1_pool    features[4]      (64, 112, 112)
+block2_conv1   features[5:7]    (128, 112, 112)       73,856
+…              …                …                …
+block5_conv3   features[28:30]  (512, 14, 14)      2,359,808
+block5_pool    features[30]     (512, 7, 7)
+fc1            classifier[0:2]  (4096,)          102,764,544
+fc2            classifier[3:5]  (4096,)           16,781,312
+predictions    classifier[6]    (1000,)            4,097,000
+total                                            138,357,544
+=============  ===============  ===============  ===========
+
+Weights: :func:`vgg16` takes ``"imagenet"`` (torchvision's ``VGG16_Weights.IMAGENET1K_V1``,
+found or fetched by :mod:`cnnkit.weights`), ``None`` (random) or the path of a state dict.
+:func:`load_vgg16` is the chapters' convenience: ImageNet weights when they are at hand, else a
+seeded random network *and a visible warning* saying so.
+"""
+
+from __future__ import annotations
+
+import html
+import os
+import re
+from collections import OrderedDict
+from pathlib import Path
+from typing import NamedTuple
+
+import numpy as np
+import torch
+from torch import nn
+
+from cnnkit.models.named import NamedLayersMixin
+from cnnkit.weights import ENV_VAR, WeightsUnavailableError, fetch_command, weights_path, weights_spec
+
+__all__ = [
+    "VGG16",
+    "vgg16",
+    "load_vgg16",
+    "IMAGENET_DESCRIPTION",
+    "random_description",
+    "Admonition",
+    "missing_weights_admonition",
+    "show",
+    "IMAGENET_MEAN",
+    "IMAGENET_STD",
+    "imagenet_preprocess",
+    "imagenet_deprocess",
+    "imagenet_categories",
+    "Prediction",
+    "decode_predictions",
+]
+
+#: Per-channel (R, G, B) mean and standard deviation of the ImageNet training images, which
+#: torchvision's ImageNet models expect their input to be normalised with.
+IMAGENET_MEAN = (0.485, 0.456, 0.406)
+IMAGENET_STD = (0.229, 0.224, 0.225)
+
+#: How :func:`load_vgg16` describes the ImageNet weights.
+IMAGENET_DESCRIPTION = "ImageNet weights (torchvision IMAGENET1K_V1)"
+
+
+def random_description(seed: int) -> str:
+    """How :func:`load_vgg16` describes a random network.
+
+    Example:
+        >>> random_description(0)
+        'untrained: random weights, seed 0'
+    """
+    return f"untrained: random weights, seed {seed}"
+
+
+class VGG16(NamedLayersMixin, nn.Module):
+    """torchvision's VGG16 with Keras-style layer names.
+
+    The modules are torchvision's own (``features``, ``avgpool``, ``classifier``), so a state
+    dict saved from ``torchvision.models.vgg16()`` loads into this model and back unchanged.
+    The weights are random (torchvision's initialisation); use :func:`vgg16` for trained ones.
+
+    Args:
+        num_classes: outputs of the last layer.
+
+    Shape:
+        input (N, 3, 224, 224) -> logits (N, num_classes). Other sizes work too: the
+        convolutional part halves the size five times, and torchvision's ``avgpool``
+        (``AdaptiveAvgPool2d((7, 7))``, the identity for 224x224 inputs) brings any size to 7x7.
+    """
+
+    def __init__(self, num_classes: int = 1000):
+        super().__init__()
+        from torchvision.models import vgg16 as torchvision_vgg16
+
+        net = torchvision_vgg16(weights=None, num_classes=num_classes)
+        self.features = net.features
+        self.avgpool = net.avgpool
+        self.classifier = net.classifier
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        x = self.avgpool(self.features(x))
+        return self.classifier(torch.flatten(x, 1))
+
+    def _names(self) -> tuple[OrderedDict, OrderedDict]:
+        """(name -> module whose output is the activation, name -> Conv2d/Linear holding the weights)."""
+        outputs: OrderedDict[str, nn.Module] = OrderedDict()
+        weights: OrderedDict[str, nn.Module] = OrderedDict()
+        block, conv, last = 1, 0, None
+        for module in self.features:
+            if isinstance(module, nn.Conv2d):
+                conv += 1
+                last = module
+            elif isinstance(module, nn.ReLU):
+                name = f"block{block}_conv{conv}"
+                outputs[name], weights[name] = module, last
+            elif isinstance(module, nn.MaxPool2d):
+                outputs[f"block{block}_pool"] = module
+                block, conv = block + 1, 0
+        c = self.classifier
+        outputs["fc1"], weights["fc1"] = c[1], c[0]
+        outputs["fc2"], weights["fc2"] = c[4], c[3]
+        outputs["predictions"], weights["predictions"] = c[6], c[6]
+        return outputs, weights
+
+    def named_layers(self) -> OrderedDict[str, nn.Module]:
+        """Keras name -> the module whose output is that layer's activation (a ReLU, a pool, a Linear)."""
+        return self._names()[0]
+
+    def weight_layers(self) -> OrderedDict[str, nn.Module]:
+        """Keras name -> the ``Conv2d`` or ``Linear`` that holds that layer's weights (pools have none)."""
+        return self._names()[1]
+
+    def parameter_counts(self) -> OrderedDict[str, int]:
+        """Keras name -> number of weights and biases of that layer (0 for a pooling layer)."""
+        weights = self.weight_layers()
+        return OrderedDict(
+            (name, sum(p.numel() for p in weights[name].parameters()) if name in weights else 0)
+            for name in self.layer_names()
+        )
+
+
+def vgg16(weights: str | os.PathLike | None = "imagenet", download: bool = True, progress: bool = False) -> VGG16:
+    """VGG16 with Keras-style layer names, with ImageNet weights, random weights or weights from a file.
+
+    Args:
+        weights: ``"imagenet"`` for torchvision's ``VGG16_Weights.IMAGENET1K_V1`` (looked for in
+            ``$CNNKIT_WEIGHTS_DIR`` and torch's hub cache, hash-checked, see :mod:`cnnkit.weights`);
+            ``None`` for a random initialisation (call ``torch.manual_seed`` first for a
+            reproducible one); or the path of a state dict saved from this model or from
+            ``torchvision.models.vgg16()``.
+        download: with ``weights="imagenet"``, download the file (528 MB) when no folder has it.
+        progress: show a progress bar while downloading.
+
+    Returns:
+        A :class:`VGG16` in eval mode.
+
+    Raises:
+        WeightsUnavailableError: ImageNet weights were asked for but are neither on disk nor
+            downloadable; the message says how to fetch them.
+        FileNotFoundError: ``weights`` is a path with no file.
+
+    Example:
+        >>> _ = torch.manual_seed(0)
+        >>> model = vgg16(weights=None)
+        >>> model.layer_names()[:3], model.layer_names()[-3:]
+        (['block1_conv1', 'block1_conv2', 'block1_pool'], ['fc1', 'fc2', 'predictions'])
+        >>> sum(p.numel() for p in model.parameters())
+        138357544
+    """
+    if weights is None:
+        return VGG16().eval()
+    if isinstance(weights, str) and weights == "imagenet":
+        path = weights_path("vgg16", download=download, progress=progress)
+    elif isinstance(weights, (str, os.PathLike)):
+        path = Path(weights).expanduser()
+        if not path.is_file():
+            raise FileNotFoundError(
+                f"weights must be 'imagenet', None, or the path of a state dict; there is no file at {str(weights)!r}"
+            )
+    else:
+        raise TypeError(f"weights must be 'imagenet', None, or the path of a state dict; got {weights!r}")
+    state = torch.load(path, map_location="cpu", weights_only=True)
+    # Build the modules without initialising 138 million random numbers that the state dict replaces.
+    with torch.device("meta"):
+        model = VGG16()
+    model.load_state_dict(state, assign=True)
+    return model.eval()
+
+
+class Admonition:
+    """A boxed note for a notebook: rendered as a Sphinx/Jupyter Book admonition in HTML, as text elsewhere.
+
+    Jupyter and the book show :meth:`_repr_html_`, ``<div class="admonition warning">`` with a
+    title paragraph, which the book's theme draws as a coloured box. Text outputs (a terminal,
+    nbval's comparison) show ``repr``, which is stable. Text between backticks is set as code.
+
+    Args:
+        title: the box's title.
+        paragraphs: its text, one string per paragraph.
+        kind: the admonition's class: ``"warning"``, ``"note"``, ``"tip"``, ``"important"``.
+
+    Example:
+        >>> box = Admonition("Careful", ["Run `make test` first."])
+        >>> print(box._repr_html_())
+        <div class="admonition warning"><p class="admonition-title">Careful</p><p>Run <code>make test</code> first.</p></div>
+        >>> print(repr(box))
+        WARNING: Careful
+        Run `make test` first.
+    """
+
+    KINDS = ("warning", "note", "tip", "important", "caution", "attention", "danger", "error", "hint")
+
+    def __init__(self, title: str, paragraphs: list[str] | tuple[str, ...], kind: str = "warning"):
+        if kind not in self.KINDS:
+            raise ValueError(f"kind must be one of {', '.join(self.KINDS)}; got {kind!r}")
+        if isinstance(paragraphs, str):
+            raise TypeError("paragraphs must be a list of strings, one per paragraph; got a single string")
+        self.title, self.paragraphs, self.kind = title, list(paragraphs), kind
+
+    @staticmethod
+    def _inline(text: str) -> str:
+        return re.sub(r"`([^`]+)`", r"<code>\1</code>", html.escape(text, quote=False))
+
+    def _repr_html_(self) -> str:
+        body = "".join(f"<p>{self._inline(p)}</p>" for p in self.paragraphs)
+        return f'<div class="admonition {self.kind}"><p class="admonition-title">{html.escape(self.title)}</p>{body}</div>'
+
+    def __repr__(self) -> str:
+        return "\n".join([f"{self.kind.upper()}: {self.title}", *self.paragraphs])
+
+    __str__ = __repr__
+
+
+_REASONS = {
+    "missing": "are in neither of the folders cnnkit searches, and this notebook does not download them",
+    "download_failed": "are in neither of the folders cnnkit searches and could not be downloaded (no internet access?)",
+    "damaged": "were found, but the file is damaged: its hash does not match the one in its name",
+    "disabled": (
+        "are not used in this run: CNNKIT_NO_PRETRAINED=1 is set, as `make execute` and `make test` do so "
+        "that the stored outputs are the same on every machine"
+    ),
+}
+
+
+def missing_weights_admonition(reason: str = "missing", seed: int = 0) -> Admonition:
+    """The warning :func:`load_vgg16` shows when it falls back to an untrained VGG16.
+
+    It names the file, the folders searched, the environment variable and the command that
+    fetches the weights. It contains no machine paths, so its text is the same everywhere.
+
+    Args:
+        reason: the ``reason`` of the :class:`~cnnkit.weights.WeightsUnavailableError`.
+        seed: the seed of the random network.
+
+    Example:
+        >>> print(repr(missing_weights_admonition()).splitlines()[0])
+        WARNING: No ImageNet weights: this chapter runs on an untrained VGG16
+    """
+    if reason not in _REASONS:
+        raise ValueError(f"reason must be one of {', '.join(_REASONS)}; got {reason!r}")
+    spec = weights_spec("vgg16")
+    return Admonition(
+        "No ImageNet weights: this chapter runs on an untrained VGG16",
+        [
+            f"VGG16's ImageNet weights (the file {spec.file_name}, {spec.size_mb} MB) {_REASONS[reason]}. "
+            f"The VGG16 below has random weights (torch.manual_seed({seed}) before it was built): its "
+            "layers, shapes and parameter counts are those of the real network, but its feature maps, "
+            "sparsities and predictions show an untrained network, not what VGG16 learned from ImageNet.",
+            f"To see the trained network, run `{fetch_command('vgg16')}` once on a machine with internet "
+            f"access (in Colab: `!{fetch_command('vgg16')}`), or copy {spec.file_name} into torch's hub "
+            f"cache, `torch.hub.get_dir()/checkpoints`, or into a folder named by the environment variable "
+            f"`{ENV_VAR}`; then run the notebook again (in Jupyter, or with `make execute-online`). "
+            "`python -m cnnkit.weights where` shows both folders.",
+        ],
+    )
+
+
+def show(obj: object) -> None:
+    """Display ``obj`` in a notebook (its richest representation), or print it outside one."""
+    try:
+        from IPython import get_ipython
+        from IPython.display import display
+    except ImportError:  # pragma: no cover - IPython comes with Jupyter
+        print(obj)
+        return
+    if get_ipython() is None:
+        print(obj)
+    else:
+        display(obj)
+
+
+def load_vgg16(
+    prefer: str | None = "imagenet", seed: int = 0, download: bool = False, display: bool = True
+) -> tuple[VGG16, str]:
+    """VGG16 for a chapter: ImageNet weights when they are at hand, otherwise a seeded random network, said aloud.
+
+    Args:
+        prefer: ``"imagenet"`` to use the ImageNet weights if they can be had, ``None`` for a
+            random network.
+        seed: the seed of the random network (``torch.manual_seed(seed)`` before building it).
+        download: allow downloading the 528 MB file when no folder has it. The chapters leave
+            this False, so that building the book never touches the network.
+        display: when falling back, show :func:`missing_weights_admonition` (a warning box in a
+            notebook, text in a terminal).
+
+    Returns:
+        ``(model, description)``: the model in eval mode, and a short phrase naming the weights
+        actually loaded, for titles and captions: :data:`IMAGENET_DESCRIPTION` or
+        :func:`random_description`.
+
+    Example:
+        >>> model, description = load_vgg16(prefer=None)  # doctest: +SKIP
+        >>> description  # doctest: +SKIP
+        'untrained: random weights, seed 0'
+    """
+    if prefer not in ("imagenet", None):
+        raise ValueError(f"prefer must be 'imagenet' or None (random weights); got {prefer!r}")
+    if prefer == "imagenet":
+        try:
+            return vgg16("imagenet", download=download), IMAGENET_DESCRIPTION
+        except WeightsUnavailableError as error:
+            if display:
+                show(missing_weights_admonition(error.reason, seed))
+    torch.manual_seed(seed)
+    return vgg16(None), random_description(seed)
+
+
+# ----------------------------------------------------------------------------------------------
+# ImageNet input and output
+# ----------------------------------------------------------------------------------------------
+
+
+def imagenet_preprocess(image: np.ndarray, size: int = 224, crop: bool = True) -> torch.Tensor:
+    """Turn a photograph into the input an ImageNet network expects.
+
+    The central square of the photograph is cut out (``crop=True``; otherwise the whole picture
+    is squeezed into a square), resized to ``size x size`` with anti-aliasing, and each colour
+    channel ``c`` normalised with the ImageNet statistics,
+
+    .. math::
+
+        x_c = \\frac{v_c - \\mu_c}{\\sigma_c}, \\quad
+        \\mu = (0.485, 0.456, 0.406), \\ \\sigma = (0.229, 0.224, 0.225).
+
+    Args:
+        image: colour photograph, shape (H, W, 3), floats in [0, 1] (as
+            :func:`cnnkit.data.load_image` returns).
+        size: side of the output.
+        crop: keep the central square (aspect ratio kept) rather than the whole picture.
+
+    Returns:
+        A float32 tensor of shape (1, 3, size, size).
+
+    Example:
+        >>> x = imagenet_preprocess(np.full((30, 40, 3), 0.5), size=8)
+        >>> x.shape, x.dtype
+        (torch.Size([1, 3, 8, 8]), torch.float32)
+        >>> [round(v, 4) for v in x[0, :, 0, 0].tolist()]
+        [0.0655, 0.1964, 0.4178]
+    """
+    from skimage.transform import resize
+
+    image = np.asarray(image)
+    if image.ndim != 3 or image.shape[-1] != 3:
+        raise ValueError(
+            f"image must be a colour photograph of shape (H, W, 3); got shape {image.shape}"
+            + ("; for a grey image use np.stack([image] * 3, axis=-1)" if image.ndim == 2 else "")
+        )
+    if image.dtype.kind not in "fiub" or image.size == 0:
+        raise ValueError(f"image must be a non-empty numeric array; got dtype {image.dtype}, shape {image.shape}")
+    if not isinstance(size, (int, np.integer)) or size < 1:
+        raise ValueError(f"size must be a positive int; got {size!r}")
+    low, high = float(image.min()), float(image.max())
+    if low < 0 or high > 1:
+        raise ValueError(
+            f"image values must lie in [0, 1]; got values from {low:g} to {high:g}"
+            + (" (for uint8 pixels divide by 255)" if high <= 255 and low >= 0 else "")
+        )
+    image = image.astype(np.float64)
+    if crop:
+        h, w = image.shape[:2]
+        side = min(h, w)
+        top, left = (h - side) // 2, (w - side) // 2
+        image = image[top : top + side, left : left + side]
+    image = resize(image, (size, size, 3), anti_aliasing=True)
+    image = (image - np.array(IMAGENET_MEAN)) / np.array(IMAGENET_STD)
+    return torch.from_numpy(image.transpose(2, 0, 1)[None].astype(np.float32))
+
+
+def imagenet_deprocess(x: torch.Tensor | np.ndarray) -> np.ndarray:
+    """Undo the normalisation of :func:`imagenet_preprocess`, for showing the network's input.
+
+    Args:
+        x: shape (1, 3, H, W) or (3, H, W).
+
+    Returns:
+        An (H, W, 3) float array, clipped to [0, 1].
+
+    Example:
+        >>> image = np.random.default_rng(0).uniform(size=(8, 8, 3))
+        >>> bool(np.allclose(imagenet_deprocess(imagenet_preprocess(image, size=8, crop=False)), image, atol=0.2))
+        True
+    """
+    x = x.detach().cpu().numpy() if isinstance(x, torch.Tensor) else np.asarray(x)
+    if x.ndim == 4 and x.shape[0] == 1:
+        x = x[0]
+    if x.ndim != 3 or x.shape[0] != 3:
+        raise ValueError(f"x must have shape (1, 3, H, W) or (3, H, W); got {x.shape}")
+    image = x.transpose(1, 2, 0) * np.array(IMAGENET_STD) + np.array(IMAGENET_MEAN)
+    return np.clip(image, 0.0, 1.0)
+
+
+def imagenet_categories() -> list[str]:
+    """The 1,000 ImageNet class names, in the order of VGG16's outputs (from torchvision, offline).
+
+    Example:
+        >>> categories = imagenet_categories()
+        >>> len(categories), categories[281], categories[285]
+        (1000, 'tabby', 'Egyptian cat')
+    """
+    from torchvision.models import VGG16_Weights
+
+    return list(VGG16_Weights.IMAGENET1K_V1.meta["categories"])
+
+
+class Prediction(NamedTuple):
+    """One of the top classes: its index, its ImageNet name and its softmax probability."""
+
+    index: int
+    category: str
+    probability: float
+
+
+def decode_predictions(logits: torch.Tensor | np.ndarray, top: int = 5) -> list[list[Prediction]]:
+    """The ``top`` most probable ImageNet classes of each image, as Keras's ``decode_predictions``.
+
+    The logits ``z`` are turned into probabilities with the softmax,
+    :math:`p_k = e^{z_k} / \\sum_j e^{z_j}`, which Keras's ``predictions`` layer includes and
+    torchvision's leaves out.
+
+    Args:
+        logits: shape (N, 1000), or (1000,) for one image.
+        top: how many classes to return per image.
+
+    Returns:
+        One list per image of ``top`` :class:`Prediction` tuples, most probable first.
+
+    Example:
+        >>> logits = torch.zeros(1, 1000)
+        >>> logits[0, 281], logits[0, 285] = 10.0, 9.0
+        >>> [(p.index, p.category, round(p.probability, 3)) for p in decode_predictions(logits, top=2)[0]]
+        [(281, 'tabby', 0.708), (285, 'Egyptian cat', 0.26)]
+    """
+    z = torch.as_tensor(np.asarray(logits) if not isinstance(logits, torch.Tensor) else logits).detach().float().cpu()
+    if z.ndim == 1:
+        z = z[None]
+    if z.ndim != 2 or z.shape[1] != 1000:
+        raise ValueError(f"logits must have shape (N, 1000) or (1000,); got {tuple(np.shape(logits))}")
+    if not isinstance(top, (int, np.integer)) or not 1 <= top <= 1000:
+        raise ValueError(f"top must be an int from 1 to 1000; got {top!r}")
+    categories = imagenet_categories()
+    probabilities = torch.softmax(z, dim=1)
+    values, indices = probabilities.topk(int(top), dim=1)
+    return [
+        [Prediction(int(i), categories[int(i)], float(p)) for p, i in zip(row_p, row_i)]
+        for row_p, row_i in zip(values.tolist(), indices.tolist())
+    ]

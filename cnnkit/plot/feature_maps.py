@@ -1,0 +1,280 @@
+"""Grids of feature maps: what the channels of a convolutional layer respond to, and where.
+
+A convolutional layer's activation for one image has shape (C, H, W): one map of H x W
+responses per channel. :func:`plot_feature_maps` draws ``n`` of the maps of one layer in a
+grid, :func:`plot_feature_map_rows` draws a row of maps for each of several layers, so that
+the shrinking resolution and the changing kind of response can be followed through a network.
+:func:`plot_layer_statistics` draws how sparse and how selective each layer is
+(:mod:`cnnkit.viz.activations` measures both).
+
+Maps after a ReLU are non-negative and are drawn with ``viridis`` from 0 (dark purple) to the
+largest value shown (yellow). Signed maps get a diverging map, ``RdBu_r``, with limits
+symmetric about zero (white), unless a ``cmap`` is given.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+
+import numpy as np
+
+__all__ = ["select_channels", "plot_feature_maps", "plot_feature_map_rows", "plot_layer_statistics"]
+
+_SELECT = ("first", "strongest")
+
+
+def _as_chw(activation, name: str = "activation") -> np.ndarray:
+    try:
+        import torch
+
+        if isinstance(activation, torch.Tensor):
+            activation = activation.detach().cpu().numpy()
+    except ImportError:  # pragma: no cover - torch is a dependency
+        pass
+    arr = np.asarray(activation)
+    if arr.ndim == 4 and arr.shape[0] == 1:
+        arr = arr[0]
+    if arr.ndim != 3 or arr.size == 0:
+        raise ValueError(
+            f"{name} must be one image's feature maps, shape (C, H, W) or (1, C, H, W); got shape {arr.shape}"
+            + ("; pick one image, e.g. activation[0]" if arr.ndim == 4 else "")
+        )
+    if arr.dtype.kind not in "biuf":
+        raise TypeError(f"{name} must be numeric; got dtype {arr.dtype}")
+    return arr
+
+
+def select_channels(activation, n: int = 16, select: str = "first") -> list[int]:
+    """Which channels to show.
+
+    Args:
+        activation: shape (C, H, W).
+        n: how many (at most C).
+        select: ``"first"`` for channels 0 … n-1, ``"strongest"`` for the n channels with the
+            largest mean activation, strongest first.
+
+    Returns:
+        A list of ``min(n, C)`` channel indices.
+
+    Example:
+        >>> a = np.zeros((4, 2, 2)); a[2] = 5.0; a[0] = 1.0
+        >>> select_channels(a, 2), select_channels(a, 2, "strongest")
+        ([0, 1], [2, 0])
+    """
+    arr = _as_chw(activation)
+    if not isinstance(n, (int, np.integer)) or n < 1:
+        raise ValueError(f"n must be a positive int; got {n!r}")
+    if select not in _SELECT:
+        raise ValueError(f"select must be one of {', '.join(map(repr, _SELECT))}; got {select!r}")
+    n = min(int(n), arr.shape[0])
+    if select == "first":
+        return list(range(n))
+    means = arr.reshape(arr.shape[0], -1).mean(axis=1)
+    return [int(c) for c in np.argsort(-means, kind="stable")[:n]]
+
+
+def _limits_and_cmap(maps: np.ndarray, cmap: str | None) -> tuple[float, float, str]:
+    low, high = float(maps.min()), float(maps.max())
+    if low < 0:
+        top = max(abs(low), abs(high)) or 1.0
+        return -top, top, cmap or "RdBu_r"
+    return 0.0, (high if high > 0 else 1.0), cmap or "viridis"
+
+
+def plot_feature_maps(
+    activation,
+    n: int = 16,
+    ncols: int = 8,
+    title: str | None = None,
+    cmap: str | None = None,
+    channels: Sequence[int] | None = None,
+    select: str = "first",
+    scale: str = "layer",
+    colorbar: bool = True,
+    panel_size: float = 1.1,
+    dpi: float | None = None,
+):
+    """Draw feature maps of one layer in a grid, each panel titled with its channel.
+
+    Args:
+        activation: one image's activation, shape (C, H, W) (or (1, C, H, W)); numpy or torch.
+        n: how many maps to draw (at most C), when ``channels`` is not given.
+        ncols: panels per row.
+        title: the figure's title (say which layer and which weights).
+        cmap: colour map; by default ``viridis`` from 0 for non-negative maps and ``RdBu_r``
+            symmetric about 0 for signed ones.
+        channels: the channels to draw, in order; overrides ``n`` and ``select``.
+        select: ``"first"`` or ``"strongest"``, see :func:`select_channels`.
+        scale: ``"layer"``: one colour scale for all panels (so they can be compared), with a
+            colour bar; ``"map"``: each panel scaled to its own range (shows each pattern best).
+        colorbar: draw the colour bar (``scale="layer"`` only).
+        panel_size: size of one panel in inches.
+        dpi: the figure's resolution (default: matplotlib's).
+
+    Returns:
+        The matplotlib Figure. Its first ``len(channels)`` axes are the panels, in order, each
+        holding one image whose data is ``activation[channel]``; a colour bar, if any, comes last.
+
+    Example:
+        >>> a = np.random.default_rng(0).uniform(size=(10, 5, 5))
+        >>> fig = plot_feature_maps(a, n=6, ncols=3, title="demo")
+        >>> len(fig.axes), [ax.get_title() for ax in fig.axes[:3]]
+        (7, ['0', '1', '2'])
+        >>> bool(np.array_equal(fig.axes[4].images[0].get_array(), a[4]))
+        True
+        >>> import matplotlib.pyplot as plt; plt.close(fig)
+    """
+    import matplotlib.pyplot as plt
+
+    arr = _as_chw(activation)
+    if channels is None:
+        channels = select_channels(arr, n, select)
+    else:
+        channels = [int(c) for c in channels]
+        bad = [c for c in channels if not 0 <= c < arr.shape[0]]
+        if bad or not channels:
+            raise ValueError(f"channels must be a non-empty list of indices in 0 … {arr.shape[0] - 1}; got {channels}")
+    if not isinstance(ncols, (int, np.integer)) or ncols < 1:
+        raise ValueError(f"ncols must be a positive int; got {ncols!r}")
+    if scale not in ("layer", "map"):
+        raise ValueError(f"scale must be 'layer' or 'map'; got {scale!r}")
+    ncols = min(int(ncols), len(channels))
+    nrows = -(-len(channels) // ncols)
+    maps = arr[channels]
+    vmin, vmax, cm = _limits_and_cmap(maps, cmap)
+    extra = 0.5 if (colorbar and scale == "layer") else 0.0
+    fig, axes = plt.subplots(
+        nrows, ncols, figsize=(ncols * panel_size + extra, nrows * panel_size + (0.35 if title else 0.0)),
+        squeeze=False, dpi=dpi, layout="constrained",
+    )
+    image = None
+    for ax, c, m in zip(axes.flat, channels, maps):
+        limits = (vmin, vmax) if scale == "layer" else _limits_and_cmap(m[None], cmap)[:2]
+        image = ax.imshow(m, cmap=cm, vmin=limits[0], vmax=limits[1], interpolation="nearest")
+        ax.set_title(str(c), fontsize=8, pad=2)
+        ax.set_xticks([])
+        ax.set_yticks([])
+    for ax in axes.flat[len(channels) :]:
+        fig.delaxes(ax)
+    if colorbar and scale == "layer" and image is not None:
+        fig.colorbar(image, ax=axes.ravel().tolist()[: len(channels)], shrink=0.9, pad=0.02)
+    if title:
+        fig.suptitle(title, fontsize=10)
+    return fig
+
+
+def plot_feature_map_rows(
+    activations: Mapping[str, object],
+    n: int = 8,
+    title: str | None = None,
+    cmap: str | None = None,
+    select: str = "first",
+    panel_size: float = 1.0,
+    dpi: float | None = None,
+):
+    """Draw one row of feature maps per layer: ``n`` channels of each, each row on its own colour scale.
+
+    Args:
+        activations: layer name -> one image's activation, (C, H, W) or (1, C, H, W).
+        n: maps per row (fewer if a layer has fewer channels).
+        title: the figure's title (say which weights produced the maps).
+        cmap: as in :func:`plot_feature_maps`.
+        select: ``"first"`` or ``"strongest"``, see :func:`select_channels`.
+        panel_size: size of one panel in inches.
+        dpi: the figure's resolution.
+
+    Returns:
+        The Figure. Its axes are row by row, ``n`` per row (unused ones removed); the first
+        panel of each row has the layer's name and shape as its y label, every panel the channel
+        as its title. Within a row, 0 is the colour map's bottom and the row's largest value its top.
+
+    Example:
+        >>> rng = np.random.default_rng(0)
+        >>> acts = {"a": rng.uniform(size=(4, 8, 8)), "b": rng.uniform(size=(2, 4, 4))}
+        >>> fig = plot_feature_map_rows(acts, n=3)
+        >>> len(fig.axes), fig.axes[0].get_ylabel(), fig.axes[3].get_ylabel()
+        (5, 'a\\n(4, 8, 8)', 'b\\n(2, 4, 4)')
+        >>> import matplotlib.pyplot as plt; plt.close(fig)
+    """
+    import matplotlib.pyplot as plt
+
+    if not isinstance(activations, Mapping) or not activations:
+        raise ValueError("activations must be a non-empty mapping from layer name to a (C, H, W) array")
+    layers = {name: _as_chw(a, f"activations[{name!r}]") for name, a in activations.items()}
+    chosen = {name: select_channels(a, n, select) for name, a in layers.items()}
+    ncols = max(len(c) for c in chosen.values())
+    fig, axes = plt.subplots(
+        len(layers), ncols, figsize=(ncols * panel_size + 0.6, len(layers) * panel_size + (0.35 if title else 0.0)),
+        squeeze=False, dpi=dpi, layout="constrained",
+    )
+    for row, (name, arr) in zip(axes, layers.items()):
+        maps = arr[chosen[name]]
+        vmin, vmax, cm = _limits_and_cmap(maps, cmap)
+        for ax, c, m in zip(row, chosen[name], maps):
+            ax.imshow(m, cmap=cm, vmin=vmin, vmax=vmax, interpolation="nearest")
+            ax.set_title(str(c), fontsize=7, pad=2)
+            ax.set_xticks([])
+            ax.set_yticks([])
+        row[0].set_ylabel(f"{name}\n{tuple(arr.shape)}", fontsize=8)
+        for ax in row[len(chosen[name]) :]:
+            fig.delaxes(ax)
+    if title:
+        fig.suptitle(title, fontsize=10)
+    return fig
+
+
+def plot_layer_statistics(stats, title: str | None = None, axes=None, figsize=(9.0, 3.2), dpi: float | None = None):
+    """Sparsity and selectivity by layer: a line of the fraction of zeros, a box plot of per-channel selectivity.
+
+    Args:
+        stats: a sequence of :class:`cnnkit.viz.activations.LayerStatistics` (anything with
+            ``layer``, ``sparsity`` and ``channel_selectivity``), in forward order.
+        title: the figure's title (say which weights produced the activations).
+        axes: two matplotlib axes to draw on; by default a new figure with two panels.
+        figsize: size of a new figure in inches.
+        dpi: resolution of a new figure.
+
+    Returns:
+        The Figure. ``axes[0]`` holds one line whose y data are the sparsities; ``axes[1]`` one box
+        per layer of the selectivities of its live channels (NaN left out). Both y axes run from 0 to 1.
+
+    Example:
+        >>> from cnnkit.viz.activations import layer_statistics
+        >>> rng = np.random.default_rng(0)
+        >>> acts = {name: np.maximum(rng.normal(size=(2, 4, 5, 5)), 0) for name in ("conv1", "conv2")}
+        >>> stats = layer_statistics(acts)
+        >>> fig = plot_layer_statistics(stats)
+        >>> bool(np.allclose(fig.axes[0].lines[0].get_ydata(), [s.sparsity for s in stats]))
+        True
+        >>> import matplotlib.pyplot as plt; plt.close(fig)
+    """
+    import matplotlib.pyplot as plt
+
+    stats = list(stats)
+    if not stats:
+        raise ValueError("stats must hold at least one layer's statistics")
+    if axes is None:
+        fig, axes = plt.subplots(1, 2, figsize=figsize, dpi=dpi, layout="constrained")
+    else:
+        if len(axes) != 2:
+            raise ValueError(f"axes must be two matplotlib axes; got {len(axes)}")
+        fig = axes[0].figure
+    names = [s.layer for s in stats]
+    x = np.arange(len(stats))
+    left, right = axes
+    left.plot(x, [s.sparsity for s in stats], "o-", color="C0")
+    left.set_ylim(0, 1)
+    left.set_ylabel("fraction of zeros")
+    left.set_title("sparsity", fontsize=10)
+    data = [np.asarray(s.channel_selectivity)[~np.isnan(s.channel_selectivity)] for s in stats]
+    right.boxplot([d if d.size else [np.nan] for d in data], positions=x, widths=0.6, showfliers=False)
+    right.set_ylim(0, 1)
+    right.set_ylabel("selectivity $S_c$ of each channel")
+    right.set_title("per-channel selectivity (box: quartiles)", fontsize=10)
+    for ax in axes:
+        ax.set_xticks(x, names, rotation=60, ha="right", fontsize=8)
+        ax.set_xlim(-0.5, len(stats) - 0.5)
+        ax.grid(axis="y", alpha=0.3)
+    if title:
+        fig.suptitle(title, fontsize=10)
+    return fig

@@ -1,0 +1,151 @@
+"""Tests of cnnkit/plot/feature_maps.py: which maps are drawn, where, and on which colour scale."""
+
+import matplotlib.pyplot as plt
+import numpy as np
+import pytest
+import torch
+
+from cnnkit.plot.feature_maps import plot_feature_map_rows, plot_feature_maps, select_channels
+
+
+@pytest.fixture(autouse=True)
+def _close():
+    yield
+    plt.close("all")
+
+
+def _maps(c=20, h=6, w=5, seed=0):
+    return np.random.default_rng(seed).uniform(size=(c, h, w))
+
+
+def _panels(fig, n):
+    return fig.axes[:n]
+
+
+@pytest.mark.parametrize("n, ncols", [(16, 8), (6, 4), (5, 8), (1, 1)])
+def test_number_of_axes_and_images(n, ncols):
+    a = _maps()
+    fig = plot_feature_maps(a, n=n, ncols=ncols)
+    assert len(fig.axes) == n + 1  # n panels and a colour bar, unused grid cells removed
+    for k, ax in enumerate(_panels(fig, n)):
+        assert len(ax.images) == 1
+        assert np.array_equal(ax.images[0].get_array(), a[k])
+        assert ax.get_title() == str(k)
+    fig2 = plot_feature_maps(a, n=n, ncols=ncols, colorbar=False)
+    assert len(fig2.axes) == n
+
+
+def test_grid_layout():
+    fig = plot_feature_maps(_maps(), n=10, ncols=4, colorbar=False)
+    rows = {round(ax.get_subplotspec().rowspan.start) for ax in fig.axes}
+    cols = {ax.get_subplotspec().colspan.start for ax in fig.axes}
+    assert rows == {0, 1, 2} and cols == {0, 1, 2, 3}
+
+
+def test_strongest_channels_are_drawn_strongest_first():
+    a = _maps()
+    a[7] += 5
+    a[3] += 3
+    fig = plot_feature_maps(a, n=3, select="strongest")
+    assert [ax.get_title() for ax in _panels(fig, 3)][:2] == ["7", "3"]
+    for ax, c in zip(_panels(fig, 3), select_channels(a, 3, "strongest")):
+        assert np.array_equal(ax.images[0].get_array(), a[c])
+
+
+def test_explicit_channels():
+    a = _maps()
+    fig = plot_feature_maps(a, channels=[19, 0, 4], ncols=3, title="block1_conv2 (untrained)")
+    assert [ax.get_title() for ax in _panels(fig, 3)] == ["19", "0", "4"]
+    assert np.array_equal(fig.axes[0].images[0].get_array(), a[19])
+    assert fig._suptitle.get_text() == "block1_conv2 (untrained)"
+    with pytest.raises(ValueError, match=r"indices in 0 … 19; got \[20\]"):
+        plot_feature_maps(a, channels=[20])
+
+
+def test_layer_scale_is_shared_and_starts_at_zero():
+    a = _maps()
+    fig = plot_feature_maps(a, n=4, ncols=4)
+    limits = {ax.images[0].get_clim() for ax in _panels(fig, 4)}
+    assert limits == {(0.0, float(a[:4].max()))}
+    assert fig.axes[0].images[0].get_cmap().name == "viridis"
+
+
+def test_map_scale_is_per_panel():
+    a = _maps()
+    fig = plot_feature_maps(a, n=3, scale="map")
+    for k, ax in enumerate(_panels(fig, 3)):
+        assert ax.images[0].get_clim() == (0.0, float(a[k].max()))
+    assert len(fig.axes) == 3  # no colour bar for per-map scales
+
+
+def test_signed_maps_get_a_diverging_symmetric_scale():
+    a = _maps() - 0.7
+    fig = plot_feature_maps(a, n=2)
+    low, high = fig.axes[0].images[0].get_clim()
+    assert low == -high == -float(np.abs(a[:2]).max())
+    assert fig.axes[0].images[0].get_cmap().name == "RdBu_r"
+    fig = plot_feature_maps(a, n=2, cmap="gray")
+    assert fig.axes[0].images[0].get_cmap().name == "gray"
+
+
+def test_accepts_a_batch_of_one_and_tensors():
+    a = _maps()
+    fig = plot_feature_maps(torch.from_numpy(a[None]), n=2)
+    assert np.array_equal(fig.axes[1].images[0].get_array(), a[1])
+
+
+def test_rejects_bad_arguments():
+    with pytest.raises(ValueError, match=r"pick one image"):
+        plot_feature_maps(np.zeros((2, 3, 4, 4)))
+    with pytest.raises(ValueError, match="n must be a positive int"):
+        plot_feature_maps(_maps(), n=0)
+    with pytest.raises(ValueError, match="select must be one of 'first', 'strongest'"):
+        plot_feature_maps(_maps(), select="best")
+    with pytest.raises(ValueError, match="scale must be 'layer' or 'map'"):
+        plot_feature_maps(_maps(), scale="global")
+    with pytest.raises(ValueError, match="ncols must be"):
+        plot_feature_maps(_maps(), ncols=0)
+
+
+def test_rows_one_per_layer():
+    acts = {"block1_conv2": _maps(6, 8, 8, 1), "block2_conv2": _maps(12, 4, 4, 2), "tiny": _maps(2, 2, 2, 3)}
+    fig = plot_feature_map_rows(acts, n=4, title="maps")
+    assert len(fig.axes) == 4 + 4 + 2
+    labels = [ax.get_ylabel() for ax in fig.axes if ax.get_ylabel()]
+    assert labels == ["block1_conv2\n(6, 8, 8)", "block2_conv2\n(12, 4, 4)", "tiny\n(2, 2, 2)"]
+    row2 = fig.axes[4:8]
+    for c, ax in enumerate(row2):
+        assert np.array_equal(ax.images[0].get_array(), acts["block2_conv2"][c])
+        assert ax.images[0].get_clim() == (0.0, float(acts["block2_conv2"][:4].max()))
+    assert fig._suptitle.get_text() == "maps"
+
+
+def test_rows_strongest_and_errors():
+    a = _maps(5, 3, 3)
+    a[2] += 10
+    fig = plot_feature_map_rows({"x": a}, n=2, select="strongest")
+    assert fig.axes[0].get_title() == "2"
+    with pytest.raises(ValueError, match="non-empty mapping"):
+        plot_feature_map_rows({})
+
+
+def test_layer_statistics_plot():
+    from cnnkit.plot.feature_maps import plot_layer_statistics
+    from cnnkit.viz.activations import layer_statistics
+
+    rng = np.random.default_rng(0)
+    acts = {f"conv{k}": np.maximum(rng.normal(size=(2, 3, 4, 4)) - 0.3 * k, 0) for k in range(3)}
+    acts["conv2"][:, 0] = 0.0  # a dead channel is left out of the box plot
+    stats = layer_statistics(acts)
+    fig = plot_layer_statistics(stats, title="random")
+    left, right = fig.axes
+    np.testing.assert_allclose(left.lines[0].get_ydata(), [s.sparsity for s in stats])
+    assert [t.get_text() for t in left.get_xticklabels()] == ["conv0", "conv1", "conv2"]
+    assert left.get_ylim() == (0, 1) and right.get_ylim() == (0, 1)
+    assert fig._suptitle.get_text() == "random"
+    horizontal = [float(line.get_ydata()[0]) for line in right.lines if line.get_ydata()[0] == line.get_ydata()[-1]]
+    for s in stats:  # each box's median line is drawn at the median of the live channels' selectivity
+        live = s.channel_selectivity[~np.isnan(s.channel_selectivity)]
+        assert any(abs(float(np.median(live)) - h) < 1e-12 for h in horizontal)
+    with pytest.raises(ValueError, match="at least one"):
+        plot_layer_statistics([])

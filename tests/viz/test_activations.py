@@ -1,0 +1,134 @@
+"""Tests of cnnkit/viz/activations.py: sparsity, channel activity and selectivity, per-layer tables."""
+
+import numpy as np
+import pytest
+import torch
+from hypothesis import given, settings
+from hypothesis import strategies as st
+from hypothesis.extra.numpy import arrays
+
+from cnnkit.models.small_vgg import SmallVGG
+from cnnkit.viz.activations import (
+    activation_statistics,
+    channel_activity,
+    channel_selectivity,
+    format_statistics,
+    layer_statistics,
+    sparsity,
+)
+
+
+def _relu_like(seed=0, shape=(3, 4, 5, 6)):
+    a = np.random.default_rng(seed).normal(size=shape)
+    return np.maximum(a, 0.0)
+
+
+def test_sparsity_counts_exact_zeros():
+    a = np.array([0.0, 1e-30, -0.0, 2.0])
+    assert sparsity(a) == 0.5
+    assert sparsity(torch.zeros(2, 3)) == 1.0
+    with pytest.raises(ValueError, match="empty"):
+        sparsity(np.zeros(0))
+
+
+def test_activity_by_definition():
+    a = _relu_like()
+    expected = [np.mean(a[:, c] != 0) for c in range(a.shape[1])]
+    np.testing.assert_allclose(channel_activity(a), expected)
+
+
+def test_mean_activity_is_one_minus_sparsity():
+    a = _relu_like(1)
+    assert np.mean(channel_activity(a)) == pytest.approx(1 - sparsity(a))
+
+
+def test_selectivity_by_definition():
+    a = _relu_like(2)
+    for c in range(a.shape[1]):
+        r = a[:, c].ravel()
+        m = r.size
+        expected = (1 - r.mean() ** 2 / np.mean(r**2)) / (1 - 1 / m)
+        assert channel_selectivity(a)[c] == pytest.approx(expected)
+
+
+def test_selectivity_special_cases():
+    m = 2 * 16
+    a = np.zeros((2, 4, 4, 4))
+    a[:, 0] = 3.0  # equal everywhere
+    a[1, 1, 2, 3] = 7.0  # once
+    a[:, 2, :2] = 1.0  # equal on half of the positions
+    s = channel_selectivity(a)
+    assert s[0] == pytest.approx(0.0, abs=1e-12)
+    assert s[1] == pytest.approx(1.0)
+    assert s[2] == pytest.approx(0.5 / (1 - 1 / m))
+    assert np.isnan(s[3])  # dead
+    assert np.isnan(channel_selectivity(np.ones((1, 3)))).all()  # one response each: undefined
+
+
+@settings(max_examples=40, deadline=None)
+@given(arrays(np.float64, st.tuples(st.integers(1, 3), st.integers(1, 4), st.integers(1, 4)),
+              elements=st.one_of(st.just(0.0), st.floats(0.01, 100))))
+def test_selectivity_lies_in_unit_interval(a):
+    s = channel_selectivity(a)
+    live = ~np.isnan(s)
+    assert np.all((s[live] >= 0) & (s[live] <= 1))
+    m = a.shape[0] * a.shape[2]
+    assert np.array_equal(live, (channel_activity(a) > 0) & (m > 1))
+
+
+def test_fully_connected_activations():
+    a = np.array([[0.0, 1.0], [0.0, 3.0], [0.0, 0.0]])  # (N, C)
+    (stats,) = layer_statistics({"fc": a})
+    assert stats.shape == (2,)
+    assert stats.sparsity == pytest.approx(4 / 6)
+    assert stats.dead_fraction == 0.5
+    np.testing.assert_allclose(stats.activity, [0.0, 2 / 3])
+
+
+def test_layer_statistics_summaries():
+    a = _relu_like(3, (2, 5, 3, 3))
+    a[:, 4] = 0.0
+    (stats,) = layer_statistics({"conv": torch.from_numpy(a)})
+    assert stats.layer == "conv" and stats.shape == (5, 3, 3)
+    assert stats.sparsity == sparsity(a)
+    assert stats.dead_fraction == pytest.approx(0.2)
+    assert stats.selectivity == pytest.approx(np.median(channel_selectivity(a)[:4]))
+
+
+def test_statistics_of_a_model_do_not_depend_on_the_batch_size():
+    torch.manual_seed(0)
+    model = SmallVGG().eval()
+    x = torch.rand(7, 1, 28, 28, generator=torch.Generator().manual_seed(0))
+    layers = ["block1_conv1", "block2_pool", "block3_conv2", "predictions"]
+    whole = activation_statistics(model, x, layers)
+    batched = activation_statistics(model, x, layers, batch_size=3)
+    direct = layer_statistics(model.activations(x, layers))
+    for w, b, d in zip(whole, batched, direct):
+        assert w.layer == b.layer == d.layer and w.shape == b.shape
+        assert w.sparsity == pytest.approx(b.sparsity) == pytest.approx(d.sparsity)
+        np.testing.assert_allclose(w.activity, b.activity)
+        np.testing.assert_allclose(w.channel_selectivity, b.channel_selectivity, rtol=1e-5)  # float32 convs by batch
+    with pytest.raises(ValueError, match="batch_size must be a positive int"):
+        activation_statistics(model, x, layers, batch_size=0)
+
+
+def test_format_statistics_table():
+    a = np.zeros((1, 4, 2, 2))
+    a[0, 0] = 1.0
+    a[0, 1, 0, 0] = 2.0
+    table = format_statistics(layer_statistics({"block1_conv1": a, "fc1": np.ones((2, 3))}))
+    lines = table.splitlines()
+    assert len(lines) == 3
+    assert lines[0].split()[:4] == ["layer", "activation", "shape", "zeros"]
+    assert lines[1].split() == ["block1_conv1", "(4,", "2,", "2)", "0.688", "2", "/", "4", "(0.50)", "0.500"]
+    assert lines[2].split() == ["fc1", "(3,)", "0.000", "0", "/", "3", "(0.00)", "0.000"]
+    one = format_statistics(layer_statistics({"fc2": np.ones((1, 3))})).splitlines()[1]
+    assert one.split()[-1] == "n/a"  # one response per channel: no selectivity
+    assert len({len(line.rstrip()) for line in lines}) == 1  # columns line up
+
+
+def test_bad_activation_shapes():
+    with pytest.raises(ValueError, match=r"shape \(N, C\)"):
+        channel_activity(np.zeros(3))
+    with pytest.raises(TypeError, match="numeric"):
+        channel_selectivity(np.array([["a"]]))

@@ -1,11 +1,15 @@
 """Repository-wide pytest hooks.
 
+Under nbval, pretrained weights are switched off (CNNKIT_NO_PRETRAINED=1), as when the stored
+outputs were made.
+
 When nbval runs the chapters, pytest sees one test per cell. This hook adds the cells' times up
 per notebook and prints them at the end of the run, so that a chapter that grows slow is seen.
 """
 
 from __future__ import annotations
 
+import os
 from collections import defaultdict
 
 import pytest
@@ -14,6 +18,13 @@ import pytest
 NOTEBOOK_BUDGET_S = 90.0
 
 _durations: dict[str, float] = defaultdict(float)
+
+
+def pytest_configure(config):
+    # nbval compares with the stored outputs, which are the offline ones (tools/execute.py): the
+    # kernels it starts must not pick up ImageNet weights that happen to be cached on this machine.
+    if getattr(config.option, "nbval", False):
+        os.environ["CNNKIT_NO_PRETRAINED"] = "1"
 
 
 def pytest_runtest_logreport(report):

@@ -1,0 +1,528 @@
+"""Where a network looks: class activation maps, Grad-CAM, gradient saliency and occlusion.
+
+Four ways to turn a classifier's decision into a map over the input, from the most specific
+to the most general:
+
+- :func:`class_activation_map` and :func:`cam_for_model`: the *class activation map* (CAM) of
+  Zhou et al. (2016). It needs a network whose last convolutional maps :math:`f_k` are globally
+  average-pooled and fed to one linear layer with weights :math:`w^c_k`; then
+
+  .. math::
+
+      M_c(x, y) = \\sum_k w^c_k\\, f_k(x, y), \\qquad
+      S_c = \\frac{1}{Z} \\sum_{x, y} M_c(x, y) + b_c,
+
+  so the class score :math:`S_c` is exactly the mean of the map plus the bias (:math:`Z` is the
+  number of positions).
+- :func:`grad_cam`: Grad-CAM (Selvaraju et al. 2017) replaces :math:`w^c_k` by the spatial mean
+  of the gradient :math:`\\partial S_c / \\partial f_k(x, y)`, so it works for any network
+  (VGG16's fully connected head included). With a GAP head that gradient is :math:`w^c_k / Z`
+  everywhere and Grad-CAM is CAM divided by :math:`Z`.
+- :func:`saliency_map`: the gradient of the class score with respect to the input pixels
+  (Simonyan et al. 2013), its absolute value maximised over the colour channels.
+- :func:`occlusion_map`: slide a constant patch over the input and record how much the class
+  score drops (Zeiler and Fergus 2014). It treats the network as a black box.
+
+:func:`upsample_map`, :func:`normalize_map` and :func:`map_correlation` bring the maps to the
+input's size, to [0, 1], and compare them.
+
+The model functions take a batch (N, C, H, W) or one image (C, H, W) as a numpy array or a
+tensor, put the model in eval mode for the computation and restore its mode afterwards, and
+return a :class:`ClassMaps` of numpy arrays.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any, NamedTuple, Optional, Union
+
+import numpy as np
+import torch
+import torch.nn.functional as F
+from torch import nn
+
+from cnnkit.ops._validate import as_array, non_negative_pair, positive_pair
+from cnnkit.shapes import conv_output_size
+
+__all__ = [
+    "ClassMaps",
+    "class_activation_map",
+    "cam_for_model",
+    "grad_cam",
+    "saliency_map",
+    "occlusion_map",
+    "upsample_map",
+    "normalize_map",
+    "map_correlation",
+]
+
+IntOrPair = Union[int, tuple[int, int]]
+ClassIndex = Union[int, Sequence[int], np.ndarray, None]
+
+
+class ClassMaps(NamedTuple):
+    """Maps explaining a classifier's scores, with the classes they explain.
+
+    Attributes:
+        maps: (N, h, w) maps, one per image (h, w for a single image).
+        class_idx: (N,) int64 array of the explained classes (an int for a single image).
+        logits: (N, num_classes) scores of the unmodified input ((num_classes,) for one image).
+    """
+
+    maps: np.ndarray
+    class_idx: Any
+    logits: np.ndarray
+
+
+# --------------------------------------------------------------------------------------------
+# CAM from arrays
+
+
+def class_activation_map(features: Any, weights: Any, class_idx: Any) -> np.ndarray:
+    """The class activation map :math:`M_c(x, y) = \\sum_k w^c_k f_k(x, y)` (Zhou et al. 2016).
+
+    Args:
+        features: last convolutional maps, shape (K, h, w), or a batch (N, K, h, w).
+        weights: weights of the linear layer after global average pooling, shape
+            (num_classes, K) (PyTorch's ``nn.Linear.weight``; Keras' ``Dense`` kernel is its
+            transpose).
+        class_idx: the class c, an int; for a batch also one int per image, shape (N,).
+
+    Returns:
+        The map at the features' resolution, float64 of shape (h, w), or (N, h, w) for a batch.
+        Its mean plus the bias :math:`b_c` is the class score.
+
+    Example:
+        Two 2x2 maps, one that fires on the left column and one on the diagonal:
+
+        >>> f = np.array([[[1, 0], [1, 0]], [[1, 0], [0, 1]]])
+        >>> w = np.array([[2.0, -1.0], [0.5, 0.5]])
+        >>> class_activation_map(f, w, 0).tolist()      # 2*f_0 - 1*f_1
+        [[1.0, 0.0], [2.0, -1.0]]
+        >>> float(class_activation_map(f, w, 1).mean()), float(w[1] @ f.mean(axis=(1, 2)))
+        (0.5, 0.5)
+    """
+    f = as_array(features, "features")
+    w = as_array(weights, "weights")
+    if f.ndim not in (3, 4):
+        raise ValueError(f"features must have shape (K, h, w) or (N, K, h, w); got shape {tuple(f.shape)}")
+    if w.ndim != 2:
+        raise ValueError(f"weights must have shape (num_classes, K); got shape {tuple(w.shape)}")
+    k = f.shape[-3]
+    if w.shape[1] != k:
+        raise ValueError(
+            f"weights has {w.shape[1]} columns but features has K={k} maps; weights must have shape "
+            f"(num_classes, {k}) (transpose a Keras Dense kernel)"
+        )
+    num_classes = w.shape[0]
+    n = f.shape[0] if f.ndim == 4 else None
+    classes = _check_classes(class_idx, num_classes, n)
+    f64 = f.astype(np.float64)
+    w64 = w.astype(np.float64)
+    if n is None:
+        return np.tensordot(w64[int(classes)], f64, axes=(0, 0))
+    return np.einsum("nk,nkhw->nhw", w64[classes], f64)
+
+
+def _check_classes(class_idx: Any, num_classes: int, n: Optional[int]) -> Any:
+    """An int (single image) or an (n,) int64 array of valid class indices."""
+    arr = np.asarray(class_idx)
+    if arr.dtype.kind not in "iu" or arr.ndim > 1:
+        raise TypeError(f"class_idx must be an int or a sequence of ints; got {class_idx!r}")
+    if arr.size and (arr.min() < 0 or arr.max() >= num_classes):
+        raise ValueError(f"class_idx must lie in 0..{num_classes - 1}; got {class_idx!r}")
+    if n is None:
+        if arr.ndim != 0:
+            raise ValueError(f"class_idx must be one int for a single image; got {class_idx!r}")
+        return int(arr)
+    if arr.ndim == 0:
+        return np.full(n, int(arr), dtype=np.int64)
+    if arr.shape[0] != n:
+        raise ValueError(f"class_idx must hold one class per image ({n}); got {arr.shape[0]} values")
+    return arr.astype(np.int64)
+
+
+# --------------------------------------------------------------------------------------------
+# Maps from models
+
+
+def _as_batch(x: Any) -> tuple[torch.Tensor, bool]:
+    """(N, C, H, W) float32 tensor and whether the input was a single (C, H, W) image."""
+    t = x if isinstance(x, torch.Tensor) else torch.as_tensor(as_array(x, "x"))
+    if t.ndim == 3:
+        return t[None].float(), True
+    if t.ndim != 4:
+        raise ValueError(f"x must have shape (N, C, H, W) or (C, H, W); got shape {tuple(t.shape)}")
+    return t.float(), False
+
+
+def _finish(maps: torch.Tensor | np.ndarray, classes: np.ndarray, logits: torch.Tensor, single: bool) -> ClassMaps:
+    maps = maps.detach().cpu().numpy() if isinstance(maps, torch.Tensor) else maps
+    logits_np = logits.detach().cpu().numpy()
+    if single:
+        return ClassMaps(maps[0], int(classes[0]), logits_np[0])
+    return ClassMaps(maps, classes, logits_np)
+
+
+def _resolve(class_idx: ClassIndex, logits: torch.Tensor) -> np.ndarray:
+    """The explained classes: the predicted ones when class_idx is None."""
+    if class_idx is None:
+        return logits.argmax(dim=1).cpu().numpy().astype(np.int64)
+    return _check_classes(class_idx, logits.shape[1], logits.shape[0])
+
+
+def _module(model: nn.Module, layer: Union[str, nn.Module]) -> nn.Module:
+    if isinstance(layer, nn.Module):
+        return layer
+    if not isinstance(layer, str):
+        raise TypeError(f"layer must be a layer name (see model.layer_names()) or an nn.Module; got {layer!r}")
+    if not hasattr(model, "layer"):
+        raise TypeError("layer can be given by name only for models with named layers (NamedLayersMixin); pass the module")
+    return model.layer(layer)
+
+
+def _forward_with(model: nn.Module, x: torch.Tensor, module: nn.Module, grad: bool) -> tuple[torch.Tensor, torch.Tensor]:
+    """Run the model in eval mode and return (the module's output, the logits).
+
+    The hook is removed and the model's train/eval mode restored whatever happens.
+    """
+    found: list[torch.Tensor] = []
+    handle = module.register_forward_hook(lambda _m, _i, out: found.append(out))
+    was_training = model.training
+    try:
+        model.eval()
+        with torch.set_grad_enabled(grad):
+            logits = model(x)
+    finally:
+        handle.remove()
+        model.train(was_training)
+    if not found:
+        raise ValueError("the chosen layer was not used in the model's forward pass")
+    return found[-1], logits
+
+
+def cam_for_model(model: nn.Module, x: Any, class_idx: ClassIndex = None, layer: Optional[str] = None) -> ClassMaps:
+    """Class activation maps of a network with a global-average-pooling head.
+
+    The model must end with global average pooling and one linear layer called ``predictions``
+    (as :class:`cnnkit.models.small_vgg.SmallVGG`); ``layer`` (by default
+    ``model.last_conv_name``) names the maps that are pooled.
+
+    Args:
+        model: the network (put in eval mode for the computation, its mode restored after).
+        x: images, shape (N, C, H, W), or one image (C, H, W).
+        class_idx: the class to explain: None for each image's predicted class, an int for the
+            same class everywhere, or one int per image.
+        layer: name of the last convolutional layer.
+
+    Returns:
+        A :class:`ClassMaps` with maps of shape (N, h, w) at the layer's resolution (7x7 for
+        28x28 digits in the small VGG); upsample them with :func:`upsample_map`.
+
+    Raises:
+        ValueError: if the layer's channels do not match the linear layer's inputs (no GAP
+            head): use :func:`grad_cam` then.
+
+    Example:
+        >>> from cnnkit.models.small_vgg import small_vgg
+        >>> _ = torch.manual_seed(0)
+        >>> model = small_vgg(weights=None)
+        >>> out = cam_for_model(model, torch.rand(2, 1, 28, 28), class_idx=3)
+        >>> out.maps.shape, out.class_idx.tolist()
+        ((2, 7, 7), [3, 3])
+        >>> bias = model.predictions.bias.detach().numpy()[3]
+        >>> np.allclose(out.maps.mean(axis=(1, 2)) + bias, out.logits[:, 3], atol=1e-5)
+        True
+    """
+    xb, single = _as_batch(x)
+    name = layer if layer is not None else getattr(model, "last_conv_name", None)
+    if name is None:
+        raise ValueError("model has no last_conv_name; pass layer=<name of the last convolutional layer>")
+    linear = getattr(model, "predictions", None)
+    if not isinstance(linear, nn.Linear):
+        raise ValueError("cam_for_model needs a linear layer model.predictions after global average pooling; use grad_cam")
+    features, logits = _forward_with(model, xb, _module(model, name), grad=False)
+    if features.ndim != 4 or features.shape[1] != linear.in_features:
+        raise ValueError(
+            f"layer {name!r} gives shape {tuple(features.shape)} but predictions expects {linear.in_features} "
+            "pooled features: the network has no global-average-pooling head here; use grad_cam"
+        )
+    classes = _resolve(class_idx, logits)
+    maps = class_activation_map(features.cpu().numpy(), linear.weight.detach().cpu().numpy(), classes)
+    return _finish(maps, classes, logits, single)
+
+
+def grad_cam(
+    model: nn.Module, x: Any, layer: Union[str, nn.Module], class_idx: ClassIndex = None, relu: bool = True
+) -> ClassMaps:
+    """Grad-CAM (Selvaraju et al. 2017): CAM with gradient-derived weights, for any network.
+
+    With :math:`A_k` the layer's maps and :math:`S_c` the class score (the logit, before any
+    softmax),
+
+    .. math::
+
+        \\alpha^c_k = \\frac{1}{Z} \\sum_{x, y} \\frac{\\partial S_c}{\\partial A_k(x, y)}, \\qquad
+        L_c(x, y) = \\operatorname{ReLU}\\Big(\\sum_k \\alpha^c_k A_k(x, y)\\Big).
+
+    For a GAP head :math:`\\partial S_c / \\partial A_k(x, y) = w^c_k / Z`, so without the ReLU
+    Grad-CAM equals :func:`cam_for_model` divided by :math:`Z = h w`.
+
+    Args:
+        model: any classifier returning logits (N, num_classes).
+        x: images (N, C, H, W) or one image (C, H, W).
+        layer: the layer whose output is used: a name (``"block5_conv3"``) or the module.
+        class_idx: None (predicted classes), an int, or one int per image.
+        relu: keep only the positive part, as the paper does.
+
+    Returns:
+        A :class:`ClassMaps` with maps of shape (N, h, w) at the layer's resolution.
+
+    Example:
+        >>> from cnnkit.models.small_vgg import small_vgg
+        >>> _ = torch.manual_seed(0)
+        >>> model, x = small_vgg(weights=None), torch.rand(1, 1, 28, 28)
+        >>> g = grad_cam(model, x, "block3_conv2", class_idx=2, relu=False).maps
+        >>> c = cam_for_model(model, x, class_idx=2).maps
+        >>> np.allclose(g * 49, c, atol=1e-5)
+        True
+    """
+    xb, single = _as_batch(x)
+    module = _module(model, layer)
+    xb = xb.detach().clone().requires_grad_(True)  # so the graph exists even for frozen weights
+    acts, logits = _forward_with(model, xb, module, grad=True)
+    if acts.ndim != 4:
+        raise ValueError(f"layer must output maps (N, K, h, w); it gives shape {tuple(acts.shape)}")
+    classes = _resolve(class_idx, logits)
+    score = logits[torch.arange(len(classes)), torch.as_tensor(classes)].sum()
+    (grads,) = torch.autograd.grad(score, acts)
+    alpha = grads.mean(dim=(2, 3), keepdim=True)
+    maps = (alpha * acts).sum(dim=1)
+    if relu:
+        maps = maps.clamp(min=0)
+    return _finish(maps.double(), classes, logits, single)
+
+
+def saliency_map(model: nn.Module, x: Any, class_idx: ClassIndex = None) -> ClassMaps:
+    """Gradient saliency (Simonyan et al. 2013): how much each pixel can change the class score.
+
+    .. math::
+
+        M_c(i, j) = \\max_{\\text{channel } ch} \\left| \\frac{\\partial S_c}{\\partial x_{ch}(i, j)} \\right|
+
+    Args:
+        model: any classifier returning logits (N, num_classes).
+        x: images (N, C, H, W) or one image (C, H, W).
+        class_idx: None (predicted classes), an int, or one int per image.
+
+    Returns:
+        A :class:`ClassMaps` with maps of shape (N, H, W), the input's resolution.
+
+    Example:
+        A linear "network" has its weights as saliency:
+
+        >>> model = nn.Sequential(nn.Flatten(), nn.Linear(4, 2, bias=False))
+        >>> with torch.no_grad():
+        ...     _ = model[1].weight.copy_(torch.tensor([[1.0, -2.0, 0.0, 3.0], [0.0, 0.0, 1.0, 0.0]]))
+        >>> saliency_map(model, torch.zeros(1, 2, 2), class_idx=0).maps.tolist()
+        [[1.0, 2.0], [0.0, 3.0]]
+    """
+    xb, single = _as_batch(x)
+    xb = xb.detach().clone().requires_grad_(True)
+    was_training = model.training
+    try:
+        model.eval()
+        with torch.enable_grad():
+            logits = model(xb)
+            classes = _resolve(class_idx, logits)
+            score = logits[torch.arange(len(classes)), torch.as_tensor(classes)].sum()
+            (grads,) = torch.autograd.grad(score, xb)
+    finally:
+        model.train(was_training)
+    maps = grads.abs().amax(dim=1).double()
+    return _finish(maps, classes, logits, single)
+
+
+def occlusion_map(
+    model: nn.Module,
+    x: Any,
+    class_idx: ClassIndex = None,
+    patch: IntOrPair = 8,
+    stride: IntOrPair = 4,
+    padding: IntOrPair = 0,
+    fill: float = 0.0,
+    batch_size: int = 512,
+) -> ClassMaps:
+    """Occlusion sensitivity: the drop of the class score when a patch of the input is covered.
+
+    A ``patch`` of constant value ``fill`` slides over the input with ``stride``, starting
+    ``padding`` pixels before the top-left corner (patches may hang over the border; only the
+    part inside is covered). At each position the map records
+
+    .. math::
+
+        D_c(i, j) = S_c(x) - S_c(x \\text{ with the patch at } (i, j) \\text{ covered}),
+
+    positive where the covered region supported the class. The positions form the same grid as
+    a convolution's output, of size ``conv_output_size(H, patch, stride, padding)``
+    (:func:`cnnkit.shapes.conv_output_size`). The model is run on the occluded copies
+    ``batch_size`` at a time.
+
+    Args:
+        model: any classifier returning logits (N, num_classes).
+        x: images (N, C, H, W) or one image (C, H, W).
+        class_idx: None (predicted classes), an int, or one int per image.
+        patch: patch size, int or (pH, pW).
+        stride: step between patch positions, int or pair.
+        padding: how far patches may start before the first row and column, int or pair.
+        fill: the value of the covered pixels: 0 is the background of MNIST digits in [0, 1] and
+            the mean (grey) of mean-subtracted photographs.
+        batch_size: occluded copies per forward pass.
+
+    Returns:
+        A :class:`ClassMaps` with maps of shape (N, H_out, W_out) on the patch grid.
+
+    Example:
+        A model that only reads the top-left pixel does not notice a patch elsewhere:
+
+        >>> model = nn.Sequential(nn.Flatten(), nn.Linear(16, 1, bias=False))
+        >>> with torch.no_grad():
+        ...     _ = model[1].weight.copy_(torch.eye(1, 16))
+        >>> occlusion_map(model, torch.ones(1, 4, 4), patch=2, stride=2).maps.tolist()
+        [[1.0, 0.0], [0.0, 0.0]]
+    """
+    xb, single = _as_batch(x)
+    n, _, h, w = xb.shape
+    ph, pw = positive_pair(patch, "patch")
+    sh, sw = positive_pair(stride, "stride")
+    qh, qw = non_negative_pair(padding, "padding")
+    if not np.isfinite(fill):
+        raise ValueError(f"fill must be a finite number; got {fill!r}")
+    if not isinstance(batch_size, (int, np.integer)) or batch_size < 1:
+        raise ValueError(f"batch_size must be a positive int; got {batch_size!r}")
+    oh, ow = conv_output_size((h, w), (ph, pw), (sh, sw), (qh, qw))
+    masks = torch.zeros(oh * ow, 1, h, w, dtype=torch.bool)
+    for i in range(oh):
+        for j in range(ow):
+            r0, c0 = i * sh - qh, j * sw - qw
+            masks[i * ow + j, 0, max(r0, 0) : max(r0 + ph, 0), max(c0, 0) : max(c0 + pw, 0)] = True
+    was_training = model.training
+    try:
+        model.eval()
+        with torch.no_grad():
+            logits = model(xb)
+            classes = _resolve(class_idx, logits)
+            base = logits[torch.arange(n), torch.as_tensor(classes)]
+            p = oh * ow
+            drops = torch.empty(n * p, dtype=torch.float64)
+            cls = torch.as_tensor(classes)
+            for start in range(0, n * p, batch_size):
+                idx = torch.arange(start, min(start + batch_size, n * p))
+                img, pos = idx // p, idx % p
+                covered = torch.where(masks[pos], torch.tensor(float(fill)), xb[img])
+                scores = model(covered)[torch.arange(len(idx)), cls[img]]
+                drops[idx] = (base[img] - scores).double()
+    finally:
+        model.train(was_training)
+    return _finish(drops.reshape(n, oh, ow), classes, logits, single)
+
+
+# --------------------------------------------------------------------------------------------
+# Resizing, normalising and comparing maps
+
+
+def upsample_map(m: Any, size: IntOrPair) -> np.ndarray:
+    """Resize a map (or a batch of maps) bilinearly to ``size``, to lay it over the input.
+
+    This is ``torch.nn.functional.interpolate(mode='bilinear', align_corners=False)`` (Keras
+    ``UpSampling2D(interpolation='bilinear')`` for integer factors): pixel centres are aligned,
+    so a 7x7 CAM upsampled to 28x28 puts each cell's value at the centre of its 4x4 block.
+
+    Args:
+        m: map (h, w) or maps (N, h, w).
+        size: output size, int or (H, W).
+
+    Returns:
+        float64 array of shape (H, W) or (N, H, W).
+
+    Example:
+        >>> upsample_map(np.array([[0.0, 4.0]]), (1, 4)).tolist()
+        [[0.0, 1.0, 3.0, 4.0]]
+        >>> upsample_map(np.zeros((3, 7, 7)), 28).shape
+        (3, 28, 28)
+    """
+    arr = as_array(m, "m")
+    if arr.ndim not in (2, 3):
+        raise ValueError(f"m must have shape (h, w) or (N, h, w); got shape {tuple(arr.shape)}")
+    hw = positive_pair(size, "size")
+    t = torch.as_tensor(arr, dtype=torch.float64)
+    batch = t[:, None] if arr.ndim == 3 else t[None, None]
+    out = F.interpolate(batch, size=hw, mode="bilinear", align_corners=False)
+    return out[:, 0].numpy() if arr.ndim == 3 else out[0, 0].numpy()
+
+
+def normalize_map(m: Any) -> np.ndarray:
+    """Rescale each map to [0, 1]: :math:`(M - \\min M) / (\\max M - \\min M)`.
+
+    A constant map becomes all zeros.
+
+    Args:
+        m: map (h, w) or maps (N, h, w); each map is rescaled on its own.
+
+    Returns:
+        float64 array of the same shape, with values in [0, 1].
+
+    Example:
+        >>> normalize_map(np.array([[-1.0, 0.0], [1.0, 3.0]])).tolist()
+        [[0.0, 0.25], [0.5, 1.0]]
+        >>> normalize_map(np.full((2, 2), 5.0)).tolist()
+        [[0.0, 0.0], [0.0, 0.0]]
+    """
+    arr = as_array(m, "m").astype(np.float64)
+    if arr.ndim not in (2, 3):
+        raise ValueError(f"m must have shape (h, w) or (N, h, w); got shape {tuple(arr.shape)}")
+    lo = arr.min(axis=(-2, -1), keepdims=True)
+    span = arr.max(axis=(-2, -1), keepdims=True) - lo
+    return np.divide(arr - lo, span, out=np.zeros_like(arr), where=span > 0)
+
+
+def map_correlation(a: Any, b: Any, method: str = "pearson") -> Any:
+    """Correlation between two maps, or between paired maps of two batches.
+
+    ``'pearson'`` is the linear correlation of the values, ``'spearman'`` that of their ranks
+    (ties get their mean rank, as ``scipy.stats.spearmanr``): 1 when the maps order the
+    positions the same way, about 0 when they are unrelated. A constant map gives ``nan``.
+
+    Args:
+        a, b: maps of the same shape, (h, w) or (N, h, w).
+        method: ``'pearson'`` or ``'spearman'``.
+
+    Returns:
+        A float for two maps, or an (N,) array for two batches.
+
+    Example:
+        >>> a = np.array([[1.0, 2.0], [3.0, 4.0]])
+        >>> round(map_correlation(a, 2 * a + 1), 6), round(map_correlation(a, -a), 6)
+        (1.0, -1.0)
+        >>> round(map_correlation(a, a ** 3, method="spearman"), 6)
+        1.0
+    """
+    from scipy.stats import rankdata
+
+    x = as_array(a, "a").astype(np.float64)
+    y = as_array(b, "b").astype(np.float64)
+    if x.shape != y.shape or x.ndim not in (2, 3):
+        raise ValueError(f"a and b must have the same shape, (h, w) or (N, h, w); got {x.shape} and {y.shape}")
+    if method not in ("pearson", "spearman"):
+        raise ValueError(f"method must be 'pearson' or 'spearman'; got {method!r}")
+    single = x.ndim == 2
+    x = x.reshape(1 if single else x.shape[0], -1)
+    y = y.reshape(x.shape)
+    if method == "spearman":
+        x, y = rankdata(x, axis=1), rankdata(y, axis=1)
+    x = x - x.mean(axis=1, keepdims=True)
+    y = y - y.mean(axis=1, keepdims=True)
+    den = np.sqrt((x * x).sum(axis=1) * (y * y).sum(axis=1))
+    with np.errstate(invalid="ignore", divide="ignore"):
+        r = np.where(den > 0, (x * y).sum(axis=1) / np.where(den > 0, den, 1.0), np.nan)
+    return float(r[0]) if single else r

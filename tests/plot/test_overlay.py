@@ -1,0 +1,97 @@
+"""Tests of cnnkit.plot.overlay: what the overlays draw."""
+
+from __future__ import annotations
+
+import matplotlib.pyplot as plt
+import numpy as np
+import pytest
+
+from cnnkit.plot.overlay import Overlay, draw_box, overlay_grid, overlay_map
+from cnnkit.viz.cam import upsample_map
+from cnnkit.viz.localize import Box
+
+
+@pytest.fixture(autouse=True)
+def _close():
+    yield
+    plt.close("all")
+
+
+def test_overlay_draws_image_and_upsampled_heatmap():
+    image = np.linspace(0, 1, 28 * 28).reshape(28, 28)
+    heat = np.arange(49.0).reshape(7, 7)
+    fig, ax = plt.subplots()
+    out = overlay_map(image, heat, ax=ax, alpha=0.3, cmap="viridis", vmin=0, vmax=48)
+    assert isinstance(out, Overlay)
+    assert list(ax.images) == [out.image, out.heatmap]  # the heat map is drawn on top
+    np.testing.assert_allclose(out.image.get_array(), image)
+    np.testing.assert_allclose(out.heatmap.get_array(), upsample_map(heat, 28))
+    assert out.heatmap.get_alpha() == 0.3
+    assert out.heatmap.get_cmap().name == "viridis" and out.image.get_cmap().name == "gray"
+    assert out.heatmap.get_clim() == (0, 48)
+    assert out.image.get_extent() == out.heatmap.get_extent() == [-0.5, 27.5, 27.5, -0.5]
+    assert ax.get_xticks().size == 0 and ax.get_yticks().size == 0
+
+
+def test_overlay_accepts_channel_first_grey_and_rgb():
+    out = overlay_map(np.zeros((1, 8, 8)), np.ones((8, 8)))
+    assert out.image.get_array().shape == (8, 8)
+    np.testing.assert_allclose(out.heatmap.get_array(), np.ones((8, 8)))  # same size: not resampled
+    rgb = np.full((6, 9, 3), 0.5)
+    out = overlay_map(rgb, np.ones((2, 3)))
+    assert out.image.get_array().shape == (6, 9, 3) and out.heatmap.get_array().shape == (6, 9)
+
+
+@pytest.mark.parametrize(
+    "image, heat, kwargs, match",
+    [
+        (np.zeros((8, 8)), np.zeros((9, 9)), {}, "must not be larger than the image"),
+        (np.zeros((8, 8)), np.zeros((2, 2, 2)), {}, r"heatmap must have shape \(h, w\)"),
+        (np.zeros((8, 8, 2)), np.zeros((2, 2)), {}, r"image must have shape"),
+        (np.zeros((8, 8)), np.zeros((2, 2)), {"alpha": 1.5}, r"alpha must lie in \[0, 1\]"),
+    ],
+)
+def test_overlay_bad_inputs(image, heat, kwargs, match):
+    with pytest.raises(ValueError, match=match):
+        overlay_map(image, heat, **kwargs)
+
+
+def test_draw_box_surrounds_the_pixels():
+    fig, ax = plt.subplots()
+    patch = draw_box(Box(2, 3, 6, 5), ax=ax, color="red")
+    assert patch in ax.patches
+    assert patch.get_xy() == (2.5, 1.5) and patch.get_width() == 2 and patch.get_height() == 4
+    assert not patch.get_fill()
+    with pytest.raises(ValueError, match=r"box must be \(top, left, bottom, right\)"):
+        draw_box((1, 2, 3), ax=ax)
+
+
+def test_overlay_grid_panels_titles_and_boxes():
+    images = [np.zeros((10, 10))] * 5
+    heats = [np.full((5, 5), float(k)) for k in range(5)]
+    boxes = [[Box(0, 0, 2, 2)], [], [Box(1, 1, 3, 3), Box(2, 2, 4, 4)], [], []]
+    fig = overlay_grid(images, heats, titles=list("abcde"), ncols=3, boxes=boxes, alpha=0.7, dpi=72)
+    assert len(fig.axes) == 6 and fig.dpi == 72
+    assert [ax.get_title() for ax in fig.axes[:5]] == list("abcde")
+    assert not fig.axes[5].get_visible()
+    assert [len(ax.patches) for ax in fig.axes[:5]] == [1, 0, 2, 0, 0]
+    assert fig.axes[4].images[1].get_alpha() == 0.7
+    np.testing.assert_allclose(fig.axes[3].images[1].get_array(), 3.0)
+
+
+@pytest.mark.parametrize(
+    "kwargs, match",
+    [
+        ({"heatmaps": [np.zeros((2, 2))]}, "same length"),
+        ({"titles": ["a"]}, "one entry per image"),
+        ({"boxes": [[]]}, "one list of boxes per image"),
+        ({"ncols": 0}, "ncols must be a positive int"),
+    ],
+)
+def test_overlay_grid_bad_inputs(kwargs, match):
+    args = {"images": [np.zeros((4, 4))] * 2, "heatmaps": [np.zeros((2, 2))] * 2}
+    args.update(kwargs)
+    with pytest.raises(ValueError, match=match):
+        overlay_grid(**args)
+    with pytest.raises(ValueError, match="must not be empty"):
+        overlay_grid([], [])

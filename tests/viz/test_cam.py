@@ -1,0 +1,349 @@
+"""Tests of cnnkit.viz.cam: CAM, Grad-CAM, saliency, occlusion and the map utilities."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+import torch
+import torch.nn.functional as F
+from scipy.stats import spearmanr
+from torch import nn
+
+from cnnkit.models.small_vgg import small_vgg
+from cnnkit.shapes import conv_output_size
+from cnnkit.viz.cam import (
+    ClassMaps,
+    cam_for_model,
+    class_activation_map,
+    grad_cam,
+    map_correlation,
+    normalize_map,
+    occlusion_map,
+    saliency_map,
+    upsample_map,
+)
+from cnnkit.viz.upsampling import resize
+
+
+@pytest.fixture(scope="module")
+def model():
+    torch.manual_seed(0)
+    return small_vgg(weights=None)
+
+
+@pytest.fixture(scope="module")
+def digits():
+    return torch.rand(3, 1, 28, 28, generator=torch.Generator().manual_seed(1))
+
+
+class GapNet(nn.Module):
+    """A tiny network with a GAP head whose layer is given as a module, not a name."""
+
+    def __init__(self):
+        super().__init__()
+        self.conv = nn.Conv2d(1, 4, 3, padding=1)
+        self.relu = nn.ReLU()
+        self.predictions = nn.Linear(4, 3)
+
+    def forward(self, x):
+        return self.predictions(self.relu(self.conv(x)).mean(dim=(2, 3)))
+
+
+def linear_model(weight: torch.Tensor) -> nn.Module:
+    net = nn.Sequential(nn.Flatten(), nn.Linear(weight.shape[1], weight.shape[0], bias=False))
+    with torch.no_grad():
+        net[1].weight.copy_(weight)
+    return net
+
+
+# ------------------------------------------------------------------------------------------
+# class_activation_map
+
+
+def test_cam_by_hand_two_channels():
+    f = np.array([[[1.0, 2.0], [0.0, 3.0]], [[4.0, 0.0], [1.0, 1.0]]])
+    w = np.array([[0.5, -1.0], [2.0, 1.0], [0.0, 0.0]])
+    # class 0: 0.5 * f0 - f1; class 1: 2 f0 + f1; class 2: zeros
+    assert class_activation_map(f, w, 0).tolist() == [[-3.5, 1.0], [-1.0, 0.5]]
+    assert class_activation_map(f, w, 1).tolist() == [[6.0, 4.0], [1.0, 7.0]]
+    assert class_activation_map(f, w, 2).tolist() == [[0.0, 0.0], [0.0, 0.0]]
+
+
+def test_cam_mean_plus_bias_is_the_logit():
+    rng = np.random.default_rng(0)
+    f = rng.uniform(size=(5, 6, 7, 7))
+    linear = nn.Linear(6, 4)
+    logits = linear(torch.from_numpy(f).float().mean(dim=(2, 3))).detach().numpy()
+    w, b = linear.weight.detach().numpy(), linear.bias.detach().numpy()
+    for c in range(4):
+        cams = class_activation_map(f, w, np.full(5, c))
+        np.testing.assert_allclose(cams.mean(axis=(1, 2)) + b[c], logits[:, c], rtol=1e-5, atol=1e-5)
+
+
+def test_cam_batch_matches_single_maps():
+    rng = np.random.default_rng(1)
+    f, w = rng.normal(size=(4, 3, 5, 6)), rng.normal(size=(2, 3))
+    classes = [0, 1, 1, 0]
+    batch = class_activation_map(f, w, classes)
+    assert batch.shape == (4, 5, 6) and batch.dtype == np.float64
+    for n, c in enumerate(classes):
+        np.testing.assert_allclose(batch[n], class_activation_map(f[n], w, c))
+    np.testing.assert_allclose(class_activation_map(f, w, 1), class_activation_map(f, w, [1] * 4))
+
+
+@pytest.mark.parametrize(
+    "features, weights, class_idx, error, match",
+    [
+        (np.zeros((2, 2)), np.zeros((3, 2)), 0, ValueError, "features must have shape"),
+        (np.zeros((2, 2, 2)), np.zeros(2), 0, ValueError, "weights must have shape"),
+        (np.zeros((2, 2, 2)), np.zeros((3, 5)), 0, ValueError, "K=2"),
+        (np.zeros((2, 2, 2)), np.zeros((3, 2)), 3, ValueError, r"0\.\.2"),
+        (np.zeros((2, 2, 2)), np.zeros((3, 2)), -1, ValueError, r"0\.\.2"),
+        (np.zeros((2, 2, 2)), np.zeros((3, 2)), 1.5, TypeError, "class_idx must be an int"),
+        (np.zeros((2, 2, 2)), np.zeros((3, 2)), [0, 1], ValueError, "one int for a single image"),
+        (np.zeros((4, 2, 2, 2)), np.zeros((3, 2)), [0, 1], ValueError, r"one class per image \(4\)"),
+        (np.array([["a"]]), np.zeros((3, 2)), 0, TypeError, "features must be a numeric"),
+    ],
+)
+def test_cam_bad_inputs(features, weights, class_idx, error, match):
+    with pytest.raises(error, match=match):
+        class_activation_map(features, weights, class_idx)
+
+
+# ------------------------------------------------------------------------------------------
+# cam_for_model
+
+
+def test_cam_for_model_shapes_and_logits(model, digits):
+    out = cam_for_model(model, digits)
+    assert isinstance(out, ClassMaps)
+    assert out.maps.shape == (3, 7, 7) and out.logits.shape == (3, 10)
+    np.testing.assert_array_equal(out.class_idx, out.logits.argmax(axis=1))
+    with torch.no_grad():
+        np.testing.assert_allclose(out.logits, model(digits).numpy(), atol=1e-6)
+    bias = model.predictions.bias.detach().numpy()
+    picked = out.logits[np.arange(3), out.class_idx]
+    np.testing.assert_allclose(out.maps.mean(axis=(1, 2)) + bias[out.class_idx], picked, atol=1e-5)
+
+
+def test_cam_for_model_single_image_and_numpy(model, digits):
+    single = cam_for_model(model, digits[0].numpy(), class_idx=4)
+    assert single.maps.shape == (7, 7) and single.class_idx == 4 and single.logits.shape == (10,)
+    batch = cam_for_model(model, digits, class_idx=4)
+    np.testing.assert_allclose(single.maps, batch.maps[0], atol=1e-6)
+
+
+def test_cam_for_model_is_fully_convolutional(model):
+    out = cam_for_model(model, torch.zeros(2, 1, 84, 84), class_idx=[1, 2])
+    assert out.maps.shape == (2, 21, 21)
+    assert out.class_idx.tolist() == [1, 2]
+
+
+def test_cam_for_model_restores_mode_and_hooks(model, digits):
+    model.train()
+    try:
+        cam_for_model(model, digits)
+        assert model.training
+        assert all(not m._forward_hooks for m in model.modules())
+    finally:
+        model.eval()
+
+
+def test_cam_for_model_needs_a_gap_head(model, digits):
+    with pytest.raises(ValueError, match="no global-average-pooling head.*grad_cam"):
+        cam_for_model(model, digits, layer="block2_conv2")  # 32 channels, predictions expects 64
+    with pytest.raises(ValueError, match="model.predictions"):
+        cam_for_model(nn.Sequential(nn.Flatten(), nn.Linear(784, 10)), digits, layer=nn.Identity())
+    with pytest.raises(KeyError, match="did you mean 'block3_conv2'"):
+        cam_for_model(model, digits, layer="block3_conv3")
+    with pytest.raises(ValueError, match=r"0\.\.9"):
+        cam_for_model(model, digits, class_idx=10)
+    with pytest.raises(ValueError, match=r"x must have shape"):
+        cam_for_model(model, torch.zeros(28, 28))
+
+
+# ------------------------------------------------------------------------------------------
+# grad_cam
+
+
+def test_grad_cam_is_cam_over_z_on_a_gap_model(model, digits):
+    cam = cam_for_model(model, digits, class_idx=[0, 5, 9])
+    raw = grad_cam(model, digits, model.last_conv_name, class_idx=[0, 5, 9], relu=False)
+    np.testing.assert_allclose(raw.maps * 49, cam.maps, rtol=1e-4, atol=1e-5)
+    np.testing.assert_allclose(map_correlation(raw.maps, cam.maps), 1.0, atol=1e-9)
+    clipped = grad_cam(model, digits, model.last_conv_name, class_idx=[0, 5, 9])
+    np.testing.assert_allclose(clipped.maps * 49, np.maximum(cam.maps, 0), rtol=1e-4, atol=1e-5)
+    np.testing.assert_array_equal(clipped.class_idx, [0, 5, 9])
+
+
+def test_grad_cam_with_a_module_on_a_tiny_network():
+    torch.manual_seed(0)
+    net = GapNet()
+    x = torch.rand(2, 1, 5, 6)
+    out = grad_cam(net, x, net.relu, class_idx=2, relu=False)
+    with torch.no_grad():
+        feats = net.relu(net.conv(x)).numpy()
+    expected = class_activation_map(feats, net.predictions.weight.detach().numpy(), [2, 2]) / 30
+    np.testing.assert_allclose(out.maps, expected, rtol=1e-5, atol=1e-6)
+
+
+def test_grad_cam_earlier_layer_and_frozen_weights(model, digits):
+    for p in model.parameters():
+        p.requires_grad_(False)
+    try:
+        out = grad_cam(model, digits, "block2_conv2")
+    finally:
+        for p in model.parameters():
+            p.requires_grad_(True)
+    assert out.maps.shape == (3, 14, 14)
+    assert (out.maps >= 0).all()
+    assert all(not m._forward_hooks for m in model.modules())
+
+
+def test_grad_cam_bad_layers(model, digits):
+    with pytest.raises(ValueError, match=r"maps \(N, K, h, w\)"):
+        grad_cam(model, digits, "predictions")
+    with pytest.raises(TypeError, match="layer must be a layer name"):
+        grad_cam(model, digits, 3)
+    with pytest.raises(TypeError, match="pass the module"):
+        grad_cam(nn.Sequential(nn.Flatten(), nn.Linear(784, 10)), digits, "fc")
+    with pytest.raises(ValueError, match="not used in the model's forward pass"):
+        grad_cam(model, digits, nn.ReLU())
+
+
+# ------------------------------------------------------------------------------------------
+# saliency_map
+
+
+def test_saliency_of_a_linear_model_is_its_weights():
+    w = torch.tensor([[1.0, -2.0, 0.5, 0.0, 3.0, -4.0, 0.0, 1.0]])
+    out = saliency_map(linear_model(w), torch.zeros(1, 2, 2, 2), class_idx=0)
+    # channel 0 weights |1, 2, .5, 0|, channel 1 |3, 4, 0, 1|: the maximum per pixel
+    assert out.maps.tolist() == [[[3.0, 4.0], [0.5, 1.0]]]
+
+
+def test_saliency_matches_autograd(model, digits):
+    out = saliency_map(model, digits, class_idx=[1, 2, 3])
+    assert out.maps.shape == (3, 28, 28)
+    x = digits.clone().requires_grad_(True)
+    model(x)[torch.arange(3), torch.tensor([1, 2, 3])].sum().backward()
+    np.testing.assert_allclose(out.maps, x.grad.abs().amax(dim=1).numpy(), rtol=1e-5, atol=1e-7)
+    model.zero_grad()
+
+
+# ------------------------------------------------------------------------------------------
+# occlusion_map
+
+
+def _occlusion_loop(model, x, c, patch, stride, padding, fill):
+    """The readable version: one forward pass per patch position."""
+    h, w = x.shape[-2:]
+    oh, ow = conv_output_size((h, w), patch, stride, padding)
+    with torch.no_grad():
+        base = model(x[None])[0, c].item()
+        out = np.zeros((oh, ow))
+        for i in range(oh):
+            for j in range(ow):
+                covered = x.clone()
+                r0, c0 = i * stride - padding, j * stride - padding
+                covered[:, max(r0, 0) : r0 + patch, max(c0, 0) : c0 + patch] = fill
+                out[i, j] = base - model(covered[None])[0, c].item()
+    return out
+
+
+def test_occlusion_of_an_irrelevant_region_changes_nothing():
+    weight = torch.zeros(1, 36)
+    weight[0, [0, 1, 6, 7]] = 1.0  # the model reads only the top-left 2x2 pixels
+    out = occlusion_map(linear_model(weight), torch.ones(1, 1, 6, 6), patch=2, stride=2, fill=0.5)
+    expected = np.zeros((1, 3, 3))
+    expected[0, 0, 0] = 2.0  # four pixels drop from 1 to 0.5
+    np.testing.assert_allclose(out.maps, expected)
+
+
+def test_occlusion_matches_the_loop_and_chunking():
+    torch.manual_seed(0)
+    net = GapNet()
+    x = torch.rand(2, 1, 9, 10)
+    # patches of 4 with stride 3 start 2 pixels before the border and hang over both ends
+    fast = occlusion_map(net, x, class_idx=[1, 2], patch=4, stride=3, padding=2, fill=0.25, batch_size=5)
+    assert fast.maps.shape == (2, *conv_output_size((9, 10), 4, 3, 2)) == (2, 4, 4)
+    for n, c in enumerate((1, 2)):
+        np.testing.assert_allclose(fast.maps[n], _occlusion_loop(net, x[n], c, 4, 3, 2, 0.25), rtol=1e-5, atol=1e-6)
+    big = occlusion_map(net, x, class_idx=[1, 2], patch=4, stride=3, padding=2, fill=0.25, batch_size=1000)
+    np.testing.assert_allclose(fast.maps, big.maps, atol=1e-6)
+
+
+def test_occlusion_on_the_small_vgg(model, digits):
+    fast = occlusion_map(model, digits[0], class_idx=3, patch=10, stride=6, batch_size=7)
+    assert fast.maps.shape == (4, 4)
+    np.testing.assert_allclose(fast.maps, _occlusion_loop(model, digits[0], 3, 10, 6, 0, 0.0), rtol=1e-4, atol=1e-4)
+
+
+def test_occlusion_single_image_and_predicted_class(model, digits):
+    out = occlusion_map(model, digits[0], patch=(7, 14), stride=(7, 14))
+    assert out.maps.shape == (4, 2)
+    assert out.class_idx == int(out.logits.argmax())
+
+
+@pytest.mark.parametrize(
+    "kwargs, error, match",
+    [
+        ({"patch": 40}, ValueError, "kernel"),
+        ({"patch": 0}, ValueError, "patch"),
+        ({"stride": -1}, ValueError, "stride"),
+        ({"padding": -1}, ValueError, "padding"),
+        ({"fill": float("nan")}, ValueError, "fill must be a finite number"),
+        ({"batch_size": 0}, ValueError, "batch_size must be a positive int"),
+    ],
+)
+def test_occlusion_bad_arguments(model, digits, kwargs, error, match):
+    with pytest.raises(error, match=match):
+        occlusion_map(model, digits, **kwargs)
+
+
+# ------------------------------------------------------------------------------------------
+# upsample_map, normalize_map, map_correlation
+
+
+def test_upsample_matches_torch_and_resize():
+    m = np.random.default_rng(0).normal(size=(2, 7, 7))
+    up = upsample_map(m, 28)
+    ref = F.interpolate(torch.from_numpy(m)[:, None], size=(28, 28), mode="bilinear", align_corners=False)
+    np.testing.assert_allclose(up, ref[:, 0].numpy())
+    np.testing.assert_allclose(up, resize(m, 4, mode="bilinear"), atol=1e-12)  # the same interpolation
+    assert upsample_map(m[0], (14, 21)).shape == (14, 21)
+
+
+def test_upsample_bad_inputs():
+    with pytest.raises(ValueError, match=r"m must have shape \(h, w\) or \(N, h, w\)"):
+        upsample_map(np.zeros(4), 8)
+    with pytest.raises(ValueError, match="size"):
+        upsample_map(np.zeros((2, 2)), 0)
+
+
+def test_normalize_map_per_map():
+    m = np.stack([np.arange(4.0).reshape(2, 2), np.full((2, 2), 3.0), -np.arange(4.0).reshape(2, 2)])
+    out = normalize_map(m)
+    assert out.min() >= 0 and out.max() <= 1
+    assert out[0].tolist() == [[0.0, 1 / 3], [2 / 3, 1.0]]
+    assert out[1].tolist() == [[0.0, 0.0], [0.0, 0.0]]
+    assert out[2].tolist() == [[1.0, 2 / 3], [1 / 3, 0.0]]
+    with pytest.raises(ValueError, match="m must have shape"):
+        normalize_map(np.zeros((1, 1, 2, 2)))
+
+
+def test_map_correlation_matches_numpy_and_scipy():
+    rng = np.random.default_rng(3)
+    a, b = rng.normal(size=(4, 5, 5)), rng.normal(size=(4, 5, 5))
+    b[0] = a[0] ** 3  # monotone: Spearman 1
+    pearson = map_correlation(a, b)
+    spearman = map_correlation(a, b, method="spearman")
+    for n in range(4):
+        assert pearson[n] == pytest.approx(np.corrcoef(a[n].ravel(), b[n].ravel())[0, 1])
+        assert spearman[n] == pytest.approx(spearmanr(a[n].ravel(), b[n].ravel()).statistic)
+    assert spearman[0] == pytest.approx(1.0)
+    assert np.isnan(map_correlation(np.ones((2, 2)), a[0, :2, :2]))
+    with pytest.raises(ValueError, match="same shape"):
+        map_correlation(a, b[0])
+    with pytest.raises(ValueError, match="'pearson' or 'spearman'"):
+        map_correlation(a, b, method="kendall")

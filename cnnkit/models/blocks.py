@@ -1,0 +1,262 @@
+"""Building blocks of modern CNNs: the Inception module and the residual block.
+
+Inception module (Szegedy et al., 2014)
+    Four branches look at the same input side by side: a 1x1 convolution, a 3x3 convolution, a
+    5x5 convolution and a 3x3 max-pool. Their outputs have the same height and width ('same'
+    padding, stride 1) and are concatenated along the channel axis. 1x1 convolutions in front of
+    the 3x3 and 5x5 branches (and after the pool) reduce the number of channels first, which is
+    what keeps the module cheap.
+
+Residual block (He et al., 2016)
+    Two 3x3 convolutions compute a correction ``F(x)`` that is *added* to the block's input:
+
+    .. math::  y = \\operatorname{relu}(F(x) + x).
+
+    When ``F`` changes the shape (more channels, or stride 2), the shortcut becomes a
+    *projection*, a 1x1 convolution with the same stride: ``y = relu(F(x) + W_s x)``.
+
+The deep stacks (:class:`DeepStack`) are for one experiment: how much gradient reaches the
+first layer of a deep network at initialisation, with and without the skip connections.
+"""
+
+from __future__ import annotations
+
+from collections import OrderedDict
+
+import torch
+from torch import nn
+
+__all__ = [
+    "InceptionModule",
+    "ResidualBlock",
+    "DeepStack",
+    "plain_stack",
+    "residual_stack",
+    "first_layer_gradient_norm",
+]
+
+
+def _conv_relu(c_in: int, c_out: int, k: int, batch_norm: bool) -> nn.Sequential:
+    layers = OrderedDict(conv=nn.Conv2d(c_in, c_out, k, padding=k // 2, bias=not batch_norm))
+    if batch_norm:
+        layers["bn"] = nn.BatchNorm2d(c_out)
+    layers["relu"] = nn.ReLU()
+    return nn.Sequential(layers)
+
+
+def _check_positive(**values) -> None:
+    for name, value in values.items():
+        if value is not None and (not isinstance(value, int) or value < 1):
+            raise ValueError(f"{name} must be a positive int{' or None' if name != 'in_channels' else ''}; got {value!r}")
+
+
+class InceptionModule(nn.Module):
+    """The Inception module of GoogLeNet: four parallel branches, concatenated along channels.
+
+    Branches (every convolution is followed by a ReLU, as in the paper):
+
+    1. 1x1 convolution to ``ch1x1`` channels;
+    2. 1x1 convolution to ``ch3x3_reduce`` channels, then 3x3 to ``ch3x3``;
+    3. 1x1 convolution to ``ch5x5_reduce`` channels, then 5x5 to ``ch5x5``;
+    4. 3x3 max pooling (stride 1, padding 1), then 1x1 convolution to ``pool_proj`` channels.
+
+    Passing None for ``ch3x3_reduce``, ``ch5x5_reduce`` and ``pool_proj`` removes those 1x1
+    convolutions and gives the paper's "naive" module (its Figure 2a), whose pool branch passes
+    all ``in_channels`` maps through.
+
+    Args:
+        in_channels: channels of the input.
+        ch1x1, ch3x3_reduce, ch3x3, ch5x5_reduce, ch5x5, pool_proj: the widths, in the order of
+            the paper's Table 1 (inception (3a) is ``192, 64, 96, 128, 16, 32, 32``).
+        batch_norm: add batch normalisation after every convolution (Ioffe and Szegedy 2015),
+            as torchvision's GoogLeNet does; the 2014 paper had none.
+
+    Shape:
+        (N, in_channels, H, W) -> (N, out_channels, H, W) with
+        ``out_channels = ch1x1 + ch3x3 + ch5x5 + (pool_proj or in_channels)``.
+
+    Example:
+        >>> block = InceptionModule(192, 64, 96, 128, 16, 32, 32)   # inception (3a)
+        >>> block(torch.zeros(1, 192, 28, 28)).shape
+        torch.Size([1, 256, 28, 28])
+        >>> sum(p.numel() for p in block.parameters())
+        163696
+        >>> naive = InceptionModule(192, 64, None, 128, None, 32, None)
+        >>> naive.out_channels, sum(p.numel() for p in naive.parameters())
+        (416, 387296)
+    """
+
+    def __init__(
+        self,
+        in_channels: int,
+        ch1x1: int,
+        ch3x3_reduce: int | None,
+        ch3x3: int,
+        ch5x5_reduce: int | None,
+        ch5x5: int,
+        pool_proj: int | None,
+        batch_norm: bool = False,
+    ):
+        super().__init__()
+        _check_positive(
+            in_channels=in_channels, ch1x1=ch1x1, ch3x3_reduce=ch3x3_reduce, ch3x3=ch3x3,
+            ch5x5_reduce=ch5x5_reduce, ch5x5=ch5x5, pool_proj=pool_proj,
+        )
+
+        def reduce_then(c_mid: int | None, c_out: int, k: int) -> nn.Sequential:
+            if c_mid is None:
+                return nn.Sequential(OrderedDict(conv=_conv_relu(in_channels, c_out, k, batch_norm)))
+            return nn.Sequential(
+                OrderedDict(reduce=_conv_relu(in_channels, c_mid, 1, batch_norm), conv=_conv_relu(c_mid, c_out, k, batch_norm))
+            )
+
+        self.branch1 = _conv_relu(in_channels, ch1x1, 1, batch_norm)
+        self.branch2 = reduce_then(ch3x3_reduce, ch3x3, 3)
+        self.branch3 = reduce_then(ch5x5_reduce, ch5x5, 5)
+        pool = OrderedDict(pool=nn.MaxPool2d(3, stride=1, padding=1))
+        if pool_proj is not None:
+            pool["proj"] = _conv_relu(in_channels, pool_proj, 1, batch_norm)
+        self.branch4 = nn.Sequential(pool)
+        self.out_channels = ch1x1 + ch3x3 + ch5x5 + (pool_proj if pool_proj is not None else in_channels)
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        return torch.cat([self.branch1(x), self.branch2(x), self.branch3(x), self.branch4(x)], dim=1)
+
+
+class ResidualBlock(nn.Module):
+    """The basic residual block of ResNet-18/34: ``y = relu(F(x) + shortcut(x))``.
+
+    ``F`` is conv 3x3 (``stride``) - batch norm - ReLU - conv 3x3 - batch norm. The shortcut is
+    the identity when the shapes agree, and a *projection* (1x1 convolution with ``stride``,
+    then batch norm) when ``stride != 1`` or ``in_channels != out_channels``.
+
+    Args:
+        in_channels: channels of the input.
+        out_channels: channels of the output.
+        stride: stride of the first convolution (2 halves the resolution).
+        batch_norm: use batch normalisation (Ioffe and Szegedy 2015), as ResNet does.
+
+    Shape:
+        (N, in_channels, H, W) -> (N, out_channels, H_out, W_out) with
+        ``H_out = floor((H + 2 - 3) / stride) + 1``.
+
+    Example:
+        >>> block = ResidualBlock(64, 64)
+        >>> block.projection is None, block(torch.zeros(1, 64, 56, 56)).shape
+        (True, torch.Size([1, 64, 56, 56]))
+        >>> down = ResidualBlock(64, 128, stride=2)
+        >>> down.projection is not None, down(torch.zeros(1, 64, 56, 56)).shape
+        (True, torch.Size([1, 128, 28, 28]))
+    """
+
+    def __init__(self, in_channels: int, out_channels: int, stride: int = 1, batch_norm: bool = True):
+        super().__init__()
+        _check_positive(in_channels=in_channels, out_channels=out_channels, stride=stride)
+        norm = (lambda c: nn.BatchNorm2d(c)) if batch_norm else (lambda c: nn.Identity())
+        self.conv1 = nn.Conv2d(in_channels, out_channels, 3, stride=stride, padding=1, bias=not batch_norm)
+        self.bn1 = norm(out_channels)
+        self.relu = nn.ReLU()
+        self.conv2 = nn.Conv2d(out_channels, out_channels, 3, padding=1, bias=not batch_norm)
+        self.bn2 = norm(out_channels)
+        self.projection: nn.Module | None = None
+        if stride != 1 or in_channels != out_channels:
+            self.projection = nn.Sequential(
+                nn.Conv2d(in_channels, out_channels, 1, stride=stride, bias=not batch_norm), norm(out_channels)
+            )
+
+    def residual(self, x: torch.Tensor) -> torch.Tensor:
+        """The correction ``F(x)``, before it is added to the shortcut."""
+        return self.bn2(self.conv2(self.relu(self.bn1(self.conv1(x)))))
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        shortcut = x if self.projection is None else self.projection(x)
+        return self.relu(self.residual(x) + shortcut)
+
+
+class DeepStack(nn.Module):
+    """A deep stack of 3x3 convolutions, with or without skip connections, for experiments.
+
+    Layout: a ``stem`` convolution (``in_channels`` -> ``width``), then ``depth`` convolutions
+    of ``width`` channels grouped in pairs, then global average pooling and a linear ``head``.
+    Each pair computes ``F(x) = conv(relu(conv(x)))``; the plain stack outputs ``relu(F(x))``,
+    the residual stack ``relu(F(x) + x)``. Both build their layers in the same order, so after
+    the same ``torch.manual_seed`` they hold *identical* weights and differ only in the skips.
+    No batch normalisation and no biases, and PyTorch's default initialisation of the weights,
+    so that the effect of the skips is seen on its own.
+
+    Args:
+        depth: number of convolutions after the stem; an even number >= 2.
+        residual: add the skip connections.
+        width: channels of every layer.
+        in_channels: channels of the input.
+        num_classes: outputs of the head.
+
+    Shape:
+        (N, in_channels, H, W) -> (N, num_classes).
+
+    Example:
+        >>> _ = torch.manual_seed(0); plain = DeepStack(4)
+        >>> _ = torch.manual_seed(0); skip = DeepStack(4, residual=True)
+        >>> torch.equal(plain.stem.weight, skip.stem.weight), plain(torch.zeros(2, 1, 8, 8)).shape
+        (True, torch.Size([2, 10]))
+    """
+
+    def __init__(self, depth: int, residual: bool = False, width: int = 16, in_channels: int = 1, num_classes: int = 10):
+        super().__init__()
+        if not isinstance(depth, int) or depth < 2 or depth % 2:
+            raise ValueError(f"depth must be an even int >= 2 (convolutions come in pairs); got {depth!r}")
+        _check_positive(width=width, in_channels=in_channels, num_classes=num_classes)
+        self.depth = depth
+        self.residual = residual
+        self.stem = nn.Conv2d(in_channels, width, 3, padding=1, bias=False)
+        self.pairs = nn.ModuleList(
+            nn.ModuleList([nn.Conv2d(width, width, 3, padding=1, bias=False) for _ in range(2)])
+            for _ in range(depth // 2)
+        )
+        self.pool = nn.AdaptiveAvgPool2d(1)
+        self.head = nn.Linear(width, num_classes)
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        x = torch.relu(self.stem(x))
+        for conv_a, conv_b in self.pairs:
+            f = conv_b(torch.relu(conv_a(x)))
+            x = torch.relu(f + x) if self.residual else torch.relu(f)
+        return self.head(self.pool(x).flatten(1))
+
+
+def plain_stack(depth: int, **kwargs) -> DeepStack:
+    """A :class:`DeepStack` without skip connections."""
+    return DeepStack(depth, residual=False, **kwargs)
+
+
+def residual_stack(depth: int, **kwargs) -> DeepStack:
+    """A :class:`DeepStack` with a skip connection around every pair of convolutions."""
+    return DeepStack(depth, residual=True, **kwargs)
+
+
+def first_layer_gradient_norm(model: DeepStack, x: torch.Tensor, y: torch.Tensor) -> float:
+    """The norm of the cross-entropy loss's gradient with respect to the stem's weights.
+
+    This is how strongly one step of gradient descent would change the *first* layer: the
+    signal has to travel back through every layer above it.
+
+    Args:
+        model: a :class:`DeepStack` (anything with a ``stem`` convolution).
+        x: a batch of inputs, (N, C, H, W).
+        y: their labels, (N,).
+
+    Returns:
+        ``||dL/dW_stem||`` (Frobenius norm) as a float.
+
+    Example:
+        >>> _ = torch.manual_seed(0)
+        >>> x, y = torch.randn(4, 1, 8, 8), torch.tensor([0, 1, 2, 3])
+        >>> first_layer_gradient_norm(plain_stack(2), x, y) > 0
+        True
+    """
+    if not hasattr(model, "stem"):
+        raise TypeError(f"model must have a 'stem' layer, as DeepStack has; got {type(model).__name__}")
+    model.zero_grad(set_to_none=True)
+    loss = nn.functional.cross_entropy(model(x), y)
+    grad = torch.autograd.grad(loss, model.stem.weight)[0]
+    return float(grad.norm())

@@ -1,0 +1,190 @@
+"""The classic ImageNet architectures from torchvision's definitions, measured without weights.
+
+AlexNet (Krizhevsky et al. 2012), VGG16 (Simonyan and Zisserman 2014), GoogLeNet (Szegedy et
+al. 2014) and ResNet (He et al. 2016) are built with ``weights=None``: nothing is downloaded.
+By default they are built on PyTorch's ``"meta"`` device, where tensors have a shape and a dtype
+but no memory and no values, so that even VGG16's 138 million parameters cost nothing and a
+forward pass computes every layer's output shape instantly. Pass ``device="cpu"`` for a network
+that can actually run (with random weights).
+
+ZFNet (Zeiler and Fergus 2014), the ILSVRC 2013 entry between AlexNet and VGG, is not in
+torchvision, so it is not here.
+"""
+
+from __future__ import annotations
+
+import difflib
+from dataclasses import dataclass
+from typing import Callable
+
+import torch
+from torch import nn
+
+from cnnkit.models.summary import ModelSummary, summary
+
+__all__ = [
+    "ARCHITECTURES",
+    "build",
+    "parameter_count",
+    "ParameterSplit",
+    "parameter_split",
+    "layer_table",
+    "shapes_after",
+]
+
+
+def _tv(name: str, **kwargs) -> Callable[[], nn.Module]:
+    def make() -> nn.Module:
+        import torchvision.models
+
+        return getattr(torchvision.models, name)(weights=None, **kwargs)
+
+    make.__name__ = name
+    return make
+
+
+#: The networks :func:`build` knows, by name. GoogLeNet is built without its two auxiliary
+#: classifiers (``aux_logits=False``, they are only used in training) and without its slow
+#: truncated-normal initialisation (``init_weights=False``); neither changes a shape or the
+#: parameter count of the main network.
+ARCHITECTURES: dict[str, Callable[[], nn.Module]] = {
+    "alexnet": _tv("alexnet"),
+    "vgg16": _tv("vgg16"),
+    "googlenet": _tv("googlenet", aux_logits=False, init_weights=False),
+    "resnet18": _tv("resnet18"),
+    "resnet50": _tv("resnet50"),
+    "resnet152": _tv("resnet152"),
+}
+
+
+def build(name: str, device: torch.device | str = "meta") -> nn.Module:
+    """Build one of :data:`ARCHITECTURES` from torchvision's definition, without weights.
+
+    Args:
+        name: ``"alexnet"``, ``"vgg16"``, ``"googlenet"``, ``"resnet18"``, ``"resnet50"`` or
+            ``"resnet152"``.
+        device: ``"meta"`` (default) for shapes and counts only, without memory; ``"cpu"`` for
+            a runnable network with random weights.
+
+    Returns:
+        The model, in eval mode.
+
+    Example:
+        >>> model = build("vgg16")
+        >>> parameter_count(model), next(model.parameters()).device.type
+        (138357544, 'meta')
+    """
+    if name not in ARCHITECTURES:
+        close = difflib.get_close_matches(name, list(ARCHITECTURES), n=1)
+        hint = f" (did you mean {close[0]!r}?)" if close else ""
+        raise ValueError(f"unknown architecture {name!r}; choose one of {', '.join(ARCHITECTURES)}{hint}")
+    with torch.device(device):
+        model = ARCHITECTURES[name]()
+    return model.eval()
+
+
+def _model(model_or_name: nn.Module | str) -> nn.Module:
+    return build(model_or_name) if isinstance(model_or_name, str) else model_or_name
+
+
+def parameter_count(model: nn.Module | str) -> int:
+    """Number of distinct parameters of a model (or of :func:`build`'s model of that name).
+
+    Example:
+        >>> parameter_count("resnet18")
+        11689512
+    """
+    return sum(p.numel() for p in _model(model).parameters())
+
+
+@dataclass(frozen=True)
+class ParameterSplit:
+    """Where a network's parameters are: convolutions, dense (``nn.Linear``) layers, the rest.
+
+    Attributes:
+        conv: parameters of ``nn.Conv2d`` layers (weights and biases).
+        dense: parameters of ``nn.Linear`` layers.
+        other: everything else (batch normalisation's scale and shift, for example).
+    """
+
+    conv: int
+    dense: int
+    other: int
+
+    @property
+    def total(self) -> int:
+        """conv + dense + other."""
+        return self.conv + self.dense + self.other
+
+    @property
+    def conv_percent(self) -> float:
+        """Percentage of the total in convolutions."""
+        return 100.0 * self.conv / self.total
+
+    @property
+    def dense_percent(self) -> float:
+        """Percentage of the total in dense layers."""
+        return 100.0 * self.dense / self.total
+
+
+def parameter_split(model: nn.Module | str) -> ParameterSplit:
+    """Count the parameters of convolutions, of dense layers and of everything else.
+
+    Example:
+        >>> s = parameter_split("vgg16")
+        >>> s.conv, s.dense, s.total
+        (14714688, 123642856, 138357544)
+        >>> round(s.dense_percent, 1)
+        89.4
+    """
+    conv = dense = other = 0
+    for module in _model(model).modules():
+        n = sum(p.numel() for p in module.parameters(recurse=False))
+        if isinstance(module, nn.Conv2d):
+            conv += n
+        elif isinstance(module, nn.Linear):
+            dense += n
+        else:
+            other += n
+    return ParameterSplit(conv, dense, other)
+
+
+def layer_table(
+    model: nn.Module | str, depth: int | None = 1, input_size: tuple[int, int, int] = (3, 224, 224), **kwargs
+) -> ModelSummary:
+    """The Keras-style summary of a network at a chosen level of detail.
+
+    Args:
+        model: a model, or a name for :func:`build`.
+        depth: 1 for a condensed table (one row per top-level part: a ResNet stage, a whole
+            Inception module, VGG's ``features`` block ...), None for every leaf layer; see
+            :func:`cnnkit.models.summary.summary`.
+        input_size: the image, channels first; ImageNet networks take (3, 224, 224).
+        **kwargs: passed on to :func:`~cnnkit.models.summary.summary` (e.g. ``channels_last``).
+
+    Example:
+        >>> t = layer_table("resnet18")
+        >>> [r.name for r in t.rows][:5], t.row("layer4").output_shape
+        (['conv1', 'bn1', 'relu', 'maxpool', 'layer1'], (1, 512, 7, 7))
+    """
+    return summary(_model(model), input_size, depth=depth, **kwargs)
+
+
+def shapes_after(
+    model: nn.Module | str,
+    layer_type: type[nn.Module] | tuple[type[nn.Module], ...] = nn.MaxPool2d,
+    input_size: tuple[int, int, int] = (3, 224, 224),
+) -> list[tuple[str, tuple[int, ...]]]:
+    """The output shape (batch first) after every layer of a given type, in forward order.
+
+    With the default ``nn.MaxPool2d`` this gives the tensor that leaves each of VGG16's five
+    blocks.
+
+    Example:
+        >>> [shape for _, shape in shapes_after("vgg16")]  # doctest: +NORMALIZE_WHITESPACE
+        [(1, 64, 112, 112), (1, 128, 56, 56), (1, 256, 28, 28), (1, 512, 14, 14), (1, 512, 7, 7)]
+    """
+    model = _model(model)
+    modules = dict(model.named_modules())
+    rows = summary(model, input_size).rows
+    return [(r.name, r.output_shape) for r in rows if isinstance(modules.get(r.name), layer_type)]

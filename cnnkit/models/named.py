@@ -61,7 +61,7 @@ class NamedLayersMixin:
         train/eval mode restored, in a ``finally`` block, whatever happens.
 
         Args:
-            x: input batch, shape (N, C, H, W).
+            x: input batch, shape (N, C, H, W); moved to the model's device.
             layers: one name, several names, or None for every named layer.
             numpy: return numpy arrays (detached, on the CPU) rather than tensors.
 
@@ -71,6 +71,9 @@ class NamedLayersMixin:
         names = self.layer_names() if layers is None else ([layers] if isinstance(layers, str) else list(layers))
         modules = {name: self.layer(name) for name in names}
         x = torch.as_tensor(np.asarray(x), dtype=torch.float32) if not isinstance(x, torch.Tensor) else x
+        parameter = next(self.parameters(), None)
+        if parameter is not None:
+            x = x.to(parameter.device)  # numpy input for a model on the GPU
         found: dict[str, torch.Tensor] = {}
         handles = []
         was_training = self.training

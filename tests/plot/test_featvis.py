@@ -1,0 +1,82 @@
+"""Tests of cnnkit/plot/featvis.py: display normalisation, grids of filters, objective curves.
+
+(Named test_featvis_plots.py so that its module name does not clash with tests/viz/test_featvis.py.)
+"""
+
+import matplotlib.pyplot as plt
+import numpy as np
+import pytest
+import torch
+
+from cnnkit.plot.featvis import display_images, plot_objective_history, show_feature_rows
+
+
+def test_display_images_modes():
+    rng = np.random.default_rng(0)
+    x = rng.normal(size=(4, 1, 6, 7)) * 3 + 1
+    clipped = display_images(x, "clip")
+    assert clipped.shape == (4, 6, 7)
+    np.testing.assert_array_equal(clipped, np.clip(x[:, 0], 0, 1))
+    stretched = display_images(x, "minmax")
+    np.testing.assert_allclose(stretched.min(axis=(1, 2)), 0)
+    np.testing.assert_allclose(stretched.max(axis=(1, 2)), 1)
+    standard = display_images(rng.normal(size=(2, 3, 50, 50)) * 7 - 3, "standardise")
+    assert standard.shape == (2, 50, 50, 3)
+    np.testing.assert_allclose(standard.mean(axis=(1, 2, 3)), 0.5, atol=1e-3)
+    np.testing.assert_allclose(standard.std(axis=(1, 2, 3)), 0.1, atol=1e-3)
+    flat = display_images(np.full((1, 1, 2, 2), 3.0), "minmax")
+    np.testing.assert_array_equal(flat, np.zeros((1, 2, 2)))
+    np.testing.assert_array_equal(display_images(torch.ones(1, 3, 2, 2)), np.ones((1, 2, 2, 3)))
+
+
+def test_display_images_checks_its_arguments():
+    with pytest.raises(ValueError, match="shape \\(B, C, H, W\\) with C = 1 or 3; got shape \\(2, 2, 4, 4\\)"):
+        display_images(np.zeros((2, 2, 4, 4)))
+    with pytest.raises(ValueError, match="normalise must be one of 'clip', 'minmax', 'standardise'; got 'std'"):
+        display_images(np.zeros((1, 1, 4, 4)), "std")
+
+
+def test_show_feature_rows_draws_one_row_per_batch():
+    rng = np.random.default_rng(1)
+    rows = [rng.random((4, 1, 8, 8)), rng.normal(size=(2, 1, 8, 8)), rng.random((3, 3, 8, 8))]
+    titles = [["0", "1", "2", "3"], ["a", "b"], ["x", "y", "z"]]
+    fig = show_feature_rows(rows, ["one", "two", "three"], titles, normalise=["clip", "standardise", "clip"], suptitle="s")
+    axes = np.array(fig.axes).reshape(3, 4)
+    assert [ax.get_visible() for ax in axes[1]] == [True, True, False, False]
+    assert [ax.get_ylabel() for ax in axes[:, 0]] == ["one", "two", "three"]
+    assert [ax.get_title() for ax in axes[2, :3]] == ["x", "y", "z"]
+    np.testing.assert_array_equal(axes[0, 2].images[0].get_array(), rows[0][2, 0])
+    np.testing.assert_allclose(axes[1, 1].images[0].get_array(), display_images(rows[1], "standardise")[1])
+    assert axes[2, 0].images[0].get_array().shape == (8, 8, 3)
+    assert axes[0, 0].images[0].get_clim() == (0.0, 1.0)
+    assert fig._suptitle.get_text() == "s"
+    plt.close(fig)
+
+
+def test_show_feature_rows_checks_its_arguments():
+    with pytest.raises(ValueError, match="labels must have one entry per row \\(1\\); got 2"):
+        show_feature_rows([np.zeros((1, 1, 4, 4))], ["a", "b"])
+    with pytest.raises(ValueError, match="titles must give one title per image"):
+        show_feature_rows([np.zeros((2, 1, 4, 4))], ["a"], [["only one"]])
+    with pytest.raises(ValueError, match="rows must contain at least one batch"):
+        show_feature_rows([], [])
+    with pytest.raises(ValueError, match="normalise must be a string or one entry per row"):
+        show_feature_rows([np.zeros((1, 1, 4, 4))], ["a"], normalise=["clip", "clip"])
+
+
+def test_plot_objective_history_draws_the_batch_mean():
+    a = np.array([[1.0, 3.0], [2.0, 6.0], [4.0, 8.0]])
+    b = np.array([[0.5], [1.0], [1.5]])
+    lines = plot_objective_history([a, b], ["a", "b"])
+    np.testing.assert_array_equal(lines[0].get_ydata(), [2.0, 4.0, 6.0])
+    np.testing.assert_array_equal(lines[0].get_xdata(), [1, 2, 3])
+    assert [line.get_label() for line in lines] == ["a", "b"]
+    fig, ax = plt.subplots()
+    (rel,) = plot_objective_history([a], ["a"], ax=ax, relative=True)
+    np.testing.assert_array_equal(rel.get_ydata(), [1.0, 2.0, 3.0])
+    assert ax.get_ylabel() == "objective / first step"
+    with pytest.raises(ValueError, match="labels must have one entry per history"):
+        plot_objective_history([a], [])
+    with pytest.raises(ValueError, match="each history must have shape \\(steps, B\\)"):
+        plot_objective_history([np.zeros(3)], ["x"])
+    plt.close("all")

@@ -1,0 +1,360 @@
+"""Tests of cnnkit/viz/featvis.py: objectives, parametrisations, transforms, the optimiser loop."""
+
+import math
+
+import numpy as np
+import pytest
+import torch
+import torch.nn.functional as F
+
+from cnnkit.models.small_vgg import small_vgg
+from cnnkit.viz.featvis import (
+    IMAGENET_COLOUR_SQRT,
+    ChannelNormalise,
+    ChannelObjective,
+    FourierImage,
+    Jitter,
+    PixelImage,
+    RandomRotate,
+    RandomScale,
+    affine_resample,
+    apply_transforms,
+    colour_correlation_sqrt,
+    default_transforms,
+    image_param,
+    layer_channels,
+    objective_values,
+    parse_objective,
+    visualise,
+    visualise_layers,
+)
+
+CONV_LAYERS = ["block1_conv1", "block1_conv2", "block2_conv1", "block2_conv2", "block3_conv1", "block3_conv2"]
+
+
+@pytest.fixture(scope="module")
+def model():
+    return small_vgg()
+
+
+# ---------------------------------------------------------------------------------------------
+# Objectives
+# ---------------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "spec, layer, channel",
+    [("block4_conv1:12", "block4_conv1", 12), (" block1_conv1 : 3 ", "block1_conv1", 3), ("features.0:0", "features.0", 0)],
+)
+def test_parse_objective_accepts_layer_colon_channel(spec, layer, channel):
+    assert parse_objective(spec) == ChannelObjective(layer, channel)
+
+
+@pytest.mark.parametrize("spec", ["block4_conv1", "block4_conv1:", ":3", "block4_conv1:x", "block4_conv1:1:2", "", "4:1"])
+def test_parse_objective_rejects_malformed_strings(spec):
+    with pytest.raises(ValueError, match=r"objective must be 'layer:channel', e\.g\. 'block4_conv1:12'; got"):
+        parse_objective(spec)
+
+
+def test_parse_objective_rejects_negative_channels_and_other_types():
+    with pytest.raises(ValueError, match="channel must be a non-negative int; got -1"):
+        parse_objective("block1_conv1:-1")
+    with pytest.raises(TypeError, match="objective must be a string 'layer:channel'"):
+        parse_objective(12)
+
+
+def test_parse_objective_names_the_layers_of_the_model(model):
+    with pytest.raises(KeyError, match=r"no layer 'block3_conv3'; layers are block1_conv1 … predictions \(did you mean 'block3_conv"):
+        parse_objective("block3_conv3:0", model)
+
+
+def test_parse_objective_names_the_channel_range(model):
+    assert parse_objective("block1_conv1:15", model) == ChannelObjective("block1_conv1", 15)
+    with pytest.raises(ValueError, match=r"channel 16 is out of range for layer 'block1_conv1', which has 16 channels \(valid: 0 … 15\)"):
+        parse_objective("block1_conv1:16", model)
+    with pytest.raises(ValueError, match=r"which has 64 channels \(valid: 0 … 63\)"):
+        visualise(model, ["block3_conv2:64"], steps=1)
+
+
+def test_objective_on_a_layer_without_channels_is_refused(model):
+    with pytest.raises(ValueError, match="layer 'gap' has no \\(N, C, H, W\\) output"):
+        parse_objective("gap:0", model)
+
+
+@pytest.mark.parametrize("layer, channels", [("block1_conv1", 16), ("block2_pool", 32), ("block3_conv2", 64)])
+def test_layer_channels(model, layer, channels):
+    assert layer_channels(model, layer) == channels
+
+
+def test_channel_objective_is_the_mean_of_one_channel():
+    act = torch.randn(3, 5, 4, 6)
+    obj = ChannelObjective("x", 2)
+    torch.testing.assert_close(obj(act), act[:, 2].mean(dim=(1, 2)))
+    torch.testing.assert_close(obj(act, batch_index=1), act[1, 2].mean())
+    with pytest.raises(ValueError, match="must have shape \\(N, C, H, W\\)"):
+        obj(torch.zeros(3, 5))
+
+
+# ---------------------------------------------------------------------------------------------
+# Parametrisations
+# ---------------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("shape", [(1, 1, 28, 28), (3, 3, 13, 17), (2, 3, 16, 15), (1, 1, 1, 1)])
+@pytest.mark.parametrize("kind", ["pixel", "fourier"])
+def test_parametrisations_make_images_of_the_requested_shape(kind, shape):
+    param = image_param(kind, shape, seed=0)
+    image = param()
+    assert image.shape == shape
+    assert image.requires_grad
+    if kind == "fourier":
+        assert bool(image.min() > 0) and bool(image.max() < 1)  # the sigmoid
+        assert param.spectrum.shape == (shape[0], shape[1], shape[2], shape[3] // 2 + 1, 2)
+
+
+def test_parametrisations_are_seeded():
+    for cls in (PixelImage, FourierImage):
+        a, b, c = cls((2, 3, 8, 8), seed=1)(), cls((2, 3, 8, 8), seed=1)(), cls((2, 3, 8, 8), seed=2)()
+        assert torch.equal(a, b)
+        assert not torch.equal(a, c)
+
+
+def test_image_param_rejects_unknown_kinds_and_bad_shapes():
+    with pytest.raises(ValueError, match="parametrisation must be one of 'pixel', 'fourier'; got 'fft'"):
+        image_param("fft", (1, 1, 4, 4))
+    with pytest.raises(ValueError, match="shape must be four positive ints"):
+        PixelImage((1, 4, 4))
+    with pytest.raises(ValueError, match="seed must be a non-negative int"):
+        PixelImage((1, 1, 4, 4), seed=-1)
+
+
+def test_fourier_image_has_a_one_over_f_spectrum_and_sd_pixels():
+    param = FourierImage((8, 1, 64, 64), sd=0.5, seed=0)
+    linear = param.linear_image().detach()
+    assert abs(float(linear.std()) - 0.5) < 0.1
+    power = torch.fft.rfft2(linear, norm="ortho").abs().pow(2).mean(dim=(0, 1))
+    fy, fx = torch.fft.fftfreq(64)[:, None], torch.fft.rfftfreq(64)[None, :]
+    f = torch.sqrt(fx**2 + fy**2)
+    low, high = power[(f > 0) & (f < 0.1)].mean(), power[f > 0.4].mean()
+    assert low > 20 * high  # amplitude ~ 1/f, power ~ 1/f^2: (0.4/0.1)^2 = 16 at least
+    flat = FourierImage((8, 1, 64, 64), sd=0.5, decay_power=0, seed=0).linear_image().detach()
+    power_flat = torch.fft.rfft2(flat, norm="ortho").abs().pow(2).mean(dim=(0, 1))
+    assert power_flat[(f > 0) & (f < 0.1)].mean() < 2 * power_flat[f > 0.4].mean()  # white noise
+
+
+def test_colour_decorrelation_uses_the_normalised_matrix():
+    param = FourierImage((1, 3, 8, 8), seed=0)
+    m = torch.tensor(IMAGENET_COLOUR_SQRT)
+    torch.testing.assert_close(param.colour, m / m.norm(dim=0).max())
+    expected = torch.sigmoid(torch.einsum("rc,nchw->nrhw", param.colour, param.linear_image()))
+    torch.testing.assert_close(param(), expected)
+    assert not FourierImage((1, 1, 8, 8)).decorrelate
+    assert not FourierImage((1, 3, 8, 8), decorrelate=False).decorrelate
+
+
+def test_colour_correlation_sqrt_reproduces_the_covariance():
+    rng = np.random.default_rng(0)
+    mix = np.array([[1.0, 0.2, 0.0], [0.9, 0.3, 0.1], [0.8, -0.2, 0.2]])
+    pixels = rng.normal(size=(5000, 3)) @ mix.T
+    m = colour_correlation_sqrt(pixels.reshape(50, 100, 3))
+    np.testing.assert_allclose(m @ m.T, np.cov(pixels, rowvar=False), atol=1e-10)
+    assert np.all(m[np.argmax(np.abs(m), axis=0), range(3)] > 0)
+
+
+# ---------------------------------------------------------------------------------------------
+# Transforms
+# ---------------------------------------------------------------------------------------------
+
+
+def _rotation_scale(degrees: float, scale: float) -> torch.Tensor:
+    a = math.radians(degrees)
+    return torch.tensor([[math.cos(a) / scale, -math.sin(a) / scale, 0.3], [math.sin(a) / scale, math.cos(a) / scale, -1.2]])
+
+
+@pytest.mark.parametrize("degrees, scale", [(0.0, 1.0), (10.0, 1.0), (-7.0, 1.1), (30.0, 0.9), (0.0, 0.5)])
+def test_affine_resample_matches_grid_sample_with_reflection(degrees, scale):
+    x = torch.rand(2, 3, 11, 14, generator=torch.Generator().manual_seed(0), dtype=torch.float64)
+    m = _rotation_scale(degrees, scale).double()
+    # affine_grid works in normalised coordinates (-1 … 1 across the image, x before y)
+    n, c, h, w = x.shape
+    a = m[:, :2]
+    to_norm = torch.diag(torch.tensor([2.0 / w, 2.0 / h], dtype=torch.float64))
+    swap = torch.tensor([[0.0, 1.0], [1.0, 0.0]], dtype=torch.float64)
+    a_xy = to_norm @ swap @ a @ swap @ torch.linalg.inv(to_norm)
+    t_xy = to_norm @ swap @ m[:, 2]
+    theta = torch.cat([a_xy, t_xy[:, None]], dim=1)[None].expand(n, 2, 3)
+    grid = F.affine_grid(theta, list(x.shape), align_corners=False)
+    expected = F.grid_sample(x, grid, mode="bilinear", padding_mode="reflection", align_corners=False)
+    torch.testing.assert_close(affine_resample(x, m), expected, atol=1e-10, rtol=0)
+
+
+def test_affine_resample_identity_and_gradient():
+    x = torch.rand(1, 2, 5, 6, requires_grad=True)
+    identity = torch.tensor([[1.0, 0, 0], [0, 1.0, 0]])
+    assert torch.equal(affine_resample(x, identity), x)
+    affine_resample(x, _rotation_scale(10, 1.05)).sum().backward()
+    assert x.grad is not None and float(x.grad.abs().sum()) > 0
+    with pytest.raises(ValueError, match="matrix must have shape \\(2, 3\\) or \\(1, 2, 3\\)"):
+        affine_resample(x, torch.eye(3))
+
+
+@pytest.mark.parametrize(
+    "transform", [Jitter(0), Jitter(3), RandomScale([0.8, 1.2]), RandomRotate(range(-20, 21)), *default_transforms(56)]
+)
+@pytest.mark.parametrize("shape", [(2, 3, 13, 17), (1, 1, 28, 28)])
+def test_transforms_keep_the_shape_and_are_seeded(transform, shape):
+    x = torch.rand(*shape)
+    a = transform(x, torch.Generator().manual_seed(5))
+    b = transform(x, torch.Generator().manual_seed(5))
+    assert a.shape == x.shape
+    assert torch.equal(a, b)
+
+
+def test_jitter_shifts_by_whole_pixels():
+    x = torch.rand(1, 1, 9, 9)
+    gen = torch.Generator().manual_seed(0)
+    state = gen.get_state()
+    dy, dx = (int(v) for v in torch.randint(-2, 3, (2,), generator=gen))
+    gen.set_state(state)
+    out = Jitter(2)(x, gen)
+    rolled = torch.roll(x, shifts=(-dy, -dx), dims=(2, 3))
+    # away from the borders, a shift; at the borders, the mirror image instead of a wrap-around
+    torch.testing.assert_close(out[..., 2:-2, 2:-2], rolled[..., 2:-2, 2:-2])
+    assert torch.equal(Jitter(0)(x, gen), x)
+
+
+def test_transform_arguments_are_checked():
+    with pytest.raises(ValueError, match="pixels must be a non-negative int"):
+        Jitter(-1)
+    with pytest.raises(ValueError, match="scales must be a non-empty list of positive factors"):
+        RandomScale([0.0])
+    with pytest.raises(ValueError, match="degrees must be a non-empty list"):
+        RandomRotate([])
+
+
+def test_default_transforms_scale_with_the_image():
+    assert [repr(t) for t in default_transforms(224)][0] == "Jitter(8)"
+    assert len(default_transforms(28)) == 4
+
+
+# ---------------------------------------------------------------------------------------------
+# The optimiser loop
+# ---------------------------------------------------------------------------------------------
+
+
+def _run(model, **kwargs):
+    settings = dict(size=28, param="fourier", transforms=default_transforms(28), steps=96, lr=0.05, seed=0)
+    settings.update(kwargs)
+    return visualise(model, [f"block3_conv2:{c}" for c in range(8)], **settings)
+
+
+def test_the_objective_rises_several_fold(model):
+    # the mean activation of the final images is over 4 times that of the start images (4.12)
+    result = _run(model)
+    objectives = result.objectives
+    start = objective_values(model, objectives, result.start_images)
+    end = objective_values(model, objectives, result.images)
+    assert end.mean() >= 3 * start.mean()
+    assert np.all(end >= start)
+    assert result.history.shape == (96, 8)
+    assert result.history[-8:].mean() > 2 * result.history[:8].mean()
+
+
+def test_a_seeded_run_is_reproducible(model):
+    a, b = _run(model, steps=24), _run(model, steps=24)
+    assert torch.equal(a.images, b.images)
+    assert torch.equal(a.start_images, b.start_images)
+    np.testing.assert_array_equal(a.history, b.history)
+    c = _run(model, steps=24, seed=1)
+    assert not torch.equal(a.images, c.images)
+
+
+def test_naive_gradient_ascent_with_normalised_steps(model):
+    result = _run(model, param="pixel", transforms=(), optimizer="normalized", lr=0.01, steps=32)
+    start = objective_values(model, result.objectives, result.start_images)
+    end = objective_values(model, result.objectives, result.images)
+    assert end.mean() >= 3 * start.mean()
+    # every pixel moves by lr / (root mean square of its image's gradient) * |gradient|: the
+    # root mean square of each image's change over one step is lr
+    one = _run(model, param="pixel", transforms=(), optimizer="normalized", lr=0.01, steps=1)
+    change = (one.images - one.start_images).pow(2).mean(dim=(1, 2, 3)).sqrt()
+    torch.testing.assert_close(change, torch.full((8,), 0.01), atol=1e-4, rtol=0)
+
+
+def test_each_batch_element_follows_its_own_objective(model):
+    # optimising a batch is the same as optimising each image alone with the same start
+    objectives = ["block2_conv1:3", "block3_conv1:5"]
+    both = visualise(model, objectives, size=16, param=PixelImage((2, 1, 16, 16), seed=0), optimizer="normalized", steps=5)
+    for b, obj in enumerate(objectives):
+        start = PixelImage((2, 1, 16, 16), seed=0)()[b : b + 1].detach()
+        alone = visualise(model, [obj], size=16, param=_Fixed(start), optimizer="normalized", steps=5)
+        torch.testing.assert_close(both.images[b : b + 1], alone.images, atol=1e-5, rtol=1e-5)
+
+
+class _Fixed(torch.nn.Module):
+    def __init__(self, start):
+        super().__init__()
+        self.pixels = torch.nn.Parameter(start.clone())
+
+    def forward(self):
+        return self.pixels
+
+
+def test_visualise_restores_the_model_even_after_an_error(model):
+    def broken(x, generator):
+        raise RuntimeError("boom")
+
+    model.train()
+    flags = [p.requires_grad for p in model.parameters()]
+    with pytest.raises(RuntimeError, match="boom"):
+        visualise(model, ["block1_conv1:0"], size=8, transforms=[broken], steps=2)
+    assert model.training
+    assert [p.requires_grad for p in model.parameters()] == flags
+    assert all(not m._forward_hooks for m in model.modules())
+    model.eval()
+
+
+def test_visualise_checks_its_arguments(model):
+    with pytest.raises(ValueError, match="steps must be a positive int; got 0"):
+        visualise(model, ["block1_conv1:0"], steps=0)
+    with pytest.raises(ValueError, match="optimizer must be 'adam' or 'normalized'; got 'sgd'"):
+        visualise(model, ["block1_conv1:0"], optimizer="sgd")
+    with pytest.raises(ValueError, match="objectives must name at least one"):
+        visualise(model, [])
+    with pytest.raises(ValueError, match="images must have one image per objective"):
+        objective_values(model, ["block1_conv1:0"], torch.zeros(2, 1, 8, 8))
+
+
+def test_visualise_layers_splits_one_batch_by_layer(model):
+    grid = visualise_layers(model, CONV_LAYERS[::2], [1, 4], size=12, steps=3)
+    assert list(grid) == CONV_LAYERS[::2]
+    for layer, result in grid.items():
+        assert result.objectives == [f"{layer}:1", f"{layer}:4"]
+        assert result.channels == [1, 4]
+        assert result.images.shape == (2, 1, 12, 12)
+        assert result.history.shape == (3, 2)
+    whole = visualise(model, [f"{layer}:{c}" for layer in CONV_LAYERS[::2] for c in (1, 4)], size=12, steps=3)
+    assert torch.equal(torch.cat([r.images for r in grid.values()]), whole.images)
+
+
+def test_channel_normalise():
+    norm = ChannelNormalise((0.485, 0.456, 0.406), (0.229, 0.224, 0.225))
+    x = torch.rand(2, 3, 4, 4)
+    expected = (x - torch.tensor([0.485, 0.456, 0.406])[:, None, None]) / torch.tensor([0.229, 0.224, 0.225])[:, None, None]
+    torch.testing.assert_close(norm(x), expected)
+    with pytest.raises(ValueError, match="one entry per channel"):
+        ChannelNormalise((0.5,), (0.1, 0.2))
+
+
+def test_apply_transforms_in_order():
+    calls = []
+
+    def record(name):
+        def t(x, generator):
+            calls.append(name)
+            return x + 1
+
+        return t
+
+    out = apply_transforms(torch.zeros(1), [record("a"), record("b")], torch.Generator())
+    assert calls == ["a", "b"] and out.item() == 2

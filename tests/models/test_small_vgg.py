@@ -8,15 +8,18 @@ from cnnkit.data import mnist_split
 from cnnkit.models.small_vgg import SHIPPED_WEIGHTS, SmallVGG, small_vgg
 from cnnkit.train import evaluate
 
-#: The accuracy the book states for the shipped weights on the 2,000 held-out digits.
-STATED_ACCURACY = 0.98
+#: Issue 6's bar for the shipped weights on the 2,000 held-out digits ...
+REQUIRED_ACCURACY = 0.98
+#: ... and the accuracy chapters 7-9 print for them: 1,982 of 2,000 digits.
+PRINTED_ACCURACY = 0.9910
 
 
 def test_shipped_weights_reach_the_stated_accuracy():
     split = mnist_split()
     model = small_vgg()
     accuracy = evaluate(model, split.x_test, split.y_test)
-    assert accuracy >= STATED_ACCURACY, accuracy
+    assert accuracy >= REQUIRED_ACCURACY, accuracy
+    assert round(accuracy * len(split.y_test)) == round(PRINTED_ACCURACY * len(split.y_test)), accuracy
 
 
 def test_shipped_weights_are_small_and_load_without_pickle():

@@ -92,3 +92,19 @@ def test_every_figure_has_alt_text(path):
 @pytest.mark.parametrize("path", CHAPTERS, ids=lambda p: p.name)
 def test_notebook_is_small(path):
     assert path.stat().st_size < 8e6, f"{path.name} is {path.stat().st_size / 1e6:.1f} MB"
+
+
+#: Colour maps that are not perceptually uniform, or that lose their order in greyscale or for
+#: colour-blind readers.
+UNREADABLE_CMAPS = ("jet", "rainbow", "hsv", "gist_rainbow", "nipy_spectral", "gist_ncar", "prism", "flag")
+
+
+@pytest.mark.parametrize("path", CHAPTERS + sorted((ROOT / "cnnkit").rglob("*.py")), ids=lambda p: p.name)
+def test_no_unreadable_colour_maps(path):
+    if path.suffix == ".ipynb":
+        nb = json.loads(path.read_text())
+        text = "\n".join("".join(c["source"]) for c in nb["cells"] if c["cell_type"] == "code")
+    else:
+        text = path.read_text()
+    for name in UNREADABLE_CMAPS:
+        assert not re.search(rf"""cmap\s*=\s*["']{name}["']|cm\.{name}\b""", text), f"{path.name} uses the {name} colour map"

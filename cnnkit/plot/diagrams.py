@@ -39,6 +39,7 @@ PAD_COLOUR = "#e6e6e6"  # a padded, made-up pixel
 LOST_COLOUR = "#f6c9c4"  # an input pixel that no window reads
 OUTPUT_COLOUR = "#d9ead3"  # an output pixel
 WINDOW_COLOUR = "#c0392b"  # outline of a kernel window
+FIRST_WINDOW_COLOUR = "#e67e00"  # first window of a stride diagram (orange: lost pixels are red)
 SECOND_WINDOW_COLOUR = "#1f5fa8"  # outline of the next window along the row
 ORIGIN_COLOUR = "#1b1b1b"  # dot on the origin of a window
 
@@ -334,7 +335,7 @@ def draw_stride(
     The (padded) input grid is drawn with the padding grey, every input pixel read by at least
     one window light blue, and every pixel that no window reads red and crossed out (lost at
     the border). A black dot marks the origin (top-left corner) of each window, one per output
-    pixel. With ``show_windows``, the first window is outlined in red and the next one along
+    pixel. With ``show_windows``, the first window is outlined in orange and the next one along
     the row in dashed blue, ``stride`` columns further.
 
     Args:
@@ -380,7 +381,7 @@ def draw_stride(
     xs = [x + left + 0.5 for _, x in origins]
     ax.scatter(xs, ys, s=18 if max(ph, pw) > 10 else 30, color=ORIGIN_COLOUR, zorder=4)
     if show_windows:
-        _outline(ax, 0, 0, kk[0], kk[1], WINDOW_COLOUR)
+        _outline(ax, 0, 0, kk[0], kk[1], FIRST_WINDOW_COLOUR)
         if out[1] > 1:
             _outline(ax, 0, ss[1], kk[0], kk[1], SECOND_WINDOW_COLOUR, "--")
     n_uncovered = int((coverage == 0).sum())

@@ -203,6 +203,20 @@ def test_draw_stride_windows_outlined(ax):
     assert n - m == 2
 
 
+def test_draw_stride_window_colours_differ_from_lost_pixels(ax):
+    from matplotlib.colors import to_hex
+
+    from cnnkit.plot.diagrams import FIRST_WINDOW_COLOUR, LOST_COLOUR, SECOND_WINDOW_COLOUR
+
+    d = draw_stride(7, 3, 3, ax=ax)  # stride 3 loses the last row and column
+    assert d.n_uncovered > 0
+    outlines = [p for p in d.ax.patches if p.get_facecolor()[3] == 0]  # unfilled rectangles
+    assert [to_hex(p.get_edgecolor()) for p in outlines] == [FIRST_WINDOW_COLOUR, SECOND_WINDOW_COLOUR]
+    fills = {to_hex(p.get_facecolor()) for p in d.ax.patches if p.get_facecolor()[3] > 0}
+    assert to_hex(LOST_COLOUR) in fills
+    assert FIRST_WINDOW_COLOUR not in fills and FIRST_WINDOW_COLOUR != LOST_COLOUR
+
+
 def test_draw_stride_errors(ax):
     with pytest.raises(ValueError, match="padding='same' is not supported for strided convolutions"):
         draw_stride(5, 3, 2, padding="same", ax=ax)

@@ -142,6 +142,7 @@ def overlay_grid(
     panel_size: float = 1.5,
     boxes: Optional[Sequence[Sequence[Sequence[float]]]] = None,
     dpi: Optional[float] = None,
+    suptitle: Optional[str] = None,
     **kwargs: Any,
 ) -> Any:
     """A figure of overlays, one panel per image, with optional titles and boxes.
@@ -155,6 +156,8 @@ def overlay_grid(
         boxes: per panel, a list of boxes to draw (the first cyan, the next ones in other
             colours), or None.
         dpi: figure resolution; default matplotlib's.
+        suptitle: a title over the whole figure (for example the weights that produced the
+            maps), or None.
         kwargs: passed to :func:`overlay_map` (``alpha``, ``cmap``, ``vmin``, ``vmax``).
 
     Returns:
@@ -164,6 +167,8 @@ def overlay_grid(
         >>> fig = overlay_grid([np.zeros((4, 4))] * 3, [np.ones((2, 2))] * 3, titles=["a", "b", "c"], ncols=2)
         >>> len(fig.axes), [ax.get_title() for ax in fig.axes[:3]], fig.axes[3].get_visible()
         (4, ['a', 'b', 'c'], False)
+        >>> overlay_grid([np.zeros((4, 4))], [np.ones((2, 2))], suptitle="trained").get_suptitle()
+        'trained'
     """
     import matplotlib.pyplot as plt
 
@@ -191,5 +196,7 @@ def overlay_grid(
             ax.set_title(titles[k], fontsize=8)
         for j, box in enumerate(boxes[k] if boxes is not None else ()):
             draw_box(box, ax=ax, color=colors[j % len(colors)])
+    if suptitle is not None:
+        fig.suptitle(suptitle, fontsize=9)
     fig.tight_layout()
     return fig

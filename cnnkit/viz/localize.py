@@ -9,7 +9,9 @@ that works on digits:
   its true box;
 - :func:`box_from_map`: the box of the largest connected component of the map above
   ``threshold * max``;
-- :func:`box_contains`, :func:`box_iou`: two ways to score a predicted box against the true one.
+- :func:`box_contains`, :func:`box_covers`, :func:`box_iou`: three ways to score a predicted box
+  against the true one (its centre lies in the true box; it contains the whole true box; their
+  intersection over union).
 
 Boxes are :class:`Box` tuples ``(top, left, bottom, right)`` in pixel units, *half-open* like
 Python slices: the box covers rows ``top .. bottom - 1`` and columns ``left .. right - 1``, so
@@ -25,7 +27,7 @@ import numpy as np
 
 from cnnkit.ops._validate import as_array, check_rng
 
-__all__ = ["Box", "paste_on_canvas", "box_from_map", "box_contains", "box_iou"]
+__all__ = ["Box", "paste_on_canvas", "box_from_map", "box_contains", "box_covers", "box_iou"]
 
 
 class Box(NamedTuple):
@@ -171,6 +173,25 @@ def box_contains(box: Any, point: tuple[float, float]) -> bool:
         raise ValueError(f"point must be (row, col); got {point!r}")
     r, c = float(point[0]), float(point[1])
     return bool(b.top <= r <= b.bottom and b.left <= c <= b.right)
+
+
+def box_covers(outer: Any, inner: Any) -> bool:
+    """Whether the box ``outer`` contains the whole box ``inner`` (``outer ⊇ inner``, edges may touch).
+
+    With half-open boxes this is ``outer.top <= inner.top``, ``outer.left <= inner.left``,
+    ``outer.bottom >= inner.bottom`` and ``outer.right >= inner.right``. In the chapter ``outer``
+    is the predicted box and ``inner`` the true box around the digit's ink: the predicted box
+    contains the whole digit. A box covering the whole canvas passes trivially, so read it
+    together with :func:`box_iou`.
+
+    Example:
+        >>> box_covers(Box(0, 0, 10, 10), Box(2, 3, 10, 7)), box_covers(Box(2, 3, 10, 7), Box(0, 0, 10, 10))
+        (True, False)
+        >>> box_covers(Box(0, 0, 4, 4), Box(0, 0, 4, 4)), box_covers(Box(0, 0, 4, 4), Box(1, 1, 5, 3))
+        (True, False)
+    """
+    o, i = _as_box(outer, "outer"), _as_box(inner, "inner")
+    return bool(o.top <= i.top and o.left <= i.left and o.bottom >= i.bottom and o.right >= i.right)
 
 
 def box_iou(a: Any, b: Any) -> float:

@@ -77,6 +77,17 @@ def test_overlay_grid_panels_titles_and_boxes():
     assert [len(ax.patches) for ax in fig.axes[:5]] == [1, 0, 2, 0, 0]
     assert fig.axes[4].images[1].get_alpha() == 0.7
     np.testing.assert_allclose(fig.axes[3].images[1].get_array(), 3.0)
+    assert fig.get_suptitle() == ""
+    plt.close(fig)
+
+
+def test_overlay_grid_suptitle_names_the_figure():
+    fig = overlay_grid([np.zeros((10, 10))] * 2, [np.ones((5, 5))] * 2, titles=["a", "b"],
+                       suptitle="small VGG, shipped MNIST weights")
+    assert fig.get_suptitle() == "small VGG, shipped MNIST weights"
+    assert fig._suptitle.get_fontsize() == 9
+    assert [ax.get_title() for ax in fig.axes] == ["a", "b"]  # panel titles kept
+    plt.close(fig)
 
 
 @pytest.mark.parametrize(

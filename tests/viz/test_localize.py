@@ -7,7 +7,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from cnnkit.viz.localize import Box, box_contains, box_from_map, box_iou, paste_on_canvas
+from cnnkit.viz.localize import Box, box_contains, box_covers, box_from_map, box_iou, paste_on_canvas
 
 
 def _digit() -> np.ndarray:
@@ -102,6 +102,16 @@ def test_box_contains_and_iou_by_hand():
     assert box_iou(Box(0, 0, 0, 0), Box(0, 0, 0, 0)) == 0.0
 
 
+def test_box_covers_by_hand():
+    truth = Box(10, 20, 30, 30)
+    assert box_covers(Box(0, 0, 84, 84), truth)
+    assert box_covers(truth, truth)  # edges may touch
+    assert box_covers((10, 20, 30, 30), truth)  # plain tuples work
+    assert not box_covers(Box(11, 20, 30, 30), truth)  # misses the top row
+    assert not box_covers(Box(10, 20, 30, 29), truth)  # misses the right column
+    assert not box_covers(Box(15, 22, 25, 28), truth)  # centre inside, but too small
+
+
 def test_box_bad_inputs():
     with pytest.raises(ValueError, match=r"a must be \(top, left, bottom, right\)"):
         box_iou((0, 0, 1), Box(0, 0, 1, 1))
@@ -109,6 +119,10 @@ def test_box_bad_inputs():
         box_iou(Box(5, 0, 1, 1), Box(0, 0, 1, 1))
     with pytest.raises(ValueError, match=r"point must be \(row, col\)"):
         box_contains(Box(0, 0, 1, 1), (0.5,))
+    with pytest.raises(ValueError, match=r"outer must be \(top, left, bottom, right\)"):
+        box_covers((0, 0, 1), Box(0, 0, 1, 1))
+    with pytest.raises(ValueError, match="inner must have bottom >= top"):
+        box_covers(Box(0, 0, 1, 1), Box(5, 0, 1, 1))
 
 
 boxes = st.tuples(st.integers(0, 20), st.integers(0, 20), st.integers(1, 20), st.integers(1, 20)).map(
@@ -128,3 +142,15 @@ def test_iou_is_symmetric_and_bounded(a, b):
     other = np.zeros_like(inside)
     other[b.top : b.bottom, b.left : b.right] = True
     assert iou == pytest.approx((inside & other).sum() / (inside | other).sum())
+
+
+@settings(max_examples=100, deadline=None)
+@given(boxes, boxes)
+def test_covers_agrees_with_pixel_masks_and_iou(a, b):
+    inside = np.zeros((41, 41), bool)
+    inside[a.top : a.bottom, a.left : a.right] = True
+    other = np.zeros_like(inside)
+    other[b.top : b.bottom, b.left : b.right] = True
+    assert box_covers(a, b) == bool((other <= inside).all())
+    if box_covers(a, b):
+        assert box_iou(a, b) == pytest.approx(b.area / a.area)

@@ -396,29 +396,61 @@ def main(argv: list[str] | None = None) -> int:
         return 0
 
     spec = weights_spec(args.name)
+    folder = args.dir.expanduser() if args.dir is not None else None
     try:
-        found = find_weights(args.name)
+        found = _find_for_fetch(args.name, folder)
     except WeightsUnavailableError as error:
         print(f"error: {error}", file=sys.stderr)
         return 2
-    if found is not None and args.dir is None:
-        print(f"{spec.file_name} is already there, in {found.parent}")
+    if found is not None:
+        print(f"{spec.file_name} is already there, in {found.parent}; nothing to download")
+        if folder is not None and not _same_folder(found.parent, folder):
+            print(f"(to have a copy in {folder} as well, copy it there)")
         return 0
     print(f"downloading {spec.file_name} ({spec.size_mb} MB) from {spec.url}")
     try:
-        path = download_weights(args.name, folder=args.dir, timeout=args.timeout, progress=True)
+        path = download_weights(args.name, folder=folder, timeout=args.timeout, progress=True)
     except (OSError, RuntimeError) as error:
         reason = getattr(error, "reason", error)
+        target = folder if folder is not None else search_dirs()[0]
         print(
-            f"error: could not download {spec.file_name}: {reason}.\n"
-            f"This needs internet access. On a machine without it, copy {spec.file_name} into the folder "
-            f"named by {ENV_VAR} or into torch.hub.get_dir()/checkpoints ({hub_checkpoints_dir()}); "
-            f"`python -m cnnkit.weights where` lists both.",
+            f"error: could not download {spec.file_name} into {target}: {reason}.\n"
+            f"`{fetch_command(args.name)}` needs internet access. On a machine without it, copy "
+            f"{spec.file_name} into the folder named by {ENV_VAR} or into torch.hub.get_dir()/checkpoints "
+            f"({hub_checkpoints_dir()}); `python -m cnnkit.weights where` lists both.",
             file=sys.stderr,
         )
         return 2
     print(f"saved {path} (SHA-256 starts with {spec.sha256_prefix}, as its name says)")
+    if not any(_same_folder(path.parent, d) for d in search_dirs()):
+        print(
+            f"cnnkit does not search {path.parent} unless told to: set {ENV_VAR}={path.parent} "
+            f"(e.g. `export {ENV_VAR}={path.parent}`) before using vgg16(\"imagenet\")"
+        )
     return 0
+
+
+def _same_folder(a: Path, b: Path) -> bool:
+    return Path(a).expanduser().resolve() == Path(b).expanduser().resolve()
+
+
+def _find_for_fetch(name: str, folder: Path | None) -> Path | None:
+    """The file in ``folder`` (checked first, with its hash) or in a searched folder, else None."""
+    if folder is not None:
+        spec = weights_spec(name)
+        candidate = folder / spec.file_name
+        if candidate.is_file():
+            if not sha256_matches(candidate, spec.sha256_prefix):
+                raise WeightsUnavailableError(
+                    unavailable_message(
+                        name,
+                        f"the file {display_path(candidate)} is damaged: its SHA-256 hash does not start "
+                        f"with {spec.sha256_prefix}; delete it and fetch it again",
+                    ),
+                    reason="damaged",
+                )
+            return candidate
+    return find_weights(name)
 
 
 if __name__ == "__main__":

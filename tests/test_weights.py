@@ -260,3 +260,69 @@ def test_python_dash_m_where_runs(tmp_path):
     assert done.returncode == 0, done.stderr
     assert str(tmp_path / "torch" / "hub" / "checkpoints") in done.stdout
     assert f"{ENV_VAR}: {tmp_path / 'env'}" in done.stdout
+
+
+def test_fetch_dir_finds_a_file_already_in_that_folder(tmp_path, monkeypatch, capsys, small_spec):
+    spec, source = small_spec
+    folder = tmp_path / "usb"
+    folder.mkdir()
+    (folder / spec.file_name).write_bytes(source.read_bytes())
+    monkeypatch.setattr(W, "download_weights", lambda *a, **k: pytest.fail("must not download"))
+    assert W.main(["fetch", "vgg16", "--dir", str(folder)]) == 0
+    assert f"already there, in {folder}" in capsys.readouterr().out
+
+
+def test_fetch_dir_finds_a_file_already_in_a_searched_folder(tmp_path, monkeypatch, capsys, isolated, small_spec):
+    spec, source = small_spec
+    isolated.mkdir(parents=True)
+    (isolated / spec.file_name).write_bytes(source.read_bytes())
+    monkeypatch.setattr(W, "download_weights", lambda *a, **k: pytest.fail("must not download"))
+    assert W.main(["fetch", "vgg16", "--dir", str(tmp_path / "usb")]) == 0
+    out = capsys.readouterr().out
+    assert f"already there, in {isolated}" in out and str(tmp_path / "usb") in out
+
+
+def test_fetch_dir_reports_a_damaged_file_in_that_folder(tmp_path, capsys, small_spec):
+    spec, _ = small_spec
+    folder = tmp_path / "usb"
+    folder.mkdir()
+    (folder / spec.file_name).write_bytes(b"truncated")
+    assert W.main(["fetch", "vgg16", "--dir", str(folder)]) == 2
+    assert "damaged" in capsys.readouterr().err
+
+
+def test_fetch_dir_outside_the_searched_folders_says_to_set_the_env_var(tmp_path, monkeypatch, capsys, small_spec):
+    spec, source = small_spec
+    monkeypatch.setattr(torch.hub, "download_url_to_file", lambda url, dst, **k: Path(dst).write_bytes(source.read_bytes()))
+    folder = tmp_path / "usb"
+    assert W.main(["fetch", "vgg16", "--dir", str(folder)]) == 0
+    out = capsys.readouterr().out
+    assert f"saved {folder / spec.file_name}" in out
+    assert f"set {ENV_VAR}={folder}" in out
+
+
+def test_fetch_dir_into_the_hub_cache_needs_no_env_var(monkeypatch, capsys, isolated, small_spec):
+    spec, source = small_spec
+    monkeypatch.setattr(torch.hub, "download_url_to_file", lambda url, dst, **k: Path(dst).write_bytes(source.read_bytes()))
+    assert W.main(["fetch", "vgg16", "--dir", str(isolated)]) == 0
+    out = capsys.readouterr().out
+    assert f"saved {isolated / spec.file_name}" in out and ENV_VAR not in out
+
+
+def test_python_dash_m_fetch_offline_exits_2(tmp_path):
+    """The fetch command as a subprocess, its downloader patched to fail as offline (no network touched)."""
+    env = {k: v for k, v in os.environ.items() if k not in (ENV_VAR, W.NO_PRETRAINED_VAR)}
+    env["TORCH_HOME"] = str(tmp_path / "torch")
+    code = (
+        "import cnnkit.weights as W, torch.hub, urllib.error, sys; "
+        "torch.hub.download_url_to_file = lambda *a, **k: (_ for _ in ()).throw(urllib.error.URLError('offline')); "
+        "sys.exit(W.main(['fetch', 'vgg16', '--timeout', '1']))"
+    )
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=env, timeout=120)
+    assert done.returncode == 2, done.stderr
+    hub = tmp_path / "torch" / "hub" / "checkpoints"
+    assert "could not download vgg16-397923af.pth" in done.stderr  # the file
+    assert f"into {hub}" in done.stderr and "offline" in done.stderr  # the folder, the reason
+    assert ENV_VAR in done.stderr  # the environment variable
+    assert "python -m cnnkit.weights fetch vgg16" in done.stderr  # the command
+    assert not hub.joinpath("vgg16-397923af.pth").exists()

@@ -30,6 +30,8 @@ __all__ = [
     "parameter_split",
     "layer_table",
     "shapes_after",
+    "MultiplyAddSplit",
+    "multiply_add_split",
 ]
 
 
@@ -188,3 +190,89 @@ def shapes_after(
     modules = dict(model.named_modules())
     rows = summary(model, input_size).rows
     return [(r.name, r.output_shape) for r in rows if isinstance(modules.get(r.name), layer_type)]
+
+
+@dataclass(frozen=True)
+class MultiplyAddSplit:
+    """Multiply-adds of one forward pass of one image, in convolutions and in dense layers.
+
+    Attributes:
+        conv: multiply-adds of ``nn.Conv2d`` layers.
+        dense: multiply-adds of ``nn.Linear`` layers.
+    """
+
+    conv: int
+    dense: int
+
+    @property
+    def total(self) -> int:
+        """conv + dense."""
+        return self.conv + self.dense
+
+    @property
+    def conv_percent(self) -> float:
+        """Percentage of the total in convolutions."""
+        return 100.0 * self.conv / self.total
+
+    @property
+    def dense_percent(self) -> float:
+        """Percentage of the total in dense layers."""
+        return 100.0 * self.dense / self.total
+
+
+def multiply_add_split(
+    model: nn.Module | str, input_size: tuple[int, int, int] = (3, 224, 224)
+) -> MultiplyAddSplit:
+    r"""Count the multiply-adds of convolutions and dense layers for one image.
+
+    A convolution with :math:`C_\text{in}` input channels, ``groups`` :math:`g`, a
+    :math:`k_h \times k_w` kernel and an output of shape :math:`(C_\text{out}, H_\text{out},
+    W_\text{out})` does :math:`H_\text{out} W_\text{out} C_\text{out} (C_\text{in}/g) k_h k_w`
+    multiply-adds; a dense layer from :math:`n_\text{in}` to :math:`n_\text{out}` units does
+    :math:`n_\text{in} n_\text{out}`. Biases, activations, pooling and batch normalisation (a
+    few operations per value) are not counted. The output shapes come from one forward pass of a
+    batch of one image (instant on the ``"meta"`` device); a layer that runs several times is
+    counted each time.
+
+    Args:
+        model: a model, or a name for :func:`build`.
+        input_size: the image, channels first.
+
+    Returns:
+        The :class:`MultiplyAddSplit`.
+
+    Example:
+        >>> m = multiply_add_split("vgg16")
+        >>> m.conv, m.dense
+        (15346630656, 123633664)
+        >>> round(m.conv_percent, 1)
+        99.2
+    """
+    if len(input_size) != 3 or any(int(n) < 1 for n in input_size):
+        raise ValueError(f"input_size must be (channels, height, width) of positive ints, got {input_size!r}")
+    model = _model(model)
+    counts = {"conv": 0, "dense": 0}
+
+    def conv_hook(module: nn.Conv2d, inputs, output) -> None:
+        kh, kw = module.kernel_size
+        counts["conv"] += output[0].numel() * (module.in_channels // module.groups) * kh * kw
+
+    def dense_hook(module: nn.Linear, inputs, output) -> None:
+        counts["dense"] += module.in_features * module.out_features * (output[0].numel() // module.out_features)
+
+    handles = []
+    try:
+        for module in model.modules():
+            if isinstance(module, nn.Conv2d):
+                handles.append(module.register_forward_hook(conv_hook))
+            elif isinstance(module, nn.Linear):
+                handles.append(module.register_forward_hook(dense_hook))
+        parameter = next(model.parameters(), None)
+        device = parameter.device if parameter is not None else torch.device("cpu")
+        dtype = parameter.dtype if parameter is not None else torch.float32
+        with torch.no_grad():
+            model(torch.zeros((1, *input_size), device=device, dtype=dtype))
+    finally:
+        for handle in handles:
+            handle.remove()
+    return MultiplyAddSplit(counts["conv"], counts["dense"])

@@ -74,3 +74,27 @@ def test_unknown_name_suggests():
 def test_shapes_after_other_types():
     convs = shapes_after("alexnet", nn.Conv2d)
     assert [s[1] for _, s in convs] == [64, 192, 384, 256, 256]
+
+
+def test_multiply_adds_of_vgg16_follow_the_shapes():
+    from cnnkit.models.zoo import multiply_add_split
+
+    macs = multiply_add_split("vgg16")
+    sizes = [224] * 2 + [112] * 2 + [56] * 3 + [28] * 3 + [14] * 3
+    channels = [(3, 64), (64, 64), (64, 128), (128, 128), (128, 256), (256, 256), (256, 256),
+                (256, 512), (512, 512), (512, 512), (512, 512), (512, 512), (512, 512)]
+    assert macs.conv == sum(h * h * c_out * c_in * 9 for h, (c_in, c_out) in zip(sizes, channels))
+    assert macs.dense == 7 * 7 * 512 * 4096 + 4096 * 4096 + 4096 * 1000
+    assert macs.total == macs.conv + macs.dense
+    assert macs.conv_percent + macs.dense_percent == pytest.approx(100)
+
+
+def test_multiply_adds_count_groups_and_leave_no_hooks():
+    from cnnkit.models.zoo import multiply_add_split
+
+    model = nn.Sequential(nn.Conv2d(4, 8, 3, padding=1, groups=2), nn.Flatten(), nn.Linear(8 * 5 * 5, 3))
+    macs = multiply_add_split(model, input_size=(4, 5, 5))
+    assert (macs.conv, macs.dense) == (5 * 5 * 8 * 2 * 9, 200 * 3)
+    assert all(not m._forward_hooks for m in model.modules())
+    with pytest.raises(ValueError, match="input_size"):
+        multiply_add_split(model, input_size=(5, 5))

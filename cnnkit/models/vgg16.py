@@ -328,8 +328,8 @@ def load_vgg16(
         :func:`random_description`.
 
     Example:
-        >>> model, description = load_vgg16(prefer=None)  # doctest: +SKIP
-        >>> description  # doctest: +SKIP
+        >>> model, description = load_vgg16(prefer=None)
+        >>> description
         'untrained: random weights, seed 0'
     """
     if prefer not in ("imagenet", None):

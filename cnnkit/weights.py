@@ -251,21 +251,29 @@ def find_weights(name: str) -> Path | None:
         WeightsUnavailableError: the file found does not match the hash in its name (a partial
             download or a corrupt copy); the message says which file to delete.
     """
-    spec = weights_spec(name)
     for folder in search_dirs():
-        candidate = folder / spec.file_name
-        if candidate.is_file():
-            if not sha256_matches(candidate, spec.sha256_prefix):
-                raise WeightsUnavailableError(
-                    unavailable_message(
-                        name,
-                        f"the file {display_path(candidate)} is damaged: its SHA-256 hash does not start "
-                        f"with {spec.sha256_prefix}; delete it and fetch it again",
-                    ),
-                    reason="damaged",
-                )
-            return candidate
+        found = _checked_file(name, folder)
+        if found is not None:
+            return found
     return None
+
+
+def _checked_file(name: str, folder: Path) -> Path | None:
+    """The weight file for ``name`` in ``folder`` if it is there, after checking its hash."""
+    spec = weights_spec(name)
+    candidate = folder / spec.file_name
+    if not candidate.is_file():
+        return None
+    if not sha256_matches(candidate, spec.sha256_prefix):
+        raise WeightsUnavailableError(
+            unavailable_message(
+                name,
+                f"the file {display_path(candidate)} is damaged: its SHA-256 hash does not start "
+                f"with {spec.sha256_prefix}; delete it and fetch it again",
+            ),
+            reason="damaged",
+        )
+    return candidate
 
 
 def download_weights(
@@ -436,21 +444,8 @@ def _same_folder(a: Path, b: Path) -> bool:
 
 def _find_for_fetch(name: str, folder: Path | None) -> Path | None:
     """The file in ``folder`` (checked first, with its hash) or in a searched folder, else None."""
-    if folder is not None:
-        spec = weights_spec(name)
-        candidate = folder / spec.file_name
-        if candidate.is_file():
-            if not sha256_matches(candidate, spec.sha256_prefix):
-                raise WeightsUnavailableError(
-                    unavailable_message(
-                        name,
-                        f"the file {display_path(candidate)} is damaged: its SHA-256 hash does not start "
-                        f"with {spec.sha256_prefix}; delete it and fetch it again",
-                    ),
-                    reason="damaged",
-                )
-            return candidate
-    return find_weights(name)
+    found = _checked_file(name, folder) if folder is not None else None
+    return found if found is not None else find_weights(name)
 
 
 if __name__ == "__main__":

@@ -1,27 +1,41 @@
 # Two commands for everything: `make book` and `make test` (see README.md).
-# Both create the virtual environment .venv on first use and install requirements.txt and cnnkit.
+# Both create the virtual environment .venv on first use and install the lock (requirements.txt)
+# and cnnkit into it. On Windows, README.md lists the same steps as plain commands.
 
 PYTHON ?= python3
 VENV   ?= .venv
+ifeq ($(OS),Windows_NT)
+BIN    := $(VENV)/Scripts
+else
 BIN    := $(VENV)/bin
+endif
 STAMP  := $(VENV)/.installed
 BOOK_HTML := _build/html
 NOTEBOOKS := $(sort $(wildcard chapters/*.ipynb)) $(wildcard guide/*.ipynb)
-# The chapters that show more with ImageNet weights; the publish workflow re-runs them online.
+# The chapters that show more with VGG16's ImageNet weights; the publish workflow re-runs them online.
 ONLINE_CHAPTERS := chapters/07_vgg16_activations.ipynb chapters/08_filter_visualisation.ipynb \
 	chapters/09_class_activation_maps.ipynb
-# Every chapter runs on the CPU with a fixed number of threads, so the printed numbers match.
+# Every chapter runs on the CPU, so the printed numbers match.
 export CUDA_VISIBLE_DEVICES ?=
 export PYTHONHASHSEED := 0
+# OpenMP threads (torch's) sleep while they wait instead of spinning: beside another busy process
+# a chapter then slows down in proportion to the CPU it gets (benchmarks/load.py measures it).
+export OMP_WAIT_POLICY ?= PASSIVE
 
-.PHONY: help setup book test test-unit test-notebooks test-book browser-deps execute execute-online pin benchmark clean
+.PHONY: help setup book test test-unit test-notebooks test-book check-browser browser-deps \
+	lock check-lock timings colab-check execute execute-online pin benchmark clean
 
 help:
-	@echo "make book       build the HTML book into $(BOOK_HTML)"
-	@echo "make test       run every check: unit tests, doctests, nbval, book build, browser test"
-	@echo "make execute    re-run every chapter in place (fresh kernel, top to bottom)"
-	@echo "make pin        write cnnkit's version into every chapter's Colab install cell"
-	@echo "make benchmark  time cnnkit's operations against torch.nn.functional"
+	@echo "make book         build the HTML book into $(BOOK_HTML)"
+	@echo "make test         run every check: unit tests, doctests, nbval, book build, browser test"
+	@echo "make execute      re-run every chapter in place (fresh kernel, top to bottom)"
+	@echo "make timings      execute every chapter and report its time against the budget"
+	@echo "make lock         recompile requirements.txt from pyproject.toml (needs the registry)"
+	@echo "make check-lock   prove the lock resolves on every platform and Python (needs the registry)"
+	@echo "make colab-check  install cnnkit as Colab does, in a fresh venv with the newest packages, and run a chapter"
+	@echo "make pin          write cnnkit's version into every chapter's Colab install cell"
+	@echo "make benchmark    time cnnkit's operations against torch.nn.functional"
+	@echo "make browser-deps install Debian's chromium and chromedriver (machine set-up, for the browser test)"
 
 $(STAMP): requirements.txt pyproject.toml
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -38,29 +52,56 @@ book: setup
 	@echo "The book is built. Open $(CURDIR)/$(BOOK_HTML)/index.html in a browser."
 
 # The whole suite, in order of speed: a failure in the fast parts stops the slow ones.
-test: setup browser-deps test-unit test-notebooks test-book
+# The browser is looked for first, so that a missing one is said at once, with how to get one.
+test: setup check-browser test-unit test-notebooks test-book
 	@echo "make test: all checks passed."
 
 test-unit: setup
 	$(BIN)/python -m pytest tests cnnkit --ignore=tests/book -q
 
 # CNNKIT_NO_PRETRAINED=1: the stored outputs are the offline ones, even where ImageNet weights are cached.
+# Each chapter's time is printed at the end (and kept in _build/notebook_times.json); no time fails a test.
 test-notebooks: setup
 	CNNKIT_NO_PRETRAINED=1 $(BIN)/python -m pytest --nbval --nbval-current-env --nbval-sanitize-with tests/nbval_sanitize.cfg \
-		-p no:randomly -q --durations=0 $(NOTEBOOKS)
+		-p no:randomly -q $(NOTEBOOKS)
 
 test-book: setup
 	rm -rf _build/html _build/screenshots
 	$(BIN)/jupyter-book build -W -n --keep-going .
 	$(BIN)/python -m pytest tests/book -q
 
-# Debian's chromium and chromedriver for the browser test; installed when missing.
+# Says which Chrome or Chromium and driver the browser test will use, or how to get them.
+check-browser: setup
+	@$(BIN)/python tests/book/browser.py
+
+# Machine set-up, not part of `make test`: Debian's chromium and chromium-driver (CI calls this).
 browser-deps:
 	@if ! command -v chromium >/dev/null 2>&1 || ! command -v chromedriver >/dev/null 2>&1; then \
+		if ! command -v apt-get >/dev/null 2>&1; then \
+			echo "browser-deps installs Debian's packages and this machine has no apt-get."; \
+			echo "Install Google Chrome or Chromium and a matching chromedriver instead (README: the browser test)."; \
+			exit 1; \
+		fi; \
 		echo "Installing chromium and chromium-driver (Debian packages) for the browser test"; \
 		SUDO=$$( [ "$$(id -u)" = 0 ] || echo sudo ); \
 		$$SUDO apt-get update -q && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -q chromium chromium-driver; \
 	fi
+
+# The lock: pyproject.toml's dependencies and its `book` and `test` extras (plus constraints.txt),
+# compiled by uv into one universal requirements.txt with environment markers for every platform.
+# Versions already in requirements.txt are kept where they still fit; add --upgrade to move them.
+lock: setup
+	$(BIN)/uv pip compile pyproject.toml --extra book --extra test -c constraints.txt \
+		--universal --python-version 3.11 --output-file requirements.txt $(LOCK_ARGS)
+
+check-lock: setup
+	$(BIN)/python tools/check_lock.py
+
+timings: setup
+	$(BIN)/python tools/timings.py $(NOTEBOOKS)
+
+colab-check: setup
+	$(BIN)/python tools/colab_check.py
 
 execute: setup
 	@for nb in $(NOTEBOOKS); do \

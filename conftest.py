@@ -4,18 +4,21 @@ Under nbval, pretrained weights are switched off (CNNKIT_NO_PRETRAINED=1), as wh
 outputs were made.
 
 When nbval runs the chapters, pytest sees one test per cell. This hook adds the cells' times up
-per notebook and prints them at the end of the run, so that a chapter that grows slow is seen.
+per notebook, prints them at the end of the run against the budget and writes them to
+_build/notebook_times.json, so that a chapter that grows slow is seen. A time never fails the run:
+on a shared machine the same chapter has taken 19 s and 119 s. `make timings` reports them alone.
 """
 
 from __future__ import annotations
 
+import json
 import os
 from collections import defaultdict
+from pathlib import Path
 
-import pytest
-
-#: A chapter must execute within this many seconds on the 2-core machine.
+#: A chapter should execute within this many seconds on a quiet 2-core machine (reported, not tested).
 NOTEBOOK_BUDGET_S = 90.0
+TIMES_FILE = Path(__file__).parent / "_build" / "notebook_times.json"
 
 _durations: dict[str, float] = defaultdict(float)
 
@@ -38,15 +41,9 @@ def pytest_terminal_summary(terminalreporter):
         return
     terminalreporter.write_sep("=", "notebook execution times (seconds)")
     for path, seconds in sorted(_durations.items()):
-        flag = "  OVER BUDGET" if seconds > NOTEBOOK_BUDGET_S else ""
+        flag = f"  over the {NOTEBOOK_BUDGET_S:.0f} s budget (a report, not a failure)" if seconds > NOTEBOOK_BUDGET_S else ""
         terminalreporter.write_line(f"{seconds:7.1f}  {path}{flag}")
     total = sum(_durations.values())
     terminalreporter.write_line(f"{total:7.1f}  total ({len(_durations)} notebooks)")
-
-
-@pytest.hookimpl(trylast=True)
-def pytest_sessionfinish(session, exitstatus):
-    over = [p for p, s in _durations.items() if s > NOTEBOOK_BUDGET_S]
-    if over and exitstatus == 0:
-        session.exitstatus = 1
-        print(f"\nnotebooks over the {NOTEBOOK_BUDGET_S:.0f} s budget: {', '.join(over)}")
+    TIMES_FILE.parent.mkdir(exist_ok=True)
+    TIMES_FILE.write_text(json.dumps({p: round(s, 1) for p, s in sorted(_durations.items())}, indent=2) + "\n")

@@ -28,11 +28,14 @@ from nbclient import NotebookClient
 TIMEOUT_PER_CELL = 600
 
 
-def execute(path: Path) -> float:
+def execute(path: Path, write: bool = True) -> float:
+    """Run the notebook in a fresh kernel, top to bottom; store its outputs unless write=False."""
     nb = nbformat.read(path, as_version=4)
     # CPU only, as in CI, so that the stored outputs are the ones nbval reproduces.
     os.environ.setdefault("CUDA_VISIBLE_DEVICES", "")
     os.environ.setdefault("PYTHONHASHSEED", "0")
+    # Waiting OpenMP threads sleep rather than spin, so a busy machine slows a chapter fairly.
+    os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")
     os.environ.pop("MPLBACKEND", None)  # let the kernel use the inline backend
     client = NotebookClient(
         nb,
@@ -43,7 +46,8 @@ def execute(path: Path) -> float:
     start = time.perf_counter()
     client.execute()
     seconds = time.perf_counter() - start
-    nbformat.write(nb, path)
+    if write:
+        nbformat.write(nb, path)
     return seconds
 
 

@@ -1,4 +1,4 @@
-"""The built book, opened in a real headless browser (Debian's chromium, driven by selenium).
+"""The built book, opened in a real headless browser (Chrome or Chromium, driven by selenium).
 
 Run after `jupyter-book build` (`make test` does both). For every page in the table of contents:
 it loads and has a title; MathJax ran (no raw `$$`, and maths became MathJax elements); every
@@ -10,13 +10,14 @@ from __future__ import annotations
 
 import functools
 import http.server
-import shutil
 import threading
 import time
 from pathlib import Path
 
 import pytest
 import yaml
+
+from tests.book.browser import HOW_TO_GET_ONE, find_browser, find_driver
 
 ROOT = Path(__file__).resolve().parents[2]
 HTML = ROOT / "_build" / "html"
@@ -29,14 +30,6 @@ def toc_pages() -> list[str]:
     for part in toc.get("parts", []):
         pages += [c["file"] for c in part.get("chapters", [])]
     return pages
-
-
-def find(*names: str) -> str | None:
-    for name in names:
-        path = shutil.which(name)
-        if path:
-            return path
-    return None
 
 
 @pytest.fixture(scope="module")
@@ -61,10 +54,9 @@ def browser(tmp_path_factory):
     from selenium import webdriver
     from selenium.webdriver.chrome.service import Service
 
-    chromium = find("chromium", "chromium-browser")
-    driver_path = find("chromedriver")
-    if not chromium or not driver_path:
-        pytest.fail("chromium and chromedriver are needed: `make browser-deps` installs Debian's packages")
+    chromium, driver_path = find_browser(), find_driver()
+    if chromium is None:
+        pytest.fail("no Chrome or Chromium found.\n" + HOW_TO_GET_ONE, pytrace=False)
     options = webdriver.ChromeOptions()
     options.binary_location = chromium
     for flag in (
@@ -73,14 +65,20 @@ def browser(tmp_path_factory):
         "--window-size=1280,1600", f"--user-data-dir={tmp_path_factory.mktemp('chromium-profile')}",
     ):
         options.add_argument(flag)
-    driver = webdriver.Chrome(service=Service(executable_path=driver_path), options=options)
-    driver.set_page_load_timeout(60)
+    try:
+        # Without a chromedriver, Selenium Manager looks for one (and fetches it if it can).
+        service = Service(executable_path=driver_path) if driver_path else Service()
+        driver = webdriver.Chrome(service=service, options=options)
+    except Exception as error:  # selenium raises several types; all mean "no usable driver"
+        pytest.fail(f"could not start {chromium} with chromedriver {driver_path or '(Selenium Manager)'}: "
+                    f"{str(error).splitlines()[0]}\n{HOW_TO_GET_ONE}", pytrace=False)
+    driver.set_page_load_timeout(300)
     SHOTS.mkdir(parents=True, exist_ok=True)
     yield driver
     driver.quit()
 
 
-def wait_for(driver, script: str, timeout: float = 20.0):
+def wait_for(driver, script: str, timeout: float = 120.0):
     end = time.monotonic() + timeout
     value = driver.execute_script(script)
     while not value and time.monotonic() < end:
@@ -115,7 +113,7 @@ def test_page(page, server, browser):
         browser,
         "const imgs = Array.from(document.images);"
         "return imgs.every(i => i.complete && i.naturalWidth > 0) ? [] : null;",
-        timeout=15,
+        timeout=120,
     )
     bad = browser.execute_script(
         "return Array.from(document.images).filter(i => !(i.complete && i.naturalWidth > 0)).map(i => i.src.slice(0, 120))"

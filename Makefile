@@ -74,12 +74,12 @@ test-book: setup
 check-browser: setup
 	@$(BIN)/python tests/book/browser.py
 
-# Machine set-up, not part of `make test`: Debian's chromium and chromium-driver (CI calls this).
+# Machine set-up, not part of `make test` (CI calls it first): nothing when a Chrome or Chromium
+# and a chromedriver are there (a Mac with Chrome, GitHub's runners); Debian's packages otherwise.
 browser-deps:
-	@if ! command -v chromium >/dev/null 2>&1 || ! command -v chromedriver >/dev/null 2>&1; then \
+	@if ! $(PYTHON) tests/book/browser.py --require-driver; then \
 		if ! command -v apt-get >/dev/null 2>&1; then \
-			echo "browser-deps installs Debian's packages and this machine has no apt-get."; \
-			echo "Install Google Chrome or Chromium and a matching chromedriver instead (README: the browser test)."; \
+			echo "browser-deps can only install Debian's packages, and this machine has no apt-get."; \
 			exit 1; \
 		fi; \
 		echo "Installing chromium and chromium-driver (Debian packages) for the browser test"; \

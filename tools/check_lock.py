@@ -22,6 +22,7 @@ import re
 import shutil
 import subprocess
 import sys
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -83,26 +84,29 @@ def resolve(lock: Path, platform: str, python: str, env: dict[str, str]) -> tupl
     return True, pins(result.stdout), ""
 
 
+def check_target(locked: dict[str, set[str]], lock: Path, label: str, platform: str, env: dict[str, str],
+                 python: str) -> dict:
+    ok, chosen, error = resolve(lock, platform, python, env)
+    drift = sorted(f"{n}=={v}" for n, vs in chosen.items() for v in vs if v not in locked.get(n, ()))
+    if ok and drift:
+        ok, error = False, "resolved packages not pinned in the lock: " + ", ".join(drift)
+    expected = (label, python) not in UNSUPPORTED
+    if not expected:
+        error = ("expected: PyTorch has no wheels here" if not ok
+                 else "resolves, although listed as unsupported: update UNSUPPORTED and the README")
+    return {
+        "platform": label, "uv_platform": platform, "python": python, "ok": ok, "expected": expected,
+        "packages": len(chosen), "cuda": sum(is_cuda(n) for n in chosen),
+        "error": error.splitlines()[-1] if error else "",
+    }
+
+
 def check(lock: Path) -> list[dict]:
+    """One row per (platform, Python), in table order; the resolutions run a few at a time."""
     locked = pins(lock.read_text())
-    rows = []
-    for label, platform, env in PLATFORMS:
-        for python in PYTHONS:
-            ok, chosen, error = resolve(lock, platform, python, env)
-            drift = sorted(f"{n}=={v}" for n, vs in chosen.items() for v in vs if v not in locked.get(n, ()))
-            if ok and drift:
-                ok, error = False, "resolved packages not pinned in the lock: " + ", ".join(drift)
-            expected = (label, python) not in UNSUPPORTED
-            if not expected:
-                error = ("expected: PyTorch has no wheels here" if not ok
-                         else "resolves, although listed as unsupported: update UNSUPPORTED and the README")
-            rows.append({
-                "platform": label, "uv_platform": platform, "python": python, "ok": ok,
-                "expected": expected,
-                "packages": len(chosen), "cuda": sum(is_cuda(n) for n in chosen),
-                "error": error.splitlines()[-1] if error else "",
-            })
-    return rows
+    targets = [(label, platform, env, python) for label, platform, env in PLATFORMS for python in PYTHONS]
+    with ThreadPoolExecutor(max_workers=5) as pool:
+        return list(pool.map(lambda t: check_target(locked, lock, *t), targets))
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -3,6 +3,7 @@
 Usage:
     python tools/pin.py          # rewrite the first code cell of every chapter
     python tools/pin.py --check  # exit 1 and list the chapters whose first cell disagrees
+    python tools/pin.py --tag    # print the git tag the cells pin (v + version; the release workflow)
 
 The version comes from ``cnnkit/__init__.py`` (``__version__``; the git tag is ``v`` + version)
 and the repository from ``repository.url`` in ``_config.yml``: each is set in one place, and this
@@ -97,7 +98,11 @@ def pin(path: Path) -> bool:
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--check", action="store_true", help="only report disagreements")
+    parser.add_argument("--tag", action="store_true", help="print the git tag the Colab cells pin")
     args = parser.parse_args(argv)
+    if args.tag:
+        print(f"v{version()}")
+        return 0
     if args.check:
         problems = [m for m in (check(p) for p in chapters()) if m]
         for message in problems:

@@ -1,11 +1,13 @@
 """Find the Chrome or Chromium and the chromedriver that the browser test drives.
 
 Run as a script (`make test` does, before anything slow) it prints what it found, or says what is
-missing and how to get it, and exits 1. The test (test_built_html.py) uses the same search.
+missing and how to get it, and exits 1; `--require-driver` also exits 1 when there is no
+chromedriver (`make browser-deps` uses it to decide whether to install Debian's packages). The test (test_built_html.py) uses the same search.
 
 Looked for, in order: the environment variables CHROME_BINARY and CHROMEDRIVER; on the PATH,
 chromium, chromium-browser, google-chrome, google-chrome-stable, chrome and chromedriver; the
-usual install places of Google Chrome and Chromium on macOS and Windows. When a browser is found
+usual install places of Google Chrome and Chromium on macOS and Windows; for the driver, also the
+folder in CHROMEWEBDRIVER (set on GitHub's runners). When a browser is found
 but no chromedriver, Selenium Manager (part of selenium) can fetch the matching driver, which needs
 the internet; the test then tries it.
 """
@@ -53,15 +55,21 @@ def find_driver() -> str | None:
     explicit = os.environ.get("CHROMEDRIVER")
     if explicit:
         return explicit if Path(explicit).is_file() else None
-    return shutil.which("chromedriver")
+    # GitHub's runner images keep theirs in the folder CHROMEWEBDRIVER names.
+    folder = os.environ.get("CHROMEWEBDRIVER")
+    return shutil.which("chromedriver") or (shutil.which("chromedriver", path=folder) if folder else None)
 
 
-def main() -> int:
+def main(argv: list[str]) -> int:
+    """Print what the browser test will use; exit 1 if no browser (or, with --require-driver, no driver)."""
     browser, driver = find_browser(), find_driver()
     if browser is None:
         print(f"No Chrome or Chromium found on this {platform.system()} machine.\n{HOW_TO_GET_ONE}", file=sys.stderr)
         return 1
     print(f"browser test: {browser}")
+    if driver is None and "--require-driver" in argv:
+        print("No chromedriver found.\n" + HOW_TO_GET_ONE, file=sys.stderr)
+        return 1
     if driver is None:
         print("browser test: no chromedriver found; Selenium Manager will try to fetch one (needs the internet).\n"
               + HOW_TO_GET_ONE)
@@ -71,4 +79,4 @@ def main() -> int:
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    sys.exit(main(sys.argv[1:]))

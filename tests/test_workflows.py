@@ -177,3 +177,11 @@ def test_no_test_decides_on_a_wall_clock_time():
         if re.search(r"\btimeit\b|\bperf_counter\b|\bprocess_time\b", text) or "session.exitstatus" in text:
             offenders.append(str(path.relative_to(ROOT)))
     assert not offenders, f"these files time code in a test: {offenders}"
+
+
+def test_every_sphinx_extension_of_the_book_is_in_the_lock():
+    config = yaml.safe_load((ROOT / "_config.yml").read_text())
+    pinned = {name for name, _, _ in lock_entries()}
+    for extension in config.get("sphinx", {}).get("extra_extensions", []):
+        package = check_lock.normalise(extension.split(".")[0])
+        assert package in pinned, f"_config.yml loads {extension}, but requirements.txt does not pin {package}"

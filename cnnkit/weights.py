@@ -62,7 +62,7 @@ ENV_VAR = "CNNKIT_WEIGHTS_DIR"
 #: Environment variable that, set to 1, makes cnnkit behave as if no pretrained weights could be
 #: had. ``make test`` and ``make execute`` set it, so that the committed outputs (the ones nbval
 #: checks) are the offline ones even on a machine whose cache holds the ImageNet weights;
-#: ``make execute-online`` does not.
+#: ``make book-online`` (which executes a copy of the book) does not.
 NO_PRETRAINED_VAR = "CNNKIT_NO_PRETRAINED"
 
 #: Names accepted by :func:`weights_spec` and by ``python -m cnnkit.weights fetch NAME``.

@@ -94,7 +94,9 @@ def test_publish_runs_only_after_the_tests_passed_on_that_commit():
     assert "workflow_run.head_sha" in checkout["with"]["ref"]
     commands = "\n".join(run_steps(workflow))
     assert "cnnkit.weights fetch vgg16" in commands
-    assert commands.index("make execute-online") < commands.index("make book")
+    assert commands.index("cnnkit.weights fetch vgg16") < commands.index("make book-online")
+    uploads = [s for job in workflow["jobs"].values() for s in job["steps"] if "upload-pages-artifact" in s.get("uses", "")]
+    assert uploads[0]["with"]["path"] == "_build/online/_build/html"
     uses = [s.get("uses", "") for job in workflow["jobs"].values() for s in job["steps"]]
     assert any(u.startswith("actions/deploy-pages") for u in uses)
     makefile = (ROOT / "Makefile").read_text()
@@ -185,3 +187,21 @@ def test_every_sphinx_extension_of_the_book_is_in_the_lock():
     for extension in config.get("sphinx", {}).get("extra_extensions", []):
         package = check_lock.normalise(extension.split(".")[0])
         assert package in pinned, f"_config.yml loads {extension}, but requirements.txt does not pin {package}"
+
+
+def test_the_online_book_is_built_in_a_copy_never_in_the_committed_chapters():
+    recipe = (ROOT / "Makefile").read_text().split("\nbook-online:", 1)[1].split("\n\n", 1)[0]
+    assert "tools/copy_book.py $(ONLINE_DIR)" in recipe
+    assert 'tools/execute.py --online "$(ONLINE_DIR)/$$nb"' in recipe
+    assert "jupyter-book build -W -n --keep-going $(ONLINE_DIR)" in recipe
+    assert "execute-online" not in (ROOT / "Makefile").read_text()
+
+
+def test_copy_book_copies_tracked_files_and_refuses_the_repository(tmp_path):
+    import copy_book
+
+    assert copy_book.main([str(ROOT)]) == 2
+    assert copy_book.main([str(ROOT / "chapters")]) == 2
+    assert copy_book.copy_book(tmp_path) > 20
+    assert (tmp_path / "_config.yml").is_file() and (tmp_path / "chapters" / "06_architectures.ipynb").is_file()
+    assert not (tmp_path / ".venv").exists()

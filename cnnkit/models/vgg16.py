@@ -288,7 +288,8 @@ def missing_weights_admonition(reason: str = "missing", seed: int = 0) -> Admoni
             f"To see the trained network, run `{fetch_command('vgg16')}` once on a machine with internet "
             f"access (in Colab: `!{fetch_command('vgg16')}`), or copy {spec.file_name} into torch's hub "
             f"cache, `torch.hub.get_dir()/checkpoints`, or into a folder named by the environment variable "
-            f"`{ENV_VAR}`; then run the notebook again (in Jupyter, or with `make execute-online`). "
+            f"`{ENV_VAR}`; then run the notebook again in Jupyter (`make book-online` builds the whole book "
+            "with them in a copy, leaving the notebooks as they are). "
             "`python -m cnnkit.weights where` shows both folders.",
         ],
     )

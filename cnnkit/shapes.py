@@ -25,6 +25,7 @@ __all__ = [
     "conv_output_size",
     "pool_output_size",
     "conv_transpose_output_size",
+    "keras_conv_transpose_output_size",
     "same_padding",
     "tf_same_padding",
     "padding_amounts",
@@ -518,6 +519,71 @@ def conv_transpose_output_size(
             f"output size would be {_fmt(out if as_pair else (out,), as_pair)}; use a smaller padding"
         )
     return out
+
+
+def keras_conv_transpose_output_size(
+    i: IntOrPair,
+    k: IntOrPair,
+    s: IntOrPair = 1,
+    padding: str = "valid",
+    output_padding: IntOrPair | None = None,
+    d: IntOrPair = 1,
+) -> Any:
+    """Output size of Keras's ``Conv2DTranspose``, which differs from PyTorch's when ``k < s``.
+
+    With the dilated kernel spanning :math:`k_d = d(k - 1) + 1` samples and no
+    ``output_padding`` (Keras's default ``None``):
+
+    .. math::
+
+        o_\\text{valid} = i s + \\max(k_d - s, 0), \\qquad o_\\text{same} = i s .
+
+    For ``k_d >= s`` the ``'valid'`` size is PyTorch's :math:`(i - 1)s + k_d`
+    (:func:`conv_transpose_output_size` with ``p = 0``); for ``k_d < s`` Keras returns
+    :math:`s - k_d` more samples, so that the output always has ``i * s`` samples at least.
+    With an ``output_padding`` given, Keras uses :math:`(i - 1)s + k_d + \\text{output\\_padding}`
+    (``'valid'``) and :math:`(i - 1)s + (k_d \\bmod 2) + \\text{output\\_padding}` (``'same'``).
+
+    Args:
+        i: input size, int or (H, W).
+        k: kernel size, int or (kH, kW).
+        s: stride (Keras's ``strides``), int or pair.
+        padding: ``'valid'`` (the default, as in Keras) or ``'same'``.
+        output_padding: ``None`` (Keras's default) or an int or pair.
+        d: dilation (Keras's ``dilation_rate``), int or pair.
+
+    Returns:
+        The output size, an int, or a pair if any size argument is a pair.
+
+    Example:
+        >>> keras_conv_transpose_output_size((10, 8), 3, s=2)          # as PyTorch: k >= s
+        (21, 17)
+        >>> keras_conv_transpose_output_size(4, 1, s=2), conv_transpose_output_size(4, 1, s=2)
+        (8, 7)
+        >>> keras_conv_transpose_output_size(4, 3, s=2, padding="same")
+        8
+    """
+    if not isinstance(padding, str) or padding not in ("valid", "same"):
+        raise ValueError(
+            f"padding must be 'valid' or 'same' (Keras's Conv2DTranspose); got {padding!r}"
+            f"{_did_you_mean(padding, ('valid', 'same')) if isinstance(padding, str) else ''}"
+        )
+
+    def one(i: int, k: int, s: int, op: int | None, d: int) -> int:
+        _check_int(i, "input size i", 1, "positive")
+        _check_int(k, "kernel size k", 1, "positive")
+        _check_int(s, "stride s", 1, "positive")
+        _check_int(d, "dilation d", 1, "positive")
+        if op is not None:
+            _check_int(op, "output_padding", 0, "non-negative")
+        span = d * (k - 1) + 1
+        if padding == "valid":
+            return (i - 1) * s + span + (max(span, s) - span if op is None else op)
+        return i * s if op is None else (i - 1) * s + span % 2 + op
+
+    return _elementwise(
+        one, (i, k, s, output_padding, d), ("input size i", "kernel size k", "stride s", "output_padding", "dilation d")
+    )
 
 
 class TransposedInput(NamedTuple):

@@ -2,6 +2,7 @@
 
 import itertools
 import math
+import os
 
 import numpy as np
 import pytest
@@ -15,6 +16,7 @@ from cnnkit.shapes import (
     TransposedInput,
     conv_output_size,
     conv_transpose_output_size,
+    keras_conv_transpose_output_size,
     padding_amounts,
     pool_output_size,
     receptive_field,
@@ -99,6 +101,34 @@ def test_transposed_convolution_ambiguity():
                 assert ours(conv_output_size, i, k, s, p, d) != o
     assert transposed_input_sizes(3, 3, 2, 1) == [TransposedInput(5, 0), TransposedInput(6, 1)]
     assert len(transposed_input_sizes(10, 3, 4)) == 4
+
+
+def test_keras_conv_transpose_output_size_matches_keras():
+    os.environ.setdefault("KERAS_BACKEND", "torch")
+    keras = pytest.importorskip("keras")
+    for i, k, s, padding in itertools.product(range(1, 5), range(1, 5), range(1, 4), ("valid", "same")):
+        layer = keras.layers.Conv2DTranspose(1, k, strides=s, padding=padding)
+        got = tuple(layer(np.zeros((1, i, i + 1, 1), dtype="float32")).shape[1:3])
+        assert got == keras_conv_transpose_output_size((i, i + 1), k, s, padding), (i, k, s, padding)
+        if k >= s:  # 'valid' is PyTorch's size without padding; for k < s Keras gives more
+            assert keras_conv_transpose_output_size(i, k, s) == conv_transpose_output_size(i, k, s)
+        else:
+            assert keras_conv_transpose_output_size(i, k, s) == conv_transpose_output_size(i, k, s) + s - k
+    for i, k, s, op, d, padding in [(3, 3, 2, 1, 1, "valid"), (3, 3, 2, 0, 1, "same"), (5, 2, 1, None, 2, "valid"),
+                                    (4, 3, 1, None, 2, "same"), (4, 4, 3, 2, 1, "same")]:
+        layer = keras.layers.Conv2DTranspose(1, k, strides=s, padding=padding, output_padding=op, dilation_rate=d)
+        got = layer(np.zeros((1, i, i, 1), dtype="float32")).shape[1]
+        assert got == keras_conv_transpose_output_size(i, k, s, padding, op, d), (i, k, s, op, d, padding)
+
+
+def test_keras_conv_transpose_output_size_errors():
+    assert keras_conv_transpose_output_size((4, 5), (1, 3), 2) == (8, 11)
+    with pytest.raises(ValueError, match=r"padding must be 'valid' or 'same' .*got 'full'"):
+        keras_conv_transpose_output_size(4, 3, 2, "full")
+    with pytest.raises(ValueError, match=r"did you mean 'same'"):
+        keras_conv_transpose_output_size(4, 3, 2, "smae")
+    with pytest.raises(ValueError, match=r"input size i must be positive; got 0"):
+        keras_conv_transpose_output_size(0, 3, 2)
 
 
 def test_same_padding_matches_torch():

@@ -1,4 +1,4 @@
-"""Building blocks of modern CNNs: the Inception module and the residual block.
+"""Building blocks of modern CNNs: Inception module, residual block, depthwise separable convolution.
 
 Inception module (Szegedy et al., 2014)
     Four branches look at the same input side by side: a 1x1 convolution, a 3x3 convolution, a
@@ -15,6 +15,14 @@ Residual block (He et al., 2016)
     When ``F`` changes the shape (more channels, or stride 2), the shortcut becomes a
     *projection*, a 1x1 convolution with the same stride: ``y = relu(F(x) + W_s x)``.
 
+Depthwise separable convolution (Howard et al., 2017)
+    MobileNet's replacement for a ``k x k`` convolution: a *depthwise* ``k x k`` convolution
+    filters each channel on its own (``groups=in_channels``), then a *pointwise* 1x1
+    convolution mixes the channels. On an output of ``H x W`` positions it costs
+    ``H W C_in (k^2 + C_out)`` multiply-adds instead of ``H W C_in C_out k^2``, a ratio of
+    ``1 / C_out + 1 / k^2``. MobileNetV2's inverted residual, which adds a 1x1 expansion in
+    front and a skip connection around it, is :class:`cnnkit.models.efficientnet.MBConv`.
+
 The deep stacks (:class:`DeepStack`) are for one experiment: how much gradient reaches the
 first layer of a deep network at initialisation, with and without the skip connections.
 """
@@ -29,6 +37,7 @@ from torch import nn
 __all__ = [
     "InceptionModule",
     "ResidualBlock",
+    "DepthwiseSeparableConv",
     "DeepStack",
     "plain_stack",
     "residual_stack",
@@ -36,8 +45,9 @@ __all__ = [
 ]
 
 
-def _conv_relu(c_in: int, c_out: int, k: int, batch_norm: bool) -> nn.Sequential:
-    layers = OrderedDict(conv=nn.Conv2d(c_in, c_out, k, padding=k // 2, bias=not batch_norm))
+def _conv_relu(c_in: int, c_out: int, k: int, batch_norm: bool, stride: int = 1, groups: int = 1) -> nn.Sequential:
+    conv = nn.Conv2d(c_in, c_out, k, stride=stride, padding=k // 2, groups=groups, bias=not batch_norm)
+    layers: OrderedDict[str, nn.Module] = OrderedDict(conv=conv)
     if batch_norm:
         layers["bn"] = nn.BatchNorm2d(c_out)
     layers["relu"] = nn.ReLU()
@@ -171,6 +181,59 @@ class ResidualBlock(nn.Module):
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         shortcut = x if self.projection is None else self.projection(x)
         return self.relu(self.residual(x) + shortcut)
+
+
+class DepthwiseSeparableConv(nn.Module):
+    r"""MobileNet's depthwise separable convolution: depthwise ``k x k``, then pointwise 1x1.
+
+    An ordinary convolution filters in space and mixes channels in one step: each of its
+    :math:`C_\text{out}` filters spans all :math:`C_\text{in}` channels of a :math:`k \times k`
+    window. This block does the two steps one after the other (Howard et al. 2017):
+
+    1. ``depthwise``: a :math:`k \times k` convolution with ``groups=in_channels``, one kernel
+       per channel, each channel filtered on its own (stride ``stride``), then batch norm and ReLU;
+    2. ``pointwise``: a 1x1 convolution from :math:`C_\text{in}` to :math:`C_\text{out}`
+       channels, then batch norm and ReLU.
+
+    Weights (without biases and batch norm): :math:`C_\text{in} k^2 + C_\text{in} C_\text{out}`,
+    against :math:`C_\text{in} C_\text{out} k^2` for the ordinary convolution; the multiply-adds
+    are these numbers times the :math:`H_\text{out} W_\text{out}` output positions, so the
+    ratio of both is :math:`1/C_\text{out} + 1/k^2`.
+
+    Args:
+        in_channels: C_in.
+        out_channels: C_out.
+        kernel_size: k of the depthwise convolution (odd), padded with ``k // 2`` zeros.
+        stride: stride of the depthwise convolution.
+        batch_norm: batch normalisation after both convolutions (and no biases), as MobileNet
+            has; False gives the convolutions biases instead.
+
+    Shape:
+        (N, C_in, H, W) -> (N, C_out, H_out, W_out) with
+        ``H_out = floor((H + 2 * (k // 2) - k) / stride) + 1``.
+
+    Example:
+        >>> block = DepthwiseSeparableConv(24, 40)
+        >>> block(torch.zeros(1, 24, 56, 56)).shape
+        torch.Size([1, 40, 56, 56])
+        >>> tuple(block.depthwise.conv.weight.shape), tuple(block.pointwise.conv.weight.shape)
+        ((24, 1, 3, 3), (40, 24, 1, 1))
+        >>> sum(m.weight.numel() for m in block.modules() if isinstance(m, nn.Conv2d)), 24 * 9 + 24 * 40
+        (1176, 1176)
+    """
+
+    def __init__(
+        self, in_channels: int, out_channels: int, kernel_size: int = 3, stride: int = 1, batch_norm: bool = True
+    ):
+        super().__init__()
+        _check_positive(in_channels=in_channels, out_channels=out_channels, kernel_size=kernel_size, stride=stride)
+        if kernel_size % 2 == 0:
+            raise ValueError(f"kernel_size must be odd, so that padding k // 2 keeps the size at stride 1; got {kernel_size}")
+        self.depthwise = _conv_relu(in_channels, in_channels, kernel_size, batch_norm, stride=stride, groups=in_channels)
+        self.pointwise = _conv_relu(in_channels, out_channels, 1, batch_norm)
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        return self.pointwise(self.depthwise(x))
 
 
 class DeepStack(nn.Module):

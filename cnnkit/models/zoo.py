@@ -7,24 +7,35 @@ but no memory and no values, so that even VGG16's 138 million parameters cost no
 forward pass computes every layer's output shape instantly. Pass ``device="cpu"`` for a network
 that can actually run (with random weights).
 
-ZFNet (Zeiler and Fergus 2014), the ILSVRC 2013 entry between AlexNet and VGG, is not in
-torchvision, so it is not here.
+Two of torchvision's definitions differ from their papers, so the papers' networks are here
+too, built from the papers' tables: :func:`alexnet_2012` (torchvision's ``alexnet`` is the
+later "one weird trick" variant, Krizhevsky 2014, with 64, 192, 384, 256 and 256 filters where
+the 2012 paper has 96, 256, 384, 384 and 256) and :func:`googlenet_2014` (torchvision's
+``googlenet`` adds batch normalisation and uses 3x3 kernels in the "5x5" branches).
+
+ZFNet (Zeiler and Fergus 2014), whose design the winning ILSVRC 2013 entry (Clarifai) used, is
+not in torchvision, so it is not here.
 """
 
 from __future__ import annotations
 
 import difflib
+from collections import OrderedDict
 from dataclasses import dataclass
 from typing import Callable
 
 import torch
 from torch import nn
 
+from cnnkit.models.blocks import InceptionModule
 from cnnkit.models.summary import ModelSummary, summary
 
 __all__ = [
     "ARCHITECTURES",
     "build",
+    "alexnet_2012",
+    "googlenet_2014",
+    "GOOGLENET_2014_INCEPTION",
     "parameter_count",
     "ParameterSplit",
     "parameter_split",
@@ -82,6 +93,139 @@ def build(name: str, device: torch.device | str = "meta") -> nn.Module:
         raise ValueError(f"unknown architecture {name!r}; choose one of {', '.join(ARCHITECTURES)}{hint}")
     with torch.device(device):
         model = ARCHITECTURES[name]()
+    return model.eval()
+
+
+def alexnet_2012(groups: int = 2, device: torch.device | str = "meta") -> nn.Sequential:
+    """AlexNet as the 2012 paper describes it (Krizhevsky, Sutskever and Hinton), without weights.
+
+    Five convolutions of 96, 256, 384, 384 and 256 filters (11x11 stride 4, 5x5, then three
+    3x3), each followed by a ReLU; local response normalisation after the first two; three
+    overlapping 3x3 max-poolings with stride 2; dense layers of 4096, 4096 and 1000 units, with
+    dropout (p = 0.5) on the outputs of the first two, as the paper says ("we use dropout in the
+    first two fully-connected layers"). torchvision's ``alexnet`` (see :func:`build`) is the
+    later "one weird trick" variant: 64, 192, 384, 256 and 256 filters, no normalisation, and
+    its two dropouts act on the *inputs* of the first two dense layers.
+
+    The paper trained on two GPUs, each holding half of every layer's filters; conv2, conv4 and
+    conv5 saw only the maps of their own GPU. That is a *grouped* convolution with
+    ``groups=2``: each filter spans half of the input channels, which halves those layers'
+    weights. conv3 and the dense layers were connected across both GPUs.
+
+    The paper's 224x224 input and 11x11 stride-4 kernels give 55x55 maps only with 227 pixels,
+    or with 2 pixels of padding as torchvision uses; here the padding is 2, so a 224x224 input
+    works, as for :func:`build`'s networks.
+
+    Args:
+        groups: 2 for the paper's two-GPU split of conv2, conv4 and conv5; 1 for the same
+            network with every convolution connected to all its input channels.
+        device: ``"meta"`` (default) for shapes and counts only; ``"cpu"`` for a runnable network
+            with random weights.
+
+    Returns:
+        An ``nn.Sequential`` with layers named ``conv1`` ... ``conv5``, ``fc6`` ... ``fc8``, in
+        eval mode; (N, 3, 224, 224) -> (N, 1000).
+
+    Example:
+        >>> parameter_count(alexnet_2012()), parameter_count(alexnet_2012(groups=1))
+        (60965224, 62378344)
+        >>> [m.out_channels for m in alexnet_2012().modules() if isinstance(m, nn.Conv2d)]
+        [96, 256, 384, 384, 256]
+    """
+    if groups not in (1, 2):
+        raise ValueError(f"groups must be 2 (the paper's two GPUs) or 1 (no split); got {groups!r}")
+
+    def norm() -> nn.Module:  # the paper's constants: n = 5, alpha = 1e-4, beta = 0.75, k = 2
+        return nn.LocalResponseNorm(5, alpha=1e-4, beta=0.75, k=2.0)
+
+    def pool() -> nn.Module:
+        return nn.MaxPool2d(3, stride=2)
+
+    with torch.device(device):
+        layers = [
+            ("conv1", nn.Conv2d(3, 96, 11, stride=4, padding=2)), ("relu1", nn.ReLU()), ("norm1", norm()), ("pool1", pool()),
+            ("conv2", nn.Conv2d(96, 256, 5, padding=2, groups=groups)), ("relu2", nn.ReLU()), ("norm2", norm()),
+            ("pool2", pool()),
+            ("conv3", nn.Conv2d(256, 384, 3, padding=1)), ("relu3", nn.ReLU()),
+            ("conv4", nn.Conv2d(384, 384, 3, padding=1, groups=groups)), ("relu4", nn.ReLU()),
+            ("conv5", nn.Conv2d(384, 256, 3, padding=1, groups=groups)), ("relu5", nn.ReLU()), ("pool5", pool()),
+            ("flatten", nn.Flatten()),
+            ("fc6", nn.Linear(256 * 6 * 6, 4096)), ("relu6", nn.ReLU()), ("dropout6", nn.Dropout(0.5)),
+            ("fc7", nn.Linear(4096, 4096)), ("relu7", nn.ReLU()), ("dropout7", nn.Dropout(0.5)),
+            ("fc8", nn.Linear(4096, 1000)),
+        ]
+        model = nn.Sequential(OrderedDict(layers))
+    return model.eval()
+
+
+#: GoogLeNet's Inception modules as in the paper's Table 1: name -> (in_channels, #1x1,
+#: #3x3 reduce, #3x3, #5x5 reduce, #5x5, pool proj).
+GOOGLENET_2014_INCEPTION = {
+    "inception3a": (192, 64, 96, 128, 16, 32, 32),
+    "inception3b": (256, 128, 128, 192, 32, 96, 64),
+    "inception4a": (480, 192, 96, 208, 16, 48, 64),
+    "inception4b": (512, 160, 112, 224, 24, 64, 64),
+    "inception4c": (512, 128, 128, 256, 24, 64, 64),
+    "inception4d": (512, 112, 144, 288, 32, 64, 64),
+    "inception4e": (528, 256, 160, 320, 32, 128, 128),
+    "inception5a": (832, 256, 160, 320, 32, 128, 128),
+    "inception5b": (832, 384, 192, 384, 48, 128, 128),
+}
+
+
+def googlenet_2014(device: torch.device | str = "meta") -> nn.Sequential:
+    """GoogLeNet as the 2014 paper's Table 1 describes it (Szegedy et al.), without weights.
+
+    A 7x7 stride-2 convolution (64 filters), max-pooling, local response normalisation, a 1x1
+    (64) and a 3x3 (192) convolution, normalisation, max-pooling, nine
+    :class:`~cnnkit.models.blocks.InceptionModule` with the widths of
+    :data:`GOOGLENET_2014_INCEPTION` (real 5x5 kernels, no batch normalisation), max-poolings
+    after inception (3b) and (4e), global average pooling, dropout (p = 0.4) and one dense layer
+    of 1000 units. Every convolution has a bias and is followed by a ReLU. The two auxiliary
+    classifiers, used only in training, are left out. The max-poolings are 3x3 with stride 2
+    and round up (``ceil_mode=True``), so 224 goes to 112, 56, 28, 14 and 7 as in the table.
+
+    torchvision's ``googlenet`` (see :func:`build`) differs in two ways: batch normalisation
+    after every convolution instead of biases, and 3x3 kernels in the "5x5" branches.
+
+    Args:
+        device: ``"meta"`` (default) for shapes and counts only; ``"cpu"`` for a runnable network
+            with random weights.
+
+    Returns:
+        An ``nn.Sequential`` in eval mode; (N, 3, 224, 224) -> (N, 1000).
+
+    Example:
+        >>> model = googlenet_2014()
+        >>> parameter_count(model)
+        6998552
+        >>> layer_table(model).row("inception5b").output_shape
+        (1, 1024, 7, 7)
+    """
+
+    def conv(c_in: int, c_out: int, k: int, stride: int = 1) -> nn.Sequential:
+        return nn.Sequential(OrderedDict(conv=nn.Conv2d(c_in, c_out, k, stride=stride, padding=k // 2), relu=nn.ReLU()))
+
+    def norm() -> nn.Module:
+        return nn.LocalResponseNorm(5, alpha=1e-4, beta=0.75)
+
+    def pool() -> nn.Module:
+        return nn.MaxPool2d(3, stride=2, ceil_mode=True)
+
+    with torch.device(device):
+        layers: list[tuple[str, nn.Module]] = [
+            ("conv1", conv(3, 64, 7, stride=2)), ("pool1", pool()), ("norm1", norm()),
+            ("conv2_reduce", conv(64, 64, 1)), ("conv2", conv(64, 192, 3)), ("norm2", norm()), ("pool2", pool()),
+        ]
+        for name, widths in GOOGLENET_2014_INCEPTION.items():
+            layers.append((name, InceptionModule(*widths)))
+            if name in ("inception3b", "inception4e"):
+                layers.append((f"pool{name[-2]}", pool()))
+        layers += [
+            ("avgpool", nn.AdaptiveAvgPool2d(1)), ("flatten", nn.Flatten()), ("dropout", nn.Dropout(0.4)),
+            ("fc", nn.Linear(1024, 1000)),
+        ]
+        model = nn.Sequential(OrderedDict(layers))
     return model.eval()
 
 

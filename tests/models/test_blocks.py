@@ -117,3 +117,42 @@ def test_bad_widths_are_named():
         ResidualBlock(8, 8, stride=0)
     with pytest.raises(TypeError, match="stem"):
         first_layer_gradient_norm(nn.Linear(2, 2), torch.zeros(1, 2), torch.zeros(1, dtype=torch.long))
+
+
+def test_depthwise_separable_costs_and_shapes():
+    from cnnkit.models.blocks import DepthwiseSeparableConv
+    from cnnkit.models.zoo import multiply_add_split, parameter_split
+
+    block = DepthwiseSeparableConv(24, 40, kernel_size=3)
+    assert block.depthwise.conv.groups == 24 and block.pointwise.conv.kernel_size == (1, 1)
+    assert block(torch.zeros(2, 24, 56, 56)).shape == (2, 40, 56, 56)
+    split = parameter_split(block)
+    assert split.conv == 24 * 9 + 24 * 40 and split.other == 2 * 24 + 2 * 40  # batch norm: scale and shift
+    macs = multiply_add_split(block, input_size=(24, 56, 56))
+    plain = 56 * 56 * 40 * 24 * 9
+    assert macs.conv == 56 * 56 * (24 * 9 + 24 * 40)
+    assert macs.conv / plain == pytest.approx(1 / 40 + 1 / 9)
+
+
+def test_depthwise_separable_filters_each_channel_on_its_own():
+    from cnnkit.models.blocks import DepthwiseSeparableConv
+
+    torch.manual_seed(0)
+    block = DepthwiseSeparableConv(3, 2, batch_norm=False).eval()
+    x = torch.randn(1, 3, 8, 8)
+    y = block.depthwise.conv(x)
+    x2 = x.clone()
+    x2[:, 1] = 0  # changing channel 1 changes only depthwise output channel 1
+    y2 = block.depthwise.conv(x2)
+    assert torch.equal(y[:, [0, 2]], y2[:, [0, 2]]) and not torch.equal(y[:, 1], y2[:, 1])
+
+
+def test_depthwise_separable_stride_and_bad_arguments():
+    from cnnkit.models.blocks import DepthwiseSeparableConv
+
+    assert DepthwiseSeparableConv(8, 16, 5, stride=2)(torch.zeros(1, 8, 9, 9)).shape == (1, 16, 5, 5)
+    assert DepthwiseSeparableConv(8, 16, batch_norm=False).pointwise.conv.bias is not None
+    with pytest.raises(ValueError, match="kernel_size"):
+        DepthwiseSeparableConv(8, 8, kernel_size=2)
+    with pytest.raises(ValueError, match="out_channels"):
+        DepthwiseSeparableConv(8, 0)

@@ -98,3 +98,76 @@ def test_multiply_adds_count_groups_and_leave_no_hooks():
     assert all(not m._forward_hooks for m in model.modules())
     with pytest.raises(ValueError, match="input_size"):
         multiply_add_split(model, input_size=(5, 5))
+
+
+def test_alexnet_2012_has_the_papers_widths_and_groups():
+    from cnnkit.models.zoo import alexnet_2012
+
+    convs = {name: m for name, m in alexnet_2012().named_modules() if isinstance(m, nn.Conv2d)}
+    assert [c.out_channels for c in convs.values()] == [96, 256, 384, 384, 256]
+    assert [c.groups for c in convs.values()] == [1, 2, 1, 2, 2]
+    # grouped: each filter of conv2, conv4 and conv5 spans half of the input channels
+    grouped_conv = 3 * 96 * 121 + 96 + 48 * 256 * 25 + 256 + 256 * 384 * 9 + 384 + 192 * 384 * 9 + 384 + 192 * 256 * 9 + 256
+    dense = (9216 + 1) * 4096 + (4096 + 1) * 4096 + (4096 + 1) * 1000
+    assert parameter_split(alexnet_2012()).conv == grouped_conv
+    assert parameter_count(alexnet_2012()) == grouped_conv + dense == 60_965_224
+    assert parameter_count(alexnet_2012(groups=1)) == 62_378_344
+    assert parameter_split(alexnet_2012()).dense == parameter_split("alexnet").dense == dense
+    table = layer_table(alexnet_2012(), depth=None)
+    assert table.row("conv1").output_shape == (1, 96, 55, 55) and table.row("pool5").output_shape == (1, 256, 6, 6)
+
+
+def test_alexnet_2012_dropout_follows_the_first_two_dense_layers():
+    from cnnkit.models.zoo import alexnet_2012
+
+    names = [name for name, _ in alexnet_2012().named_children()]
+    assert [names[names.index(d) - 2] for d in ("dropout6", "dropout7")] == ["fc6", "fc7"]
+    assert sum(isinstance(m, nn.Dropout) for m in alexnet_2012().modules()) == 2
+
+
+def test_alexnet_2012_runs_on_cpu_and_checks_groups():
+    from cnnkit.models.zoo import alexnet_2012
+
+    model = alexnet_2012(device="cpu")
+    with torch.no_grad():
+        assert model(torch.zeros(1, 3, 224, 224)).shape == (1, 1000)
+    with pytest.raises(ValueError, match="groups"):
+        alexnet_2012(groups=3)
+
+
+def test_googlenet_2014_follows_table_1():
+    import torchvision
+
+    from cnnkit.models.zoo import googlenet_2014
+
+    model = googlenet_2014()
+    table = layer_table(model)
+    assert [table.row(f"pool{i}").output_shape[2] for i in range(1, 5)] == [56, 28, 14, 7]
+    assert table.row("inception4e").output_shape == (1, 832, 14, 14)
+    assert table.rows[-1].output_shape == (1, 1000)
+    assert parameter_count(model) == 6_998_552
+    assert parameter_split(model).other == 0  # no batch normalisation
+    # about 1.5 billion multiply-adds, the paper's budget
+    assert 1.5e9 < multiply_add_split_total(model) < 1.6e9
+    # torchvision's auxiliary classifiers: 1x1 conv to 128 (batch norm instead of bias), dense 2048 -> 1024 -> 1000
+    with torch.device("meta"):
+        with_aux = torchvision.models.googlenet(weights=None, aux_logits=True, init_weights=False)
+    aux = 512 * 128 + 2 * 128 + (2048 + 1) * 1024 + (1024 + 1) * 1000
+    assert parameter_count(with_aux.aux1) == aux and parameter_count(with_aux.aux2) == aux + 16 * 128
+    assert parameter_count(with_aux) == EXPECTED["googlenet"] + parameter_count(with_aux.aux1) + parameter_count(with_aux.aux2)
+
+
+def multiply_add_split_total(model: nn.Module) -> int:
+    from cnnkit.models.zoo import multiply_add_split
+
+    return multiply_add_split(model).total
+
+
+def test_paper_networks_are_built_on_meta_without_drawing_random_numbers():
+    from cnnkit.models.zoo import alexnet_2012, googlenet_2014
+
+    state = torch.random.get_rng_state()
+    for model in (alexnet_2012(), alexnet_2012(groups=1), googlenet_2014()):
+        assert all(p.device.type == "meta" for p in model.parameters()) and not model.training
+    assert torch.equal(state, torch.random.get_rng_state())
+    assert all(p.device.type == "cpu" for p in googlenet_2014(device="cpu").parameters())

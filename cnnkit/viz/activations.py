@@ -23,10 +23,22 @@ position ``p``; a fully connected layer has one position) over a set of inputs:
   responds equally everywhere, :math:`S_c = 1` for one that responds at a single (image, position);
   a channel that responds equally at a fraction ``q`` of them has :math:`S_c = (1 - q)/(1 - 1/M)`.
   A dead channel has no selectivity (NaN), nor has a channel with a single response
-  (:math:`M = 1`, a fully connected layer seen on one image).
+  (:math:`M = 1`, a fully connected layer seen on one image);
+- per channel, the **image activity** :math:`u_c`, the fraction of the ``N`` inputs on which
+  channel ``c`` is non-zero at one position at least,
+
+  .. math:: u_c = \\frac{1}{N} \\sum_n \\left[\\max_p a_{n,c,p} > 0\\right] \\quad (a \\ge 0).
+
+  :math:`q_c` says how much of the (image, position) pairs a channel covers, :math:`u_c` on how
+  many of the inputs it responds at all: a channel that detects one kind of object somewhere in
+  the picture has a small :math:`u_c`, one that responds to a little of every picture has
+  :math:`u_c = 1` however small its :math:`q_c`.
 
 :func:`activation_statistics` runs a model with named layers (:class:`cnnkit.models.named.NamedLayersMixin`)
 and returns these per layer; :func:`format_statistics` writes them as a table.
+:func:`group_statistics` pools the channels of several layers (the layers of one stage of a
+network, say) and :func:`format_comparison` puts the statistics of two or more networks with
+the same layers side by side (trained against untrained).
 """
 
 from __future__ import annotations
@@ -41,21 +53,36 @@ __all__ = [
     "sparsity",
     "channel_activity",
     "channel_selectivity",
+    "image_activity",
     "LayerStatistics",
     "layer_statistics",
     "activation_statistics",
     "format_statistics",
+    "GroupStatistics",
+    "group_statistics",
+    "format_comparison",
 ]
 
 
 def _as_nc_m(a: np.ndarray | torch.Tensor, name: str = "activation") -> np.ndarray:
-    """Activations of shape (N, C, ...) as float64 (N, C, P)."""
+    """Activations of shape (N, C, ...) as a float array (N, C, P); float32 stays float32.
+
+    Sums over it are taken with a float64 accumulator (``dtype=np.float64``), so that a float32
+    activation is not copied to float64 first (it is large: one layer of one photograph can hold
+    a million numbers).
+    """
     arr = a.detach().cpu().numpy() if isinstance(a, torch.Tensor) else np.asarray(a)
     if arr.dtype.kind not in "biuf":
         raise TypeError(f"{name} must be a numeric array; got dtype {arr.dtype}")
     if arr.ndim < 2 or arr.size == 0:
         raise ValueError(f"{name} must have shape (N, C) or (N, C, H, W) with N, C >= 1; got shape {arr.shape}")
-    return arr.reshape(arr.shape[0], arr.shape[1], -1).astype(np.float64)
+    arr = arr.reshape(arr.shape[0], arr.shape[1], -1)
+    return arr if arr.dtype.kind == "f" else arr.astype(np.float64)
+
+
+def _sum_and_sum_of_squares(a: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Per channel of (N, C, P): the sum and the sum of squares, accumulated in float64."""
+    return a.sum(axis=(0, 2), dtype=np.float64), np.einsum("ncp,ncp->c", a, a, dtype=np.float64)
 
 
 def sparsity(activation: np.ndarray | torch.Tensor) -> float:
@@ -125,7 +152,30 @@ def channel_selectivity(activation: np.ndarray | torch.Tensor) -> np.ndarray:
     """
     a = _as_nc_m(activation)
     m = a.shape[0] * a.shape[2]
-    return _selectivity_from_sums(a.sum(axis=(0, 2)), (a**2).sum(axis=(0, 2)), m)
+    return _selectivity_from_sums(*_sum_and_sum_of_squares(a), m)
+
+
+def image_activity(activation: np.ndarray | torch.Tensor) -> np.ndarray:
+    """Per channel, the fraction :math:`u_c` of the inputs on which it is non-zero somewhere.
+
+    Where :func:`channel_activity` counts (image, position) pairs, this counts images: a channel
+    is active on an image if it is non-zero at one position at least.
+
+    Args:
+        activation: shape (N, C, H, W) or (N, C), N inputs.
+
+    Returns:
+        Array of shape (C,), values in {0, 1/N, ..., 1}.
+
+    Example:
+        >>> a = np.zeros((4, 3, 2, 2))
+        >>> a[:, 0, 1, 1] = 1.0         # channel 0: one position, on every image
+        >>> a[0, 1] = 2.0               # channel 1: everywhere, on image 0 only; channel 2 never
+        >>> image_activity(a).tolist(), channel_activity(a).tolist()
+        ([1.0, 0.25, 0.0], [0.25, 0.25, 0.0])
+    """
+    a = _as_nc_m(activation)
+    return (a != 0).any(axis=2).mean(axis=0)
 
 
 class LayerStatistics(NamedTuple):
@@ -139,6 +189,8 @@ class LayerStatistics(NamedTuple):
         selectivity: median of :math:`S_c` over the channels that are not dead (NaN if all are).
         activity: :math:`q_c` per channel, shape (C,).
         channel_selectivity: :math:`S_c` per channel, shape (C,) (NaN for dead channels).
+        image_activity: :math:`u_c` per channel, shape (C,): the fraction of the inputs on which
+            the channel is non-zero somewhere.
     """
 
     layer: str
@@ -148,33 +200,43 @@ class LayerStatistics(NamedTuple):
     selectivity: float
     activity: np.ndarray
     channel_selectivity: np.ndarray
+    image_activity: np.ndarray
 
 
 class _Accumulator:
     """Sums from which the statistics follow, so that inputs can be processed in batches."""
 
     def __init__(self) -> None:
-        self.shape: tuple[int, ...] | None = None
+        self.shape: tuple[int, ...] = ()  # one input's activation shape, set by the first add()
         self.zeros = 0
         self.count = 0
         self.m = 0
-        self.nonzero = self.total = self.total_sq = None
+        self.n = 0
+        empty = np.zeros(0)
+        self.nonzero, self.images, self.total, self.total_sq = empty, empty, empty, empty
 
     def add(self, activation: np.ndarray | torch.Tensor, name: str) -> None:
         raw = activation.detach().cpu().numpy() if isinstance(activation, torch.Tensor) else np.asarray(activation)
         a = _as_nc_m(raw, name)
-        if self.shape is None:
+        if not self.shape:
             self.shape = tuple(raw.shape[1:])
             c = a.shape[1]
-            self.nonzero, self.total, self.total_sq = np.zeros(c), np.zeros(c), np.zeros(c)
-        self.zeros += int(np.count_nonzero(a == 0))
+            self.nonzero, self.images, self.total, self.total_sq = np.zeros(c), np.zeros(c), np.zeros(c), np.zeros(c)
+        nonzero = a != 0  # one pass gives the zeros, the activity and the image activity
+        per_channel = np.count_nonzero(nonzero, axis=(0, 2))
+        self.zeros += a.size - int(per_channel.sum())
         self.count += a.size
         self.m += a.shape[0] * a.shape[2]
-        self.nonzero += np.count_nonzero(a, axis=(0, 2))
-        self.total += a.sum(axis=(0, 2))
-        self.total_sq += (a**2).sum(axis=(0, 2))
+        self.n += a.shape[0]
+        self.nonzero += per_channel
+        self.images += nonzero.any(axis=2).sum(axis=0)
+        total, total_sq = _sum_and_sum_of_squares(a)
+        self.total += total
+        self.total_sq += total_sq
 
     def result(self, name: str) -> LayerStatistics:
+        if not self.shape:
+            raise ValueError(f"no activations of {name!r} were added")
         activity = self.nonzero / self.m
         selectivity = _selectivity_from_sums(self.total, self.total_sq, self.m)
         live = selectivity[~np.isnan(selectivity)]
@@ -186,6 +248,7 @@ class _Accumulator:
             selectivity=float(np.median(live)) if live.size else float("nan"),
             activity=activity,
             channel_selectivity=selectivity,
+            image_activity=self.images / self.n,
         )
 
 
@@ -265,12 +328,158 @@ def format_statistics(stats: Iterable[LayerStatistics]) -> str:
         layer         activation shape zeros  dead channels      selectivity
         conv          (2, 2, 2)        0.875    1 / 2    (0.50)        1.000
     """
-    lines = [f"{'layer':<13} {'activation shape':<16} {'zeros':>5}  {'dead channels':<17}  {'selectivity':>11}"]
+    stats = list(stats)
+    width = max([13] + [len(s.layer) for s in stats])
+    lines = [f"{'layer':<{width}} {'activation shape':<16} {'zeros':>5}  {'dead channels':<17}  {'selectivity':>11}"]
     for s in stats:
         c = s.shape[0]
-        dead = int(round(s.dead_fraction * c))
+        dead = round(s.dead_fraction * c)
         shape = "(" + ", ".join(str(d) for d in s.shape) + ("," if len(s.shape) == 1 else "") + ")"
         dead_text = f"{dead:>3} / {c:<4} ({s.dead_fraction:.2f})"
         selectivity = "n/a" if np.isnan(s.selectivity) else f"{s.selectivity:.3f}"
-        lines.append(f"{s.layer:<13} {shape:<16} {s.sparsity:>5.3f}  {dead_text:<17}  {selectivity:>11}")
+        lines.append(f"{s.layer:<{width}} {shape:<16} {s.sparsity:>5.3f}  {dead_text:<17}  {selectivity:>11}")
     return "\n".join(lines)
+
+
+class GroupStatistics(NamedTuple):
+    """Sparsity and selectivity of the channels of several layers taken together (one stage, say).
+
+    Attributes:
+        layer: the group's name (called ``layer`` so that a group can stand wherever a layer's
+            statistics can, as in :func:`cnnkit.plot.feature_maps.plot_layer_statistics`).
+        layers: the names of the layers pooled.
+        channels: their number of channels, together.
+        sparsity: fraction of all their activations that are exactly zero.
+        dead_fraction: fraction of their channels that are zero for every input and position.
+        selectivity: median of :math:`S_c` over their live channels (NaN if none is live).
+        activity, channel_selectivity, image_activity: the layers' per-channel arrays, one after
+            the other, shape (channels,).
+    """
+
+    layer: str
+    layers: tuple[str, ...]
+    channels: int
+    sparsity: float
+    dead_fraction: float
+    selectivity: float
+    activity: np.ndarray
+    channel_selectivity: np.ndarray
+    image_activity: np.ndarray
+
+
+def group_statistics(stats: Iterable[LayerStatistics], groups: Mapping[str, Iterable[str]]) -> list[GroupStatistics]:
+    """Pool the channels of groups of layers measured on the same inputs.
+
+    The group's sparsity is that of all its activations together: each layer's sparsity weighted
+    by the size of its activation, :math:`s = \\sum_l s_l |a_l| / \\sum_l |a_l|`. Its channels are
+    those of all its layers, so its dead fraction and its median selectivity are taken over all
+    of them.
+
+    Args:
+        stats: per-layer statistics (from :func:`activation_statistics` or
+            :func:`layer_statistics`), all measured on the same inputs.
+        groups: group name -> the names of its layers, in the order the groups should come.
+
+    Returns:
+        One :class:`GroupStatistics` per group.
+
+    Raises:
+        KeyError: a layer that is not in ``stats``.
+        ValueError: a group with no layers.
+
+    Example:
+        >>> a = np.zeros((1, 2, 2, 2)); a[0, 0] = 1.0     # 8 values, half zero, channel 1 dead
+        >>> b = np.ones((1, 4, 1, 1)); b[0, 3] = 0.0      # 4 values, one zero, channel 3 dead
+        >>> (g,) = group_statistics(layer_statistics({"a": a, "b": b}), {"both": ["a", "b"]})
+        >>> g.layers, g.channels, round(g.sparsity, 4), g.dead_fraction
+        (('a', 'b'), 6, 0.4167, 0.3333333333333333)
+    """
+    from cnnkit.models.named import unknown_layer_error
+
+    by_name = {s.layer: s for s in stats}
+    result = []
+    for group, names in groups.items():
+        names = [names] if isinstance(names, str) else list(names)
+        if not names:
+            raise ValueError(f"group {group!r} has no layers; give it at least one layer name")
+        for name in names:
+            if name not in by_name:
+                raise unknown_layer_error(name, list(by_name))
+        members = [by_name[name] for name in names]
+        sizes = np.array([np.prod(s.shape) for s in members], dtype=np.float64)
+        activity = np.concatenate([s.activity for s in members])
+        selectivity = np.concatenate([s.channel_selectivity for s in members])
+        live = selectivity[~np.isnan(selectivity)]
+        result.append(
+            GroupStatistics(
+                layer=group,
+                layers=tuple(names),
+                channels=int(activity.size),
+                sparsity=float(np.dot(sizes, [s.sparsity for s in members]) / sizes.sum()),
+                dead_fraction=float(np.mean(activity == 0)),
+                selectivity=float(np.median(live)) if live.size else float("nan"),
+                activity=activity,
+                channel_selectivity=selectivity,
+                image_activity=np.concatenate([s.image_activity for s in members]),
+            )
+        )
+    return result
+
+
+def _median_live(values: np.ndarray, activity: np.ndarray) -> float:
+    live = np.asarray(values)[(np.asarray(activity) > 0) & ~np.isnan(values)]
+    return float(np.median(live)) if live.size else float("nan")
+
+
+def format_comparison(networks: Mapping[str, Iterable[LayerStatistics | GroupStatistics]]) -> str:
+    """The statistics of two or more networks with the same layers, side by side, one row per layer.
+
+    Four measures, each with one column per network: **zeros**, the sparsity; **dead**, the
+    number of dead channels; **selectivity**, the median :math:`S_c` of the live channels;
+    **images**, the median image activity :math:`u_c` of the live channels (the fraction of the
+    inputs a channel responds to). ``n/a`` where a median is undefined.
+
+    Args:
+        networks: network label (``"trained"``, ``"untrained"``) -> its statistics, layer by
+            layer (:class:`LayerStatistics` or :class:`GroupStatistics`), the same layers in the
+            same order for every network.
+
+    Raises:
+        ValueError: no networks, or networks whose layers differ.
+
+    Example:
+        >>> a = np.zeros((2, 2, 2, 2)); a[0, 0, 0, 0] = 3.0; a[:, 1] = 1.0
+        >>> b = np.ones((2, 2, 2, 2))
+        >>> print(format_comparison({"A": layer_statistics({"conv": a}), "B": layer_statistics({"conv": b})}))
+                           zeros         dead       selectivity     images
+        layer channels      A      B      A      B      A      B      A      B
+        conv         2  0.438  0.000      0      0  0.500  0.000   0.75   1.00
+    """
+    tables = {label: list(stats) for label, stats in networks.items()}
+    if not tables:
+        raise ValueError("networks must map at least one label to a list of statistics")
+    labels = list(tables)
+    rows = [s.layer for s in tables[labels[0]]]
+    for label in labels[1:]:
+        other = [s.layer for s in tables[label]]
+        if other != rows:
+            raise ValueError(f"networks must have the same layers in the same order; {labels[0]!r} has {rows}, {label!r} has {other}")
+    cell = max([6] + [len(label) for label in labels])
+    block = len(labels) * (cell + 1)
+    name_width = max([5] + [len(r) for r in rows])
+    measures = ["zeros", "dead", "selectivity", "images"]
+    head1 = f"{'':<{name_width}} {'':>8}" + "".join(f" {m:^{block - 1}}" for m in measures)
+    head2 = f"{'layer':<{name_width}} {'channels':>8}" + "".join(f" {label:>{cell}}" for _ in measures for label in labels)
+    lines = [head1, head2]
+    for i, row in enumerate(rows):
+        per = [tables[label][i] for label in labels]
+        cells: list[str] = []
+        cells += [f"{s.sparsity:.3f}" for s in per]
+        cells += [str(round(s.dead_fraction * len(s.activity))) for s in per]
+        for s in per:
+            cells.append("n/a" if np.isnan(s.selectivity) else f"{s.selectivity:.3f}")
+        for s in per:
+            u = _median_live(s.image_activity, s.activity)
+            cells.append("n/a" if np.isnan(u) else f"{u:.2f}")
+        lines.append(f"{row:<{name_width}} {len(per[0].activity):>8}" + "".join(f" {c:>{cell}}" for c in cells))
+    return "\n".join(line.rstrip() for line in lines)

@@ -12,7 +12,10 @@ from cnnkit.viz.activations import (
     activation_statistics,
     channel_activity,
     channel_selectivity,
+    format_comparison,
     format_statistics,
+    group_statistics,
+    image_activity,
     layer_statistics,
     sparsity,
 )
@@ -108,6 +111,8 @@ def test_statistics_of_a_model_do_not_depend_on_the_batch_size():
         assert w.sparsity == pytest.approx(b.sparsity) == pytest.approx(d.sparsity)
         np.testing.assert_allclose(w.activity, b.activity)
         np.testing.assert_allclose(w.channel_selectivity, b.channel_selectivity, rtol=1e-5)  # float32 convs by batch
+        np.testing.assert_array_equal(w.image_activity, b.image_activity)
+        np.testing.assert_array_equal(w.image_activity, d.image_activity)
     with pytest.raises(ValueError, match="batch_size must be a positive int"):
         activation_statistics(model, x, layers, batch_size=0)
 
@@ -132,3 +137,85 @@ def test_bad_activation_shapes():
         channel_activity(np.zeros(3))
     with pytest.raises(TypeError, match="numeric"):
         channel_selectivity(np.array([["a"]]))
+
+
+def test_image_activity_by_definition():
+    a = _relu_like(4, (6, 5, 3, 3))
+    a[:3, 1] = 0.0  # channel 1 silent on images 0-2
+    a[:, 2] = 0.0
+    a[4, 2, 1, 1] = 1.0  # channel 2 at one position of image 4
+    expected = [np.mean([np.any(a[n, c] != 0) for n in range(6)]) for c in range(5)]
+    np.testing.assert_allclose(image_activity(a), expected)
+    assert image_activity(a)[2] == pytest.approx(1 / 6)
+    assert image_activity(a)[1] <= 0.5
+    assert np.all(image_activity(a) >= channel_activity(a))  # an image counts if one position does
+
+
+def test_image_activity_in_layer_statistics():
+    a = _relu_like(5, (4, 3, 2, 2))
+    a[1:, 0] = 0.0
+    (stats,) = layer_statistics({"conv": a})
+    np.testing.assert_allclose(stats.image_activity, image_activity(a))
+    assert stats.image_activity[0] == 0.25
+
+
+def test_float32_and_float64_agree():
+    a = _relu_like(6, (3, 4, 8, 8))
+    (s64,) = layer_statistics({"x": a})
+    (s32,) = layer_statistics({"x": a.astype(np.float32)})
+    assert s32.sparsity == s64.sparsity
+    np.testing.assert_allclose(s32.channel_selectivity, s64.channel_selectivity, rtol=1e-6)
+    np.testing.assert_allclose(channel_selectivity(np.arange(8).reshape(1, 2, 4)), channel_selectivity(np.arange(8.0).reshape(1, 2, 4)))
+
+
+def test_group_statistics_pool_channels():
+    a = _relu_like(7, (2, 3, 4, 4))
+    b = _relu_like(8, (2, 5, 2, 2))
+    a[:, 0] = 0.0
+    stats = layer_statistics({"a": a, "b": b, "c": np.ones((2, 2))})
+    both, alone = group_statistics(stats, {"a+b": ["a", "b"], "c": "c"})
+    assert both.layer == "a+b" and both.layers == ("a", "b") and both.channels == 8
+    joint = np.concatenate([a.reshape(-1), b.reshape(-1)])
+    assert both.sparsity == pytest.approx(np.mean(joint == 0))
+    assert both.dead_fraction == pytest.approx(1 / 8)
+    sel = np.concatenate([channel_selectivity(a), channel_selectivity(b)])
+    np.testing.assert_allclose(both.channel_selectivity, sel)
+    assert both.selectivity == pytest.approx(np.nanmedian(sel))
+    np.testing.assert_allclose(both.image_activity, np.concatenate([image_activity(a), image_activity(b)]))
+    assert alone.channels == 2 and alone.sparsity == 0.0
+    with pytest.raises(KeyError, match="no layer 'd'"):
+        group_statistics(stats, {"x": ["a", "d"]})
+    with pytest.raises(ValueError, match="has no layers"):
+        group_statistics(stats, {"x": []})
+
+
+def test_format_comparison_table():
+    a = _relu_like(9, (3, 4, 2, 2))
+    a[:, 3] = 0.0
+    b = np.ones((3, 4, 2, 2))
+    table = format_comparison({"trained": layer_statistics({"block1a_dwconv": a}),
+                               "untrained": layer_statistics({"block1a_dwconv": b})})
+    head1, head2, row = table.splitlines()
+    assert head1.split() == ["zeros", "dead", "selectivity", "images"]
+    assert head2.split() == ["layer", "channels"] + ["trained", "untrained"] * 4
+    cells = row.split()
+    assert cells[:2] == ["block1a_dwconv", "4"]
+    assert cells[2:4] == [f"{sparsity(a):.3f}", "0.000"]
+    assert cells[4:6] == ["1", "0"]
+    assert cells[6:8] == [f"{np.nanmedian(channel_selectivity(a)):.3f}", "0.000"]
+    assert cells[8:10] == [f"{np.median(image_activity(a)[:3]):.2f}", "1.00"]
+    assert len(head2) == len(row)  # columns line up
+    for word in head1.split():  # each measure's name lies over its two columns
+        start = head1.index(word)
+        assert head2[start : start + len(word)].strip() != ""
+    with pytest.raises(ValueError, match="same layers"):
+        format_comparison({"A": layer_statistics({"x": a}), "B": layer_statistics({"y": a})})
+    with pytest.raises(ValueError, match="at least one"):
+        format_comparison({})
+
+
+def test_format_statistics_long_names_line_up():
+    a = _relu_like(10, (1, 2, 2, 2))
+    lines = format_statistics(layer_statistics({"block1a_dwconv": a, "stem": a})).splitlines()
+    assert len({len(line.rstrip()) for line in lines}) == 1
+    assert lines[1].startswith("block1a_dwconv ")

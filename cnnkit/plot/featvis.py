@@ -1,6 +1,7 @@
 """Plots for feature visualisation: grids of optimised images, and the objective while it rises.
 
-The images come from :func:`cnnkit.viz.featvis.visualise`. A pixel-parametrised image has no
+The images come from :func:`cnnkit.viz.featvis.visualise`. :func:`plot_basis_vs_random` compares
+a number measured for the channels of a layer with the same number for random directions. A pixel-parametrised image has no
 fixed range, so it is shown as the Keras blog shows it (``normalise="standardise"``: each image
 shifted to mean 0.5 and scaled to standard deviation 0.1, then clipped to [0, 1]); a
 sigmoid-parametrised one already lies in (0, 1) and is shown as it is (``normalise="clip"``).
@@ -12,7 +13,7 @@ from typing import Any, Optional, Sequence
 
 import numpy as np
 
-__all__ = ["NORMALISATIONS", "display_images", "show_feature_rows", "plot_objective_history"]
+__all__ = ["NORMALISATIONS", "display_images", "show_feature_rows", "plot_objective_history", "plot_basis_vs_random"]
 
 NORMALISATIONS = ("clip", "minmax", "standardise")
 
@@ -172,3 +173,79 @@ def plot_objective_history(
     ax.set_ylabel("objective / first step" if relative else "mean objective over the batch")
     ax.legend(fontsize=8)
     return lines
+
+
+def plot_basis_vs_random(
+    basis: Any,
+    random: Any,
+    ax: Any = None,
+    kind: str = "hist",
+    bins: int | Sequence[float] = 20,
+    log: bool = False,
+    labels: Sequence[str] = ("channels", "random directions"),
+    colors: Sequence[str] = ("tab:orange", "tab:blue"),
+):
+    """Compare a number measured along the channels (basis directions) with random directions.
+
+    ``kind="hist"`` draws two step histograms whose heights are the *fraction* of each group
+    in a bin (so that 80 channels and 200 directions are comparable); ``kind="strip"`` draws
+    one dot per direction on two rows (for a few dozen values). A dashed line marks the
+    channels' median in both.
+
+    Args:
+        basis: values for the channels, shape (n,).
+        random: values for the random directions, shape (m,).
+        ax: axes to draw on; default a new figure's.
+        kind: ``"hist"`` or ``"strip"``.
+        bins: number of bins, or their edges (``kind="hist"``); shared by both groups.
+        log: logarithmic value axis (the values must be positive).
+        labels: legend labels (hist) or row labels (strip) of the two groups.
+        colors: their colours.
+
+    Returns:
+        A dict with ``"basis"`` and ``"random"`` (the drawn artists) and ``"median"`` (the line).
+
+    Example:
+        >>> drawn = plot_basis_vs_random([1.0, 2.0, 3.0], [1.5, 2.5], kind="strip")
+        >>> list(drawn["median"].get_xdata()), drawn["random"].get_offsets()[:, 0].tolist()
+        ([2.0, 2.0], [1.5, 2.5])
+    """
+    import matplotlib.pyplot as plt
+
+    b = np.asarray(basis, dtype=np.float64).reshape(-1)
+    r = np.asarray(random, dtype=np.float64).reshape(-1)
+    b, r = b[np.isfinite(b)], r[np.isfinite(r)]
+    if len(b) == 0 or len(r) == 0:
+        raise ValueError("basis and random must each hold at least one finite value")
+    if kind not in ("hist", "strip"):
+        raise ValueError(f"kind must be 'hist' or 'strip'; got {kind!r}")
+    if log and (b.min() <= 0 or r.min() <= 0):
+        raise ValueError("log=True needs positive values")
+    if ax is None:
+        _, ax = plt.subplots(figsize=(4.5, 2.6))
+    median = float(np.median(b))
+    if kind == "hist":
+        both = np.concatenate([b, r])
+        if isinstance(bins, int):
+            lo, hi = both.min(), both.max()
+            edges = np.geomspace(lo, hi, bins + 1) if log else np.linspace(lo, hi, bins + 1)
+        else:
+            edges = np.asarray(bins, dtype=np.float64)
+        *_, pb = ax.hist(b, edges, weights=np.full(len(b), 1 / len(b)), histtype="step", lw=1.6, color=colors[0],
+                         label=f"{labels[0]} ({len(b)})")
+        *_, pr = ax.hist(r, edges, weights=np.full(len(r), 1 / len(r)), histtype="step", lw=1.6, color=colors[1],
+                         label=f"{labels[1]} ({len(r)})")
+        ax.set_ylabel("fraction")
+        ax.legend(fontsize=7, frameon=False)
+        drawn = {"basis": pb, "random": pr}
+    else:
+        rng = np.random.default_rng(0)
+        pb = ax.scatter(b, 1 + rng.uniform(-0.12, 0.12, len(b)), s=14, color=colors[0])
+        pr = ax.scatter(r, rng.uniform(-0.12, 0.12, len(r)), s=14, color=colors[1])
+        ax.set_yticks([1, 0], [f"{labels[0]} ({len(b)})", f"{labels[1]} ({len(r)})"])
+        ax.set_ylim(-0.5, 1.5)
+        drawn = {"basis": pb, "random": pr}
+    if log:
+        ax.set_xscale("log")
+    drawn["median"] = ax.axvline(median, color=colors[0], ls="--", lw=1)
+    return drawn

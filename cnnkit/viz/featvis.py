@@ -8,15 +8,20 @@ and Schubert 2017) treats the image as the thing to learn and the network as fix
     x^\\star = \\arg\\max_x \\; \\frac{1}{HW} \\sum_{i,j} a_{c}^{(\\ell)}(x)_{ij},
 
 the mean activation of channel ``c`` of layer ``ell``. Starting from noise, each step
-back-propagates the objective to the pixels and moves the image uphill.
+back-propagates the objective to the pixels and moves the image uphill. The same loop
+maximises one unit of a dense layer, such as the logit of a class (Simonyan, Vedaldi and
+Zisserman 2013), or a *direction* in a layer's channel space rather than one channel.
 
 As in the lucent library, the method is assembled from small, replaceable parts:
 
 - an **objective**, parsed from a string such as ``"block4_conv1:12"`` (layer, colon, channel):
-  :func:`parse_objective`, :class:`ChannelObjective`;
+  :func:`parse_objective`, :class:`ChannelObjective`; or a weighted sum of channels,
+  :class:`DirectionObjective` (with :func:`random_directions`);
 - a **parametrisation** of the image, i.e. what the optimiser actually changes:
-  :class:`PixelImage` (the pixels themselves) or :class:`FourierImage` (a spectrum scaled by
-  ``1/f`` with decorrelated colours, then a sigmoid; Olah et al. 2017);
+  :class:`PixelImage` (the pixels themselves, optionally clipped to [0, 1] after every step or
+  passed through a sigmoid) or :class:`FourierImage` (a spectrum scaled by ``1/f`` with
+  decorrelated colours, then a sigmoid; Olah et al. 2017); :func:`fraction_out_of_range` says
+  how many pixels left the valid range;
 - a list of **random transforms** applied before every forward pass, so that the image has to
   work when shifted, scaled and rotated a little: :class:`Jitter`, :class:`RandomScale`,
   :class:`RandomRotate`;
@@ -44,11 +49,14 @@ from cnnkit.models.named import unknown_layer_error
 
 __all__ = [
     "ChannelObjective",
+    "DirectionObjective",
+    "random_directions",
     "parse_objective",
     "layer_channels",
     "PixelImage",
     "FourierImage",
     "image_param",
+    "fraction_out_of_range",
     "IMAGENET_COLOUR_SQRT",
     "colour_correlation_sqrt",
     "affine_resample",
@@ -74,13 +82,23 @@ _SPEC = re.compile(r"^\s*([A-Za-z_][\w.]*)\s*:\s*(-?\d+)\s*$")
 # --------------------------------------------------------------------------------------------
 
 
+def _check_activation(activation: torch.Tensor, objective: str) -> None:
+    if activation.ndim not in (2, 4):
+        raise ValueError(
+            f"the activation for objective {objective!r} must have shape (N, C, H, W) (a convolutional "
+            f"layer) or (N, C) (a dense layer such as the logits); got shape {tuple(activation.shape)}"
+        )
+
+
 @dataclass(frozen=True)
 class ChannelObjective:
     """The mean activation of one channel of one layer, ``"layer:channel"``.
 
     Calling it on an activation of shape (N, C, H, W) returns the per-example objective, shape
-    (N,): ``activation[:, channel].mean((1, 2))``. Calling it with ``batch_index=b`` returns
-    the objective of example ``b`` only (a 0-d tensor).
+    (N,): ``activation[:, channel].mean((1, 2))``. On the output of a dense layer, shape (N, C),
+    it is the unit itself, ``activation[:, channel]``: ``"predictions:285"`` is the logit of
+    ImageNet class 285. Calling it with ``batch_index=b`` returns the objective of example
+    ``b`` only (a 0-d tensor).
 
     Example:
         >>> obj = ChannelObjective("block1_conv1", 1)
@@ -89,6 +107,8 @@ class ChannelObjective:
         >>> act = torch.arange(16.0).reshape(1, 4, 2, 2)
         >>> obj(act).tolist()
         [5.5]
+        >>> ChannelObjective("predictions", 2)(torch.tensor([[0.5, 1.0, 4.0]])).tolist()
+        [4.0]
     """
 
     layer: str
@@ -105,23 +125,110 @@ class ChannelObjective:
                 f"{channels} channels (valid: 0 … {channels - 1}); got objective {str(self)!r}"
             )
 
+    def weights(self, channels: int) -> torch.Tensor:
+        """The objective as a weight per channel, shape (channels,): one-hot at ``channel``."""
+        self.check_channels(channels)
+        w = torch.zeros(channels)
+        w[self.channel] = 1.0
+        return w
+
     def __call__(self, activation: torch.Tensor, batch_index: int | None = None) -> torch.Tensor:
-        if activation.ndim != 4:
-            raise ValueError(
-                f"activation of layer {self.layer!r} must have shape (N, C, H, W) for a channel "
-                f"objective; got shape {tuple(activation.shape)}"
-            )
+        _check_activation(activation, str(self))
         self.check_channels(activation.shape[1])
-        if batch_index is None:
-            return activation[:, self.channel].mean(dim=(1, 2))
-        return activation[batch_index, self.channel].mean()
+        values = activation[:, self.channel].reshape(len(activation), -1).mean(dim=1)
+        return values if batch_index is None else values[batch_index]
 
 
-def parse_objective(spec: Union[str, ChannelObjective], model: nn.Module | None = None) -> ChannelObjective:
+@dataclass(frozen=True)
+class DirectionObjective:
+    """The mean, over positions, of a weighted sum of channels: a direction in channel space.
+
+    At every position ``(i, j)`` a layer's output is a vector ``a_ij`` with one entry per
+    channel; the objective is the mean of its projection on the direction ``v``,
+
+    .. math::
+
+        L(x) = \\frac{1}{HW} \\sum_{i,j} v^\\top a_{ij}(x) = \\frac{1}{HW} \\sum_{i,j} \\sum_c v_c\\, a_c(x)_{ij}.
+
+    A :class:`ChannelObjective` is the special case of a one-hot ``v`` (a basis direction).
+    For values comparable between directions, give unit vectors (:func:`random_directions`).
+
+    Args:
+        layer: the layer's name.
+        direction: the C weights ``v_c`` (a sequence of floats; stored as a tuple).
+        name: how the objective is written after the colon in ``str(obj)``.
+
+    Example:
+        >>> obj = DirectionObjective("block4c", (0.6, 0.0, -0.8), name="v0")
+        >>> str(obj)
+        'block4c:v0'
+        >>> act = torch.ones(2, 3, 4, 4)
+        >>> [round(v, 6) for v in obj(act).tolist()]
+        [-0.2, -0.2]
+    """
+
+    layer: str
+    direction: tuple[float, ...]
+    name: str = "direction"
+
+    def __post_init__(self) -> None:
+        values = tuple(float(v) for v in np.asarray(self.direction, dtype=np.float64).reshape(-1))
+        if not values or not all(math.isfinite(v) for v in values):
+            raise ValueError(f"direction must be a non-empty sequence of finite numbers; got {self.direction!r}")
+        object.__setattr__(self, "direction", values)
+
+    def __str__(self) -> str:
+        return f"{self.layer}:{self.name}"
+
+    def check_channels(self, channels: int) -> None:
+        """Raise a ValueError unless the direction has one weight per channel."""
+        if len(self.direction) != channels:
+            raise ValueError(
+                f"direction {str(self)!r} has {len(self.direction)} weights, but layer {self.layer!r} has "
+                f"{channels} channels; give one weight per channel"
+            )
+
+    def weights(self, channels: int) -> torch.Tensor:
+        """The weights ``v``, shape (channels,)."""
+        self.check_channels(channels)
+        return torch.tensor(self.direction, dtype=torch.float32)
+
+    def __call__(self, activation: torch.Tensor, batch_index: int | None = None) -> torch.Tensor:
+        _check_activation(activation, str(self))
+        w = self.weights(activation.shape[1]).to(activation)
+        values = torch.einsum("c,nc...->n...", w, activation).reshape(len(activation), -1).mean(dim=1)
+        return values if batch_index is None else values[batch_index]
+
+
+def random_directions(n: int, channels: int, seed: int = 0) -> np.ndarray:
+    """``n`` random unit vectors in a space of ``channels`` dimensions, uniform on the sphere.
+
+    Each is a vector of independent standard normal numbers divided by its length (drawn with
+    ``numpy.random.default_rng(seed)``), so no direction, and no channel, is preferred.
+
+    Returns:
+        Array of shape (n, channels), each row of length 1.
+
+    Example:
+        >>> v = random_directions(3, 5, seed=0)
+        >>> v.shape, np.allclose(np.linalg.norm(v, axis=1), 1)
+        ((3, 5), True)
+    """
+    if not isinstance(n, int) or n < 1 or not isinstance(channels, int) or channels < 1:
+        raise ValueError(f"n and channels must be positive ints; got n={n!r}, channels={channels!r}")
+    v = np.random.default_rng(seed).normal(size=(n, channels))
+    return v / np.linalg.norm(v, axis=1, keepdims=True)
+
+
+Objective = Union[str, ChannelObjective, DirectionObjective]
+
+
+def parse_objective(spec: Objective, model: nn.Module | None = None) -> ChannelObjective:
     """Parse ``"layer:channel"`` into a :class:`ChannelObjective`, checking it against a model.
 
     Args:
-        spec: a string such as ``"block1_conv2:5"``, or an objective (returned as it is, but
+        spec: a string such as ``"block1_conv2:5"``, or an objective (a
+            :class:`ChannelObjective` or :class:`DirectionObjective`, returned as it is, but
             still checked).
         model: optional; a network with ``layer_names()`` (cnnkit's ``NamedLayersMixin``). When
             given, the layer must be one of its names and the channel must exist
@@ -142,6 +249,13 @@ def parse_objective(spec: Union[str, ChannelObjective], model: nn.Module | None 
         ...
         ValueError: objective must be 'layer:channel', e.g. 'block4_conv1:12'; got 'block4_conv1'
     """
+    if isinstance(spec, DirectionObjective):
+        if model is not None:
+            names = model.layer_names()
+            if spec.layer not in names:
+                raise unknown_layer_error(spec.layer, names)
+            spec.check_channels(layer_channels(model, spec.layer))
+        return spec  # type: ignore[return-value]
     if isinstance(spec, ChannelObjective):
         obj = spec
     elif isinstance(spec, str):
@@ -161,9 +275,9 @@ def parse_objective(spec: Union[str, ChannelObjective], model: nn.Module | None 
     return obj
 
 
-def _parse_all(objectives: Sequence[Union[str, ChannelObjective]], model: nn.Module) -> list[ChannelObjective]:
+def _parse_all(objectives: Sequence[Objective] | Objective, model: nn.Module) -> list:
     """Parse every objective, checking each distinct layer against the model once."""
-    if isinstance(objectives, (str, ChannelObjective)):
+    if isinstance(objectives, (str, ChannelObjective, DirectionObjective)):
         objectives = [objectives]
     objs = [parse_objective(o) for o in objectives]
     if not objs:
@@ -197,7 +311,7 @@ def _device(model: nn.Module) -> torch.device:
 
 
 def layer_channels(model: nn.Module, layer: str, size: int = 32) -> int:
-    """Number of channels of ``layer``'s output, found by one forward pass of a blank image.
+    """Number of channels (or units, for a dense layer) of ``layer``'s output, by one forward pass of a blank image.
 
     The forward pass stops at ``layer``. The input has as many channels as the model's first
     ``nn.Conv2d`` expects and ``size`` x ``size`` pixels.
@@ -225,9 +339,12 @@ def layer_channels(model: nn.Module, layer: str, size: int = 32) -> int:
     finally:
         handle.remove()
         model.train(was_training)
-    if not found or found[0].ndim != 4:
+    if not found or found[0].ndim not in (2, 4):
         shape = tuple(found[0].shape) if found else None
-        raise ValueError(f"layer {layer!r} has no (N, C, H, W) output (got shape {shape}); pick a convolutional layer")
+        raise ValueError(
+            f"layer {layer!r} has neither an (N, C, H, W) nor an (N, C) output (got shape {shape}); "
+            "pick a convolutional or a dense layer"
+        )
     return int(found[0].shape[1])
 
 
@@ -250,17 +367,29 @@ def _shape(shape: Sequence[int]) -> tuple[int, int, int, int]:
     return tuple(shape)  # type: ignore[return-value]
 
 
+PIXEL_BOUNDS = (None, "clip", "sigmoid")
+
+
 class PixelImage(nn.Module):
     """The plainest parametrisation: the optimiser changes the pixels themselves.
 
-    The image is ``mean + sd * noise``, with nothing to keep it in range or smooth; this is
-    what the Keras blog's gradient ascent does (Chollet 2016).
+    The image starts as ``mean + sd * noise``. With ``bound=None`` nothing keeps it in range or
+    smooth; this is what the Keras blog's gradient ascent does (Chollet 2016), and after a few
+    steps many pixels lie outside [0, 1], values no photograph has. Two honest fixes:
+
+    - ``bound="clip"``: projected gradient ascent. After every optimiser step
+      :func:`visualise` calls :meth:`constrain_`, which clips the pixels to [0, 1] (the start
+      image is clipped too). Pixels pushed against a bound stay there.
+    - ``bound="sigmoid"``: the optimiser changes ``u`` and the image is ``sigmoid(u)``, always in
+      (0, 1); ``u`` starts at the logit of the (clipped) noise image, so the start image is the
+      same. A pixel near 0 or 1 moves slowly, since the sigmoid is flat there.
 
     Args:
         shape: (N, C, H, W).
         sd: standard deviation of the initial noise.
         mean: grey level the noise is added to.
         seed: seed (or a ``torch.Generator``) for the initial noise.
+        bound: ``None``, ``"clip"`` or ``"sigmoid"``.
 
     Shape:
         ``forward()`` returns (N, C, H, W).
@@ -269,16 +398,56 @@ class PixelImage(nn.Module):
         >>> p = PixelImage((2, 1, 8, 8), sd=0.1, seed=0)
         >>> p().shape, round(float(p().detach().mean()), 1)
         (torch.Size([2, 1, 8, 8]), 0.5)
+        >>> wild = PixelImage((1, 1, 8, 8), sd=2.0, seed=0, bound="clip")
+        >>> float(wild().detach().min()), float(wild().detach().max())
+        (0.0, 1.0)
+        >>> s = PixelImage((1, 1, 8, 8), sd=0.1, seed=0, bound="sigmoid")
+        >>> torch.allclose(s(), p()[:1], atol=1e-5)
+        True
     """
 
-    def __init__(self, shape: Sequence[int], sd: float = 0.1, mean: float = 0.5, seed: int | torch.Generator = 0):
+    def __init__(
+        self,
+        shape: Sequence[int],
+        sd: float = 0.1,
+        mean: float = 0.5,
+        seed: int | torch.Generator = 0,
+        bound: str | None = None,
+    ):
         super().__init__()
+        if bound not in PIXEL_BOUNDS:
+            raise ValueError(f"bound must be None, 'clip' or 'sigmoid'; got {bound!r}")
         n, c, h, w = _shape(shape)
         noise = torch.randn(n, c, h, w, generator=_generator(seed))
-        self.pixels = nn.Parameter(mean + sd * noise)
+        start = mean + sd * noise
+        self.bound = bound
+        if bound == "clip":
+            start = start.clamp(0.0, 1.0)
+        elif bound == "sigmoid":
+            start = torch.logit(start.clamp(1e-3, 1 - 1e-3))
+        self.pixels = nn.Parameter(start)
 
     def forward(self) -> torch.Tensor:
-        return self.pixels
+        return torch.sigmoid(self.pixels) if self.bound == "sigmoid" else self.pixels
+
+    def constrain_(self) -> None:
+        """Clip the pixels to [0, 1] in place when ``bound="clip"``; otherwise do nothing."""
+        if self.bound == "clip":
+            with torch.no_grad():
+                self.pixels.clamp_(0.0, 1.0)
+
+
+def fraction_out_of_range(images: torch.Tensor | np.ndarray, low: float = 0.0, high: float = 1.0) -> float:
+    """The fraction of values below ``low`` or above ``high``: how many pixels left the valid range.
+
+    Example:
+        >>> fraction_out_of_range(np.array([-0.1, 0.0, 0.5, 1.0, 1.2]))
+        0.4
+    """
+    arr = images.detach().cpu().numpy() if isinstance(images, torch.Tensor) else np.asarray(images)
+    if arr.size == 0:
+        raise ValueError("images must contain at least one value")
+    return float(np.mean((arr < low) | (arr > high)))
 
 
 #: Square root of the colour covariance of ImageNet photographs, ``U sqrt(S)`` from the SVD
@@ -641,11 +810,11 @@ class FeatureVisualisation(NamedTuple):
 
     @property
     def channels(self) -> list[int]:
-        """The channel of every objective."""
+        """The channel of every objective (for ``"layer:channel"`` objectives, not directions)."""
         return [int(spec.rsplit(":", 1)[1]) for spec in self.objectives]
 
 
-def _record(model: nn.Module, objectives: list[ChannelObjective], x: torch.Tensor) -> torch.Tensor:
+def _record(model: nn.Module, objectives: list, x: torch.Tensor) -> torch.Tensor:
     """Forward ``x`` until the deepest needed layer and return the (B,) objectives (with gradients)."""
     names = model.layer_names()
     layers = sorted({o.layer for o in objectives}, key=names.index)
@@ -670,23 +839,21 @@ def _record(model: nn.Module, objectives: list[ChannelObjective], x: torch.Tenso
     finally:
         for handle in handles:
             handle.remove()
-    # One multiplication by a one-hot mask per layer, rather than one indexing per example:
-    # its gradient is a single tensor (B indexing operations would each allocate a full one).
+    # One multiplication by a mask of channel weights per layer (one-hot for a channel, the
+    # direction for a DirectionObjective), rather than one indexing per example: its gradient is
+    # a single tensor (B indexing operations would each allocate a full one).
     order: list[int] = []
     parts: list[torch.Tensor] = []
     for name in layers:
         index = [b for b, o in enumerate(objectives) if o.layer == name]
         act = found[name]
-        if act.ndim != 4:
-            objectives[index[0]](act)  # raises the objective's shape error
+        _check_activation(act, str(objectives[index[0]]))
         if len(index) < len(objectives):
             act = act.index_select(0, torch.tensor(index, device=act.device))
-        mask = torch.zeros(len(index), act.shape[1], 1, 1, dtype=act.dtype, device=act.device)
-        for row, b in enumerate(index):
-            objectives[b].check_channels(act.shape[1])
-            mask[row, objectives[b].channel] = 1.0
+        mask = torch.stack([objectives[b].weights(act.shape[1]) for b in index])
+        mask = mask.to(dtype=act.dtype, device=act.device).reshape(len(index), act.shape[1], *[1] * (act.ndim - 2))
         order += index
-        parts.append((act * mask).sum(1).mean(dim=(1, 2)))
+        parts.append((act * mask).sum(1).reshape(len(index), -1).mean(dim=1))
     values = torch.cat(parts)
     if order != list(range(len(objectives))):
         values = values[torch.argsort(torch.tensor(order, device=values.device))]
@@ -704,7 +871,7 @@ def _normalised_step(params: list[torch.Tensor], lr: float) -> None:
 
 def visualise(
     model: nn.Module,
-    objectives: Sequence[Union[str, ChannelObjective]],
+    objectives: Sequence[Objective],
     size: int | tuple[int, int] = 28,
     param: str | nn.Module = "fourier",
     transforms: Sequence[Transform] = (),
@@ -719,7 +886,9 @@ def visualise(
 
     At every step: make the images from the parametrisation, apply ``transforms`` (fresh random
     draws), apply ``preprocess``, run the network up to the deepest layer needed, take
-    ``loss = -sum_b objective_b(image_b)`` and let the optimiser change the parameters. Batch
+    ``loss = -sum_b objective_b(image_b)`` and let the optimiser change the parameters; then,
+    if the parametrisation has a ``constrain_`` method (:class:`PixelImage` with
+    ``bound="clip"``), call it, which makes the run projected gradient ascent. Batch
     element ``b`` is optimised for ``objectives[b]`` alone, since the batch elements do not
     interact in a network in eval mode.
 
@@ -728,7 +897,8 @@ def visualise(
 
     Args:
         model: a network with cnnkit's ``NamedLayersMixin`` (``layer``, ``layer_names``).
-        objectives: B strings ``"layer:channel"`` (or :class:`ChannelObjective`).
+        objectives: B strings ``"layer:channel"`` (or :class:`ChannelObjective`,
+            :class:`DirectionObjective`).
         size: image size, int or (H, W).
         param: ``"pixel"``, ``"fourier"``, or a module whose ``forward()`` returns (B, C, H, W).
         transforms: random transforms applied at each step (e.g. :func:`default_transforms`).
@@ -787,6 +957,9 @@ def visualise(
                 opt.step()
             else:
                 _normalised_step(params, lr)
+            constrain = getattr(image, "constrain_", None)
+            if constrain is not None:
+                constrain()
         with torch.no_grad():
             final = image().detach().cpu().clone()
     finally:
@@ -798,7 +971,7 @@ def visualise(
 
 def objective_values(
     model: nn.Module,
-    objectives: Sequence[Union[str, ChannelObjective]],
+    objectives: Sequence[Objective],
     images: torch.Tensor,
     preprocess: Callable[[torch.Tensor], torch.Tensor] | None = None,
 ) -> np.ndarray:

@@ -8,7 +8,12 @@ import numpy as np
 import pytest
 import torch
 
-from cnnkit.plot.featvis import display_images, plot_objective_history, show_feature_rows
+from cnnkit.plot.featvis import (
+    display_images,
+    plot_basis_vs_random,
+    plot_objective_history,
+    show_feature_rows,
+)
 
 
 def test_display_images_modes():
@@ -80,3 +85,32 @@ def test_plot_objective_history_draws_the_batch_mean():
     with pytest.raises(ValueError, match="each history must have shape \\(steps, B\\)"):
         plot_objective_history([np.zeros(3)], ["x"])
     plt.close("all")
+
+
+def test_plot_basis_vs_random_histograms_are_fractions():
+    rng = np.random.default_rng(0)
+    basis, random = rng.lognormal(1, 1, 40), rng.lognormal(0, 0.3, 200)
+    fig, ax = plt.subplots()
+    drawn = plot_basis_vs_random(basis, random, ax=ax, bins=12, log=True)
+    assert ax.get_xscale() == "log"
+    for key, values in (("basis", basis), ("random", random)):
+        (polygon,) = drawn[key]
+        heights = polygon.get_xy()[1:-1:2, 1]  # the top of each step, bin by bin
+        assert heights.sum() == pytest.approx(1.0)
+    assert drawn["median"].get_xdata()[0] == pytest.approx(np.median(basis))
+    assert [t.get_text() for t in ax.get_legend().get_texts()] == ["channels (40)", "random directions (200)"]
+    plt.close(fig)
+
+
+def test_plot_basis_vs_random_strip_and_checks():
+    fig, ax = plt.subplots()
+    drawn = plot_basis_vs_random([3.0, np.nan, 1.0], [2.0, 4.0, 5.0], ax=ax, kind="strip", labels=("e", "v"))
+    assert drawn["basis"].get_offsets()[:, 0].tolist() == [3.0, 1.0]  # the NaN is left out
+    assert [t.get_text() for t in ax.get_yticklabels()] == ["e (2)", "v (3)"]
+    with pytest.raises(ValueError, match="kind must be 'hist' or 'strip'; got 'box'"):
+        plot_basis_vs_random([1.0], [1.0], ax=ax, kind="box")
+    with pytest.raises(ValueError, match="log=True needs positive values"):
+        plot_basis_vs_random([0.0], [1.0], ax=ax, log=True)
+    with pytest.raises(ValueError, match="at least one finite value"):
+        plot_basis_vs_random([np.nan], [1.0], ax=ax)
+    plt.close(fig)

@@ -7,11 +7,13 @@ import pytest
 import torch
 import torch.nn.functional as F
 
+from cnnkit.models.named import NamedLayersMixin
 from cnnkit.models.small_vgg import small_vgg
 from cnnkit.viz.featvis import (
     IMAGENET_COLOUR_SQRT,
     ChannelNormalise,
     ChannelObjective,
+    DirectionObjective,
     FourierImage,
     Jitter,
     PixelImage,
@@ -21,10 +23,12 @@ from cnnkit.viz.featvis import (
     apply_transforms,
     colour_correlation_sqrt,
     default_transforms,
+    fraction_out_of_range,
     image_param,
     layer_channels,
     objective_values,
     parse_objective,
+    random_directions,
     visualise,
     visualise_layers,
 )
@@ -76,9 +80,42 @@ def test_parse_objective_names_the_channel_range(model):
         visualise(model, ["block3_conv2:64"], steps=1)
 
 
-def test_objective_on_a_layer_without_channels_is_refused(model):
-    with pytest.raises(ValueError, match="layer 'gap' has no \\(N, C, H, W\\) output"):
-        parse_objective("gap:0", model)
+class _Tokens(NamedLayersMixin, torch.nn.Module):
+    """A convolution whose output is then flattened to (N, C, H*W): neither a map nor a dense layer."""
+
+    def __init__(self):
+        super().__init__()
+        self.conv = torch.nn.Conv2d(1, 4, 3)
+        self.tokens = torch.nn.Flatten(2)
+
+    def named_layers(self):
+        return {"conv": self.conv, "tokens": self.tokens}
+
+    def forward(self, x):
+        return self.tokens(self.conv(x))
+
+
+def test_objective_on_a_layer_without_channels_is_refused():
+    with pytest.raises(ValueError, match="layer 'tokens' has neither an \\(N, C, H, W\\) nor an \\(N, C\\) output"):
+        parse_objective("tokens:0", _Tokens())
+    assert parse_objective("conv:3", _Tokens()) == ChannelObjective("conv", 3)
+    with pytest.raises(ValueError, match="must have shape \\(N, C, H, W\\) .* or \\(N, C\\)"):
+        ChannelObjective("x", 0)(torch.zeros(2, 3, 4))
+
+
+def test_a_dense_unit_is_an_objective(model):
+    # the small VGG's global average pool and its logits have (N, C) outputs: one unit each
+    assert layer_channels(model, "gap") == 64
+    assert layer_channels(model, "predictions") == 10
+    x = torch.rand(2, 1, 28, 28, generator=torch.Generator().manual_seed(0))
+    logits = model(x).detach()
+    values = objective_values(model, ["predictions:3", "predictions:7"], x)
+    np.testing.assert_allclose(values, [logits[0, 3], logits[1, 7]], rtol=1e-5)
+    result = visualise(model, ["predictions:3"], size=16, steps=24, lr=0.1, seed=0)
+    start = objective_values(model, result.objectives, result.start_images)
+    end = objective_values(model, result.objectives, result.images)
+    assert end[0] > start[0] + 1
+    assert result.history.shape == (24, 1)
 
 
 @pytest.mark.parametrize("layer, channels", [("block1_conv1", 16), ("block2_pool", 32), ("block3_conv2", 64)])
@@ -91,8 +128,55 @@ def test_channel_objective_is_the_mean_of_one_channel():
     obj = ChannelObjective("x", 2)
     torch.testing.assert_close(obj(act), act[:, 2].mean(dim=(1, 2)))
     torch.testing.assert_close(obj(act, batch_index=1), act[1, 2].mean())
+    torch.testing.assert_close(obj(act[:, :, 0, 0]), act[:, 2, 0, 0])  # a dense layer: the unit itself
+    torch.testing.assert_close(obj.weights(5), torch.tensor([0.0, 0, 1, 0, 0]))
     with pytest.raises(ValueError, match="must have shape \\(N, C, H, W\\)"):
-        obj(torch.zeros(3, 5))
+        obj(torch.zeros(3, 5, 2))
+
+
+def test_direction_objective_is_a_projection_and_generalises_the_channel():
+    act = torch.randn(3, 5, 4, 6)
+    v = random_directions(1, 5, seed=3)[0]
+    obj = DirectionObjective("x", v, name="v")
+    expected = (torch.from_numpy(v).float()[None, :, None, None] * act).sum(1).mean(dim=(1, 2))
+    torch.testing.assert_close(obj(act), expected)
+    torch.testing.assert_close(obj(act, batch_index=2), expected[2])
+    one_hot = DirectionObjective("x", [0, 0, 1, 0, 0])
+    torch.testing.assert_close(one_hot(act), ChannelObjective("x", 2)(act))
+    assert str(obj) == "x:v" and str(one_hot) == "x:direction"
+    assert isinstance(obj.direction, tuple) and hash(obj) == hash(DirectionObjective("x", tuple(v), name="v"))
+    with pytest.raises(ValueError, match="direction 'x:v' has 5 weights, but layer 'x' has 4 channels"):
+        obj(torch.zeros(1, 4, 2, 2))
+    with pytest.raises(ValueError, match="direction must be a non-empty sequence of finite numbers"):
+        DirectionObjective("x", [])
+    with pytest.raises(ValueError, match="finite"):
+        DirectionObjective("x", [1.0, float("nan")])
+
+
+def test_random_directions_are_unit_vectors_spread_over_the_sphere():
+    v = random_directions(2000, 6, seed=0)
+    assert v.shape == (2000, 6)
+    np.testing.assert_allclose(np.linalg.norm(v, axis=1), 1.0)
+    # uniform on the sphere: mean zero, covariance I / C
+    np.testing.assert_allclose(v.mean(axis=0), 0.0, atol=0.03)
+    np.testing.assert_allclose(v.T @ v / len(v), np.eye(6) / 6, atol=0.02)
+    np.testing.assert_array_equal(random_directions(3, 6, seed=1), random_directions(3, 6, seed=1))
+    with pytest.raises(ValueError, match="n and channels must be positive ints; got n=0"):
+        random_directions(0, 6)
+
+
+def test_directions_and_channels_mix_in_one_batch(model):
+    v = random_directions(2, 32, seed=0)
+    objectives = ["block2_conv1:3", DirectionObjective("block2_conv1", v[0], "r0"), DirectionObjective("block3_conv1", np.eye(64)[5], "e5")]
+    result = visualise(model, objectives, size=16, steps=3, seed=0)
+    assert result.objectives == ["block2_conv1:3", "block2_conv1:r0", "block3_conv1:e5"]
+    x = result.images
+    acts = model.activations(x, ["block2_conv1", "block3_conv1"])
+    expected = [acts["block2_conv1"][0, 3].mean(), np.einsum("c,chw->hw", v[0], acts["block2_conv1"][1]).mean(),
+                acts["block3_conv1"][2, 5].mean()]
+    np.testing.assert_allclose(objective_values(model, objectives, x), expected, rtol=1e-4, atol=1e-6)
+    with pytest.raises(ValueError, match="has 3 weights, but layer 'block2_conv1' has 32 channels"):
+        visualise(model, [DirectionObjective("block2_conv1", [1, 0, 0])], steps=1)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -117,6 +201,36 @@ def test_parametrisations_are_seeded():
         a, b, c = cls((2, 3, 8, 8), seed=1)(), cls((2, 3, 8, 8), seed=1)(), cls((2, 3, 8, 8), seed=2)()
         assert torch.equal(a, b)
         assert not torch.equal(a, c)
+
+
+def test_pixel_bounds_start_from_the_same_image():
+    free = PixelImage((2, 3, 8, 8), sd=0.1, seed=4)()
+    clipped = PixelImage((2, 3, 8, 8), sd=0.1, seed=4, bound="clip")()
+    squashed = PixelImage((2, 3, 8, 8), sd=0.1, seed=4, bound="sigmoid")()
+    torch.testing.assert_close(clipped, free.clamp(0, 1))
+    torch.testing.assert_close(squashed, free.clamp(1e-3, 1 - 1e-3), atol=1e-5, rtol=0)
+    wild = PixelImage((1, 1, 16, 16), sd=3.0, seed=0, bound="sigmoid")().detach()
+    assert 0 < float(wild.min()) and float(wild.max()) < 1
+    with pytest.raises(ValueError, match="bound must be None, 'clip' or 'sigmoid'; got 'tanh'"):
+        PixelImage((1, 1, 4, 4), bound="tanh")
+
+
+def test_constrain_clips_only_a_clipped_image():
+    clipped, free = PixelImage((1, 1, 4, 4), bound="clip"), PixelImage((1, 1, 4, 4))
+    for p in (clipped, free):
+        with torch.no_grad():
+            p.pixels.copy_(torch.linspace(-1, 2, 16).reshape(1, 1, 4, 4))
+        p.constrain_()
+    assert float(clipped.pixels.detach().min()) == 0.0 and float(clipped.pixels.detach().max()) == 1.0
+    assert float(free.pixels.detach().min()) == -1.0 and float(free.pixels.detach().max()) == 2.0
+
+
+def test_fraction_out_of_range():
+    assert fraction_out_of_range(torch.tensor([[-0.5, 0.0], [1.0, 1.5]])) == 0.5
+    assert fraction_out_of_range(np.linspace(0, 1, 11)) == 0.0
+    assert fraction_out_of_range(np.array([0.5, 3.0]), low=-1, high=2) == 0.5
+    with pytest.raises(ValueError, match="at least one value"):
+        fraction_out_of_range(np.array([]))
 
 
 def test_image_param_rejects_unknown_kinds_and_bad_shapes():
@@ -282,6 +396,25 @@ def test_naive_gradient_ascent_with_normalised_steps(model):
     one = _run(model, param="pixel", transforms=(), optimizer="normalized", lr=0.01, steps=1)
     change = (one.images - one.start_images).pow(2).mean(dim=(1, 2, 3)).sqrt()
     torch.testing.assert_close(change, torch.full((8,), 0.01), atol=1e-4, rtol=0)
+
+
+def test_naive_ascent_leaves_the_pixel_range_unless_clipped_or_squashed(model):
+    # the unbounded run pushes pixels outside [0, 1]; clipping after every step (projected
+    # gradient ascent) or a sigmoid keeps every pixel inside, and both still raise the objective
+    results = {}
+    for bound in (None, "clip", "sigmoid"):
+        param = PixelImage((8, 1, 28, 28), sd=0.1, seed=0, bound=bound)
+        results[bound] = _run(model, param=param, transforms=(), optimizer="normalized", lr=0.05, steps=24)
+    objectives = results[None].objectives
+    assert fraction_out_of_range(results[None].images) > 0.05
+    for bound in ("clip", "sigmoid"):
+        r = results[bound]
+        assert fraction_out_of_range(r.images) == 0.0
+        assert float(r.images.min()) >= 0.0 and float(r.images.max()) <= 1.0
+        start = objective_values(model, objectives, r.start_images)
+        end = objective_values(model, objectives, r.images)
+        assert end.mean() > 2 * start.mean()
+    assert results["clip"].images.min() == 0.0 and results["clip"].images.max() == 1.0  # some pixels at a bound
 
 
 def test_each_batch_element_follows_its_own_objective(model):

@@ -36,9 +36,12 @@ def glue(name: str, value: Any) -> Any:
     """
     if not name or not all(ch.isalnum() or ch in "_-" for ch in name):
         raise ValueError(f"glue name must be letters, digits, '_' or '-'; got {name!r}")
+    # A numpy scalar is stored as its repr, ``np.float64(0.98)``, which a format such as ``:.2f``
+    # in the prose cannot read: store the Python number instead.
+    stored = value.item() if hasattr(value, "item") and getattr(value, "ndim", None) == 0 else value
     try:
         from myst_nb import glue as myst_glue
     except ImportError:  # pragma: no cover - myst-nb is in the book's environment
         return value
-    myst_glue(name, value, display=False)
+    myst_glue(name, stored, display=False)
     return value

@@ -46,6 +46,8 @@ def overlay_map(
     vmin: Optional[float] = None,
     vmax: Optional[float] = None,
     image_cmap: str = "gray",
+    symmetric: bool = False,
+    percentile: float = 100.0,
 ) -> Overlay:
     """Draw ``image`` and, on top of it, ``heatmap`` with transparency ``alpha``.
 
@@ -62,6 +64,12 @@ def overlay_map(
         cmap: colour map of the heat map (perceptually uniform ``'inferno'`` by default).
         vmin, vmax: values mapped to the ends of ``cmap``; the map's minimum and maximum if None.
         image_cmap: colour map of a grey image.
+        symmetric: centre the colours on zero, with limits ``-L`` and ``+L`` where ``L`` is the
+            ``percentile``-th percentile of ``|heatmap|`` (for a signed map and a diverging ``cmap``
+            such as ``'RdBu_r'``); not with vmin or vmax.
+        percentile: with ``symmetric``, 100 (the default) puts the largest value at the end of the
+            colour map; 99 lets the top 1% saturate, so that a few extreme values (common in
+            gradient maps) do not leave the rest of the map white.
 
     Returns:
         An :class:`Overlay` of the two ``AxesImage`` artists; ``overlay.heatmap`` is the one to
@@ -71,6 +79,11 @@ def overlay_map(
         >>> o = overlay_map(np.zeros((28, 28)), np.eye(7), alpha=0.4)
         >>> o.heatmap.get_array().shape, o.heatmap.get_alpha(), o.heatmap.get_cmap().name
         ((28, 28), 0.4, 'inferno')
+        >>> o = overlay_map(np.zeros((4, 4)), np.array([[-1.0, 3.0], [0.0, 2.0]]), cmap="RdBu_r", symmetric=True)
+        >>> o.heatmap.get_clim()
+        (-3.0, 3.0)
+        >>> overlay_map(np.zeros((2, 2)), np.arange(-2.0, 2.0).reshape(2, 2), symmetric=True, percentile=50).heatmap.get_clim()
+        (-1.0, 1.0)
     """
     import matplotlib.pyplot as plt
 
@@ -87,14 +100,21 @@ def overlay_map(
         raise ValueError(f"alpha must lie in [0, 1]; got {alpha!r}")
     if heat.shape != (h, w):
         heat = upsample_map(heat, (h, w))
+    if symmetric:
+        if vmin is not None or vmax is not None:
+            raise ValueError("give either symmetric=True or vmin/vmax, not both: symmetric sets the limits to ±max|heatmap|")
+        if not 0.0 < percentile <= 100.0:
+            raise ValueError(f"percentile must lie in (0, 100]; got {percentile!r}")
+        lim = float(np.percentile(np.abs(heat), percentile)) or 1.0  # an all-zero map: any symmetric limits
+        vmin, vmax = -lim, lim
     if ax is None:
         _, ax = plt.subplots(figsize=(2.5, 2.5))
     extent = (-0.5, w - 0.5, h - 0.5, -0.5)
     if picture.ndim == 2:
-        base = ax.imshow(picture, cmap=image_cmap, extent=extent, interpolation="nearest")
+        base = ax.imshow(picture, cmap=image_cmap, extent=extent, interpolation="antialiased")
     else:
-        base = ax.imshow(np.clip(picture, 0.0, 1.0), extent=extent, interpolation="nearest")
-    top = ax.imshow(heat, cmap=cmap, alpha=alpha, vmin=vmin, vmax=vmax, extent=extent, interpolation="nearest")
+        base = ax.imshow(np.clip(picture, 0.0, 1.0), extent=extent, interpolation="antialiased")
+    top = ax.imshow(heat, cmap=cmap, alpha=alpha, vmin=vmin, vmax=vmax, extent=extent, interpolation="antialiased")
     ax.set_xticks([])
     ax.set_yticks([])
     return Overlay(base, top)
@@ -158,7 +178,8 @@ def overlay_grid(
         dpi: figure resolution; default matplotlib's.
         suptitle: a title over the whole figure (for example the weights that produced the
             maps), or None.
-        kwargs: passed to :func:`overlay_map` (``alpha``, ``cmap``, ``vmin``, ``vmax``).
+        kwargs: passed to :func:`overlay_map` (``alpha``, ``cmap``, ``vmin``, ``vmax``,
+            ``symmetric``, which sets each panel's limits from its own map).
 
     Returns:
         The ``Figure``; its axes in reading order are ``fig.axes`` (unused panels hidden).
@@ -185,7 +206,9 @@ def overlay_grid(
         raise ValueError(f"ncols must be a positive int; got {ncols!r}")
     cols = min(int(ncols), n)
     rows = math.ceil(n / cols)
-    fig, axes = plt.subplots(rows, cols, figsize=(panel_size * cols, panel_size * rows + 0.2 * rows), squeeze=False, dpi=dpi)
+    lines = max((str(t).count("\n") + 1 for t in titles), default=0) if titles is not None else 0
+    height = rows * (panel_size + 0.18 * lines + 0.06) + (0.3 if suptitle is not None else 0.0)  # room for the titles
+    fig, axes = plt.subplots(rows, cols, figsize=(panel_size * cols, height), squeeze=False, dpi=dpi)
     colors = ("cyan", "lime", "magenta", "yellow")
     for k, ax in enumerate(axes.ravel()):
         if k >= n:

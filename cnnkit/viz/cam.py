@@ -19,9 +19,16 @@ to the most general:
   (VGG16's fully connected head included). With a GAP head that gradient is :math:`w^c_k / Z`
   everywhere and Grad-CAM is CAM divided by :math:`Z`.
 - :func:`saliency_map`: the gradient of the class score with respect to the input pixels
-  (Simonyan et al. 2013), its absolute value maximised over the colour channels.
+  (Simonyan et al. 2013), its absolute value maximised over the colour channels (or, signed,
+  summed over them); :func:`smooth_grad` averages it over noisy copies of the input (Smilkov
+  et al. 2017).
 - :func:`occlusion_map`: slide a constant patch over the input and record how much the class
   score drops (Zeiler and Fergus 2014). It treats the network as a black box.
+
+The sanity check of Adebayo et al. (2018) asks whether a map changes when the network's weights
+are destroyed: :func:`cascading_randomization` randomises the layers one after another from the
+top, and :func:`explanation_maps` computes signed CAM, Grad-CAM and saliency in one pass at
+each step.
 
 :func:`upsample_map`, :func:`normalize_map` and :func:`map_correlation` bring the maps to the
 input's size, to [0, 1], and compare them.
@@ -33,7 +40,8 @@ return a :class:`ClassMaps` of numpy arrays.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
+from copy import deepcopy
 from typing import Any, NamedTuple, Optional, Union
 
 import numpy as np
@@ -51,6 +59,10 @@ __all__ = [
     "grad_cam",
     "saliency_map",
     "occlusion_map",
+    "smooth_grad",
+    "ExplanationMaps",
+    "explanation_maps",
+    "cascading_randomization",
     "upsample_map",
     "normalize_map",
     "map_correlation",
@@ -78,7 +90,7 @@ class ClassMaps(NamedTuple):
 # CAM from arrays
 
 
-def class_activation_map(features: Any, weights: Any, class_idx: Any) -> np.ndarray:
+def class_activation_map(features: Any, weights: Any, class_idx: Any = None) -> np.ndarray:
     """The class activation map :math:`M_c(x, y) = \\sum_k w^c_k f_k(x, y)` (Zhou et al. 2016).
 
     Args:
@@ -87,9 +99,11 @@ def class_activation_map(features: Any, weights: Any, class_idx: Any) -> np.ndar
             (num_classes, K) (PyTorch's ``nn.Linear.weight``; Keras' ``Dense`` kernel is its
             transpose).
         class_idx: the class c, an int; for a batch also one int per image, shape (N,).
+            None gives the maps of every class.
 
     Returns:
-        The map at the features' resolution, float64 of shape (h, w), or (N, h, w) for a batch.
+        The map at the features' resolution, float64 of shape (h, w), or (N, h, w) for a batch;
+        with ``class_idx=None``, (num_classes, h, w), or (N, num_classes, h, w) for a batch.
         Its mean plus the bias :math:`b_c` is the class score.
 
     Example:
@@ -101,6 +115,8 @@ def class_activation_map(features: Any, weights: Any, class_idx: Any) -> np.ndar
         [[1.0, 0.0], [2.0, -1.0]]
         >>> float(class_activation_map(f, w, 1).mean()), float(w[1] @ f.mean(axis=(1, 2)))
         (0.5, 0.5)
+        >>> class_activation_map(f, w).shape, class_activation_map(f[None], w).shape   # every class
+        ((2, 2, 2), (1, 2, 2, 2))
     """
     f = as_array(features, "features")
     w = as_array(weights, "weights")
@@ -116,9 +132,11 @@ def class_activation_map(features: Any, weights: Any, class_idx: Any) -> np.ndar
         )
     num_classes = w.shape[0]
     n = f.shape[0] if f.ndim == 4 else None
-    classes = _check_classes(class_idx, num_classes, n)
     f64 = f.astype(np.float64)
     w64 = w.astype(np.float64)
+    if class_idx is None:
+        return np.einsum("ck,...khw->...chw", w64, f64)
+    classes = _check_classes(class_idx, num_classes, n)
     if n is None:
         return np.tensordot(w64[int(classes)], f64, axes=(0, 0))
     return np.einsum("nk,nkhw->nhw", w64[classes], f64)
@@ -178,7 +196,8 @@ def _module(model: nn.Module, layer: Union[str, nn.Module]) -> nn.Module:
         raise TypeError(f"layer must be a layer name (see model.layer_names()) or an nn.Module; got {layer!r}")
     if not hasattr(model, "layer"):
         raise TypeError("layer can be given by name only for models with named layers (NamedLayersMixin); pass the module")
-    return model.layer(layer)
+    named: Any = model
+    return named.layer(layer)
 
 
 def _forward_with(model: nn.Module, x: torch.Tensor, module: nn.Module, grad: bool) -> tuple[torch.Tensor, torch.Tensor]:
@@ -201,19 +220,28 @@ def _forward_with(model: nn.Module, x: torch.Tensor, module: nn.Module, grad: bo
     return found[-1], logits
 
 
-def cam_for_model(model: nn.Module, x: Any, class_idx: ClassIndex = None, layer: Optional[str] = None) -> ClassMaps:
+def cam_for_model(
+    model: nn.Module,
+    x: Any,
+    class_idx: ClassIndex = None,
+    layer: Union[str, nn.Module, None] = None,
+    linear: Union[str, nn.Module, None] = None,
+) -> ClassMaps:
     """Class activation maps of a network with a global-average-pooling head.
 
-    The model must end with global average pooling and one linear layer called ``predictions``
-    (as :class:`cnnkit.models.small_vgg.SmallVGG`); ``layer`` (by default
-    ``model.last_conv_name``) names the maps that are pooled.
+    The model must end with global average pooling and one linear layer: ``linear``, by
+    default the attribute ``model.predictions`` (:class:`cnnkit.models.small_vgg.SmallVGG`) or
+    the layer named ``"predictions"`` (:class:`cnnkit.models.efficientnet.EfficientNetLite0`,
+    whose ``fc`` it names). ``layer`` (by default ``model.last_conv_name``) names the maps that
+    are pooled: ``"head"`` for EfficientNet-Lite0.
 
     Args:
         model: the network (put in eval mode for the computation, its mode restored after).
         x: images, shape (N, C, H, W), or one image (C, H, W).
         class_idx: the class to explain: None for each image's predicted class, an int for the
             same class everywhere, or one int per image.
-        layer: name of the last convolutional layer.
+        layer: the last convolutional layer, by name or as the module.
+        linear: the linear layer after the pooling, by name or as the module.
 
     Returns:
         A :class:`ClassMaps` with maps of shape (N, h, w) at the layer's resolution (7x7 for
@@ -238,18 +266,33 @@ def cam_for_model(model: nn.Module, x: Any, class_idx: ClassIndex = None, layer:
     name = layer if layer is not None else getattr(model, "last_conv_name", None)
     if name is None:
         raise ValueError("model has no last_conv_name; pass layer=<name of the last convolutional layer>")
-    linear = getattr(model, "predictions", None)
-    if not isinstance(linear, nn.Linear):
-        raise ValueError("cam_for_model needs a linear layer model.predictions after global average pooling; use grad_cam")
+    dense = _gap_linear(model, linear)
     features, logits = _forward_with(model, xb, _module(model, name), grad=False)
-    if features.ndim != 4 or features.shape[1] != linear.in_features:
+    if features.ndim != 4 or features.shape[1] != dense.in_features:
         raise ValueError(
-            f"layer {name!r} gives shape {tuple(features.shape)} but predictions expects {linear.in_features} "
+            f"layer {name!r} gives shape {tuple(features.shape)} but predictions expects {dense.in_features} "
             "pooled features: the network has no global-average-pooling head here; use grad_cam"
         )
     classes = _resolve(class_idx, logits)
-    maps = class_activation_map(features.cpu().numpy(), linear.weight.detach().cpu().numpy(), classes)
+    maps = class_activation_map(features.cpu().numpy(), dense.weight.detach().cpu().numpy(), classes)
     return _finish(maps, classes, logits, single)
+
+
+def _gap_linear(model: nn.Module, linear: Union[str, nn.Module, None]) -> nn.Linear:
+    """The linear layer after global average pooling: ``linear``, or ``model.predictions``, or the layer named so."""
+    if linear is None:
+        found = getattr(model, "predictions", None)
+        named: Any = model  # a NamedLayersMixin model, if it has layer_names
+        if not isinstance(found, nn.Linear) and hasattr(named, "layer_names") and "predictions" in named.layer_names():
+            found = named.layer("predictions")
+    else:
+        found = _module(model, linear)
+    if not isinstance(found, nn.Linear):
+        raise ValueError(
+            "CAM needs the linear layer after global average pooling: model.predictions, a layer named "
+            f"'predictions', or linear=<the nn.Linear>; got {type(found).__name__}. Without one, use grad_cam"
+        )
+    return found
 
 
 def grad_cam(
@@ -303,17 +346,22 @@ def grad_cam(
     return _finish(maps.double(), classes, logits, single)
 
 
-def saliency_map(model: nn.Module, x: Any, class_idx: ClassIndex = None) -> ClassMaps:
+def saliency_map(model: nn.Module, x: Any, class_idx: ClassIndex = None, reduce: str = "max_abs") -> ClassMaps:
     """Gradient saliency (Simonyan et al. 2013): how much each pixel can change the class score.
 
     .. math::
 
-        M_c(i, j) = \\max_{\\text{channel } ch} \\left| \\frac{\\partial S_c}{\\partial x_{ch}(i, j)} \\right|
+        R_c(i, j) = \\max_{\\text{channel } ch} \\left| \\frac{\\partial S_c}{\\partial x_{ch}(i, j)} \\right|
+
+    With ``reduce="sum"`` the map is signed instead, the sum of the gradient over the channels,
+    :math:`\\sum_{ch} \\partial S_c / \\partial x_{ch}(i, j)`: the change of the score per unit of
+    brightening pixel :math:`(i, j)` equally in every channel.
 
     Args:
         model: any classifier returning logits (N, num_classes).
         x: images (N, C, H, W) or one image (C, H, W).
         class_idx: None (predicted classes), an int, or one int per image.
+        reduce: how the channels are combined: ``"max_abs"`` (the paper's) or ``"sum"`` (signed).
 
     Returns:
         A :class:`ClassMaps` with maps of shape (N, H, W), the input's resolution.
@@ -326,8 +374,28 @@ def saliency_map(model: nn.Module, x: Any, class_idx: ClassIndex = None) -> Clas
         ...     _ = model[1].weight.copy_(torch.tensor([[1.0, -2.0, 0.0, 3.0], [0.0, 0.0, 1.0, 0.0]]))
         >>> saliency_map(model, torch.zeros(1, 2, 2), class_idx=0).maps.tolist()
         [[1.0, 2.0], [0.0, 3.0]]
+        >>> saliency_map(model, torch.zeros(1, 2, 2), class_idx=0, reduce="sum").maps.tolist()
+        [[1.0, -2.0], [0.0, 3.0]]
     """
+    _check_reduce(reduce)
     xb, single = _as_batch(x)
+    grads, classes, logits = _input_gradient(model, xb, class_idx)
+    return _finish(_reduce_channels(grads, reduce), classes, logits, single)
+
+
+def _check_reduce(reduce: str) -> None:
+    if reduce not in ("max_abs", "sum"):
+        raise ValueError(f"reduce must be 'max_abs' (largest absolute value over the channels) or 'sum' (signed); got {reduce!r}")
+
+
+def _reduce_channels(grads: torch.Tensor, reduce: str) -> torch.Tensor:
+    return (grads.abs().amax(dim=1) if reduce == "max_abs" else grads.sum(dim=1)).double()
+
+
+def _input_gradient(
+    model: nn.Module, xb: torch.Tensor, class_idx: Any
+) -> tuple[torch.Tensor, np.ndarray, torch.Tensor]:
+    """The gradient of the class scores with respect to the input, in eval mode (mode restored)."""
     xb = xb.detach().clone().requires_grad_(True)
     was_training = model.training
     try:
@@ -339,8 +407,81 @@ def saliency_map(model: nn.Module, x: Any, class_idx: ClassIndex = None) -> Clas
             (grads,) = torch.autograd.grad(score, xb)
     finally:
         model.train(was_training)
-    maps = grads.abs().amax(dim=1).double()
-    return _finish(maps, classes, logits, single)
+    return grads, classes, logits
+
+
+def smooth_grad(
+    model: nn.Module,
+    x: Any,
+    class_idx: ClassIndex = None,
+    samples: int = 16,
+    noise: float = 0.15,
+    seed: int = 0,
+    reduce: str = "max_abs",
+    batch_size: int = 16,
+) -> ClassMaps:
+    """SmoothGrad (Smilkov et al. 2017): the saliency map averaged over noisy copies of the input.
+
+    .. math::
+
+        \\hat R_c(x) = \\frac{1}{n} \\sum_{t=1}^{n} R_c(x + \\varepsilon_t), \\qquad
+        \\varepsilon_t \\sim \\mathcal{N}(0, \\sigma^2), \\quad
+        \\sigma = \\text{noise} \\cdot (\\max x - \\min x),
+
+    with :math:`R_c` the map of :func:`saliency_map` and :math:`\\sigma` set per image. The class
+    explained is the same for every copy: ``class_idx``, or the class predicted for the clean
+    image. The noise comes from a ``torch.Generator`` seeded with ``seed``, so the map is
+    reproducible and torch's global random state is left alone.
+
+    Args:
+        model: any classifier returning logits (N, num_classes).
+        x: images (N, C, H, W) or one image (C, H, W).
+        class_idx: None (predicted classes), an int, or one int per image.
+        samples: the number n of noisy copies per image.
+        noise: the noise's standard deviation as a fraction of the image's range (the paper
+            finds 10-20% best).
+        seed: seed of the noise.
+        reduce: ``"max_abs"`` or ``"sum"``, as in :func:`saliency_map`.
+        batch_size: noisy copies per forward and backward pass.
+
+    Returns:
+        A :class:`ClassMaps` with maps of shape (N, H, W), and the logits of the clean input.
+
+    Example:
+        For a linear model every copy has the same gradient, so SmoothGrad is the saliency map:
+
+        >>> model = nn.Sequential(nn.Flatten(), nn.Linear(4, 1, bias=False))
+        >>> with torch.no_grad():
+        ...     _ = model[1].weight.copy_(torch.tensor([[1.0, -2.0, 0.0, 3.0]]))
+        >>> smooth_grad(model, torch.rand(1, 2, 2), class_idx=0, samples=5).maps.tolist()
+        [[1.0, 2.0], [0.0, 3.0]]
+    """
+    _check_reduce(reduce)
+    for name, value in (("samples", samples), ("batch_size", batch_size)):
+        if not isinstance(value, (int, np.integer)) or value < 1:
+            raise ValueError(f"{name} must be a positive int; got {value!r}")
+    if not (np.isfinite(noise) and noise >= 0):
+        raise ValueError(f"noise must be a non-negative fraction of the image's range; got {noise!r}")
+    xb, single = _as_batch(x)
+    was_training = model.training
+    try:
+        model.eval()
+        with torch.no_grad():
+            logits = model(xb)
+    finally:
+        model.train(was_training)
+    classes = _resolve(class_idx, logits)
+    gen = torch.Generator().manual_seed(int(seed))
+    sigma = noise * (xb.amax(dim=(1, 2, 3)) - xb.amin(dim=(1, 2, 3)))  # (N,)
+    n = xb.shape[0]
+    total = torch.zeros(n, *xb.shape[2:], dtype=torch.float64)
+    copies = torch.arange(n).repeat_interleave(samples)  # image of each noisy copy
+    for start in range(0, len(copies), batch_size):
+        img = copies[start : start + batch_size]
+        eps = torch.randn((len(img), *xb.shape[1:]), generator=gen) * sigma[img, None, None, None]
+        grads, _, _ = _input_gradient(model, xb[img] + eps, classes[img.numpy()])
+        total.index_add_(0, img, _reduce_channels(grads, reduce))
+    return _finish(total / samples, classes, logits, single)
 
 
 def occlusion_map(
@@ -428,6 +569,162 @@ def occlusion_map(
 
 
 # --------------------------------------------------------------------------------------------
+# The sanity check: three maps from one pass, and cascading randomisation
+
+
+class ExplanationMaps(NamedTuple):
+    """CAM, Grad-CAM and gradient saliency of the same images and classes, all *signed*.
+
+    Attributes:
+        cam: (N, h, w) class activation maps (:func:`cam_for_model`).
+        grad_cam: (N, h', w') Grad-CAM maps *before* the ReLU (:func:`grad_cam` with ``relu=False``).
+        saliency: (N, H, W) input gradients summed over the channels (:func:`saliency_map`
+            with ``reduce="sum"``).
+        class_idx: (N,) int64 array of the explained classes.
+        logits: (N, num_classes) scores of the input.
+
+    For one image (C, H, W) the leading N is dropped and ``class_idx`` is an int.
+    """
+
+    cam: np.ndarray
+    grad_cam: np.ndarray
+    saliency: np.ndarray
+    class_idx: Any
+    logits: np.ndarray
+
+
+def explanation_maps(
+    model: nn.Module,
+    x: Any,
+    layer: Union[str, nn.Module],
+    class_idx: ClassIndex = None,
+    grad_cam_layer: Union[str, nn.Module, None] = None,
+    linear: Union[str, nn.Module, None] = None,
+) -> ExplanationMaps:
+    """CAM at ``layer``, Grad-CAM at ``grad_cam_layer`` and saliency, from one forward and one backward pass.
+
+    The three maps are those of :func:`cam_for_model`, :func:`grad_cam` (``relu=False``) and
+    :func:`saliency_map` (``reduce="sum"``), kept signed so that a comparison can look at the
+    signs or, after ``np.abs``, at the magnitudes only; the single pass makes the cascading
+    randomisation of :func:`cascading_randomization` three times cheaper than calling them one by
+    one.
+
+    Args:
+        model: a classifier ending in global average pooling and one linear layer.
+        x: images (N, C, H, W) or one image (C, H, W).
+        layer: the maps that are pooled (``"head"`` for EfficientNet-Lite0), for CAM.
+        class_idx: None (predicted classes), an int, or one int per image.
+        grad_cam_layer: the layer of Grad-CAM; ``layer`` if None (then Grad-CAM is CAM / Z).
+        linear: the linear layer, as in :func:`cam_for_model`.
+
+    Returns:
+        An :class:`ExplanationMaps`.
+
+    Example:
+        >>> from cnnkit.models.small_vgg import small_vgg
+        >>> _ = torch.manual_seed(0)
+        >>> model, x = small_vgg(weights=None), torch.rand(2, 1, 28, 28)
+        >>> out = explanation_maps(model, x, "block3_conv2", class_idx=[3, 5], grad_cam_layer="block2_conv2")
+        >>> out.cam.shape, out.grad_cam.shape, out.saliency.shape
+        ((2, 7, 7), (2, 14, 14), (2, 28, 28))
+        >>> np.allclose(out.cam, cam_for_model(model, x, class_idx=[3, 5]).maps, atol=1e-5)
+        True
+        >>> np.allclose(out.saliency, saliency_map(model, x, class_idx=[3, 5], reduce="sum").maps, atol=1e-6)
+        True
+    """
+    xb, single = _as_batch(x)
+    dense = _gap_linear(model, linear)
+    cam_module = _module(model, layer)
+    gc_module = cam_module if grad_cam_layer is None else _module(model, grad_cam_layer)
+    found: dict[int, torch.Tensor] = {}
+    handles = [m.register_forward_hook(lambda m, _i, out: found.__setitem__(id(m), out)) for m in {cam_module, gc_module}]
+    xb = xb.detach().clone().requires_grad_(True)
+    was_training = model.training
+    try:
+        model.eval()
+        with torch.enable_grad():
+            logits = model(xb)
+            if id(cam_module) not in found or id(gc_module) not in found:
+                raise ValueError("the chosen layer was not used in the model's forward pass")
+            feats, acts = found[id(cam_module)], found[id(gc_module)]
+            if feats.ndim != 4 or feats.shape[1] != dense.in_features:
+                raise ValueError(
+                    f"layer {layer!r} gives shape {tuple(feats.shape)} but the linear layer expects "
+                    f"{dense.in_features} pooled features: the network has no global-average-pooling head here"
+                )
+            if acts.ndim != 4:
+                raise ValueError(f"grad_cam_layer must output maps (N, K, h, w); it gives shape {tuple(acts.shape)}")
+            classes = _resolve(class_idx, logits)
+            score = logits[torch.arange(len(classes)), torch.as_tensor(classes)].sum()
+            acts_grad, x_grad = torch.autograd.grad(score, (acts, xb))
+    finally:
+        for handle in handles:
+            handle.remove()
+        model.train(was_training)
+    cam = class_activation_map(feats.detach().cpu().numpy(), dense.weight.detach().cpu().numpy(), classes)
+    gc = (acts_grad.mean(dim=(2, 3), keepdim=True) * acts).sum(dim=1).detach().double().cpu().numpy()
+    sal = _reduce_channels(x_grad, "sum").cpu().numpy()
+    logits_np = logits.detach().cpu().numpy()
+    if single:
+        return ExplanationMaps(cam[0], gc[0], sal[0], int(classes[0]), logits_np[0])
+    return ExplanationMaps(cam, gc, sal, classes, logits_np)
+
+
+def cascading_randomization(
+    model: nn.Module, source: nn.Module, layers: Sequence[Union[str, nn.Module]]
+) -> Iterator[tuple[str, nn.Module]]:
+    """Randomise a network layer after layer, cumulatively (Adebayo et al. 2018's cascade).
+
+    A copy of ``model`` is made once; then for each entry of ``layers`` in turn, that layer of
+    the copy takes *every* parameter and buffer of the same layer of ``source`` (a network of
+    the same architecture with random weights): convolution and linear weights and biases,
+    batch normalisations' scales, shifts and running statistics. The copy is yielded after each
+    step, with all the layers so far randomised. List the layers from the top down (the
+    classifier first) for the paper's cascade. ``model`` and ``source`` are not changed.
+
+    Draw ``source`` independently of ``model``'s training: a network trained from the seed that
+    ``source`` was built with may have kept much of those initial values.
+
+    Args:
+        model: the trained network.
+        source: the random network, same architecture.
+        layers: names of ``model``'s layers (see ``model.layer_names()``), in the order to
+            randomise them; modules of ``model`` work too.
+
+    Yields:
+        ``(name, network)``: the name of the layer just randomised (``str(module)`` when a module
+        was given) and the copy with it and every earlier entry randomised. The copy is the same
+        object at every step, changed in place: copy it to keep a step.
+
+    Example:
+        >>> from cnnkit.models.small_vgg import small_vgg
+        >>> _ = torch.manual_seed(0)
+        >>> trained, random_net = small_vgg(weights=None), small_vgg(weights=None)
+        >>> steps = cascading_randomization(trained, random_net, ["predictions", "block3_conv2"])
+        >>> [(name, torch.equal(net.predictions.weight, random_net.predictions.weight),
+        ...   torch.equal(net.layer("block3_conv2").conv.weight, random_net.layer("block3_conv2").conv.weight))
+        ...  for name, net in steps]
+        [('predictions', True, False), ('block3_conv2', True, True)]
+    """
+    if isinstance(layers, (str, nn.Module)):
+        raise TypeError(f"layers must be a sequence of layer names or modules; got {layers!r}")
+    names = [layer if isinstance(layer, str) else None for layer in layers]
+    targets = [_module(model, layer) for layer in layers]  # fail early on a bad name
+    paths = {id(m): path for path, m in model.named_modules()}
+    copy_ = deepcopy(model)
+    copied = dict(copy_.named_modules())
+    sources = dict(source.named_modules())
+    for name, target, layer in zip(names, targets, layers):
+        path = paths.get(id(target))
+        if path is None:
+            raise ValueError(f"layer {layer!r} is not a module of model")
+        if path not in sources:
+            raise ValueError(f"source has no module {path!r}: it must have model's architecture")
+        copied[path].load_state_dict(sources[path].state_dict())
+        yield (name if name is not None else str(layer)), copy_
+
+
+# --------------------------------------------------------------------------------------------
 # Resizing, normalising and comparing maps
 
 
@@ -461,13 +758,17 @@ def upsample_map(m: Any, size: IntOrPair) -> np.ndarray:
     return out[:, 0].numpy() if arr.ndim == 3 else out[0, 0].numpy()
 
 
-def normalize_map(m: Any) -> np.ndarray:
+def normalize_map(m: Any, percentile: float = 100.0) -> np.ndarray:
     """Rescale each map to [0, 1]: :math:`(M - \\min M) / (\\max M - \\min M)`.
 
-    A constant map becomes all zeros.
+    With ``percentile < 100`` the ``percentile``-th percentile of the map takes the place of its
+    maximum, and the values above it are clipped to 1: a few extreme values, common in gradient
+    maps, then no longer leave the rest of the map dark (Smilkov et al. and Adebayo et al. clip
+    saliency maps at the 99th percentile to draw them). A constant map becomes all zeros.
 
     Args:
         m: map (h, w) or maps (N, h, w); each map is rescaled on its own.
+        percentile: the percentile of each map that is mapped to 1, in (0, 100].
 
     Returns:
         float64 array of the same shape, with values in [0, 1].
@@ -477,13 +778,19 @@ def normalize_map(m: Any) -> np.ndarray:
         [[0.0, 0.25], [0.5, 1.0]]
         >>> normalize_map(np.full((2, 2), 5.0)).tolist()
         [[0.0, 0.0], [0.0, 0.0]]
+        >>> normalize_map(np.array([[0.0, 1.0], [2.0, 100.0]]), percentile=50).tolist()   # median 1.5 -> 1
+        [[0.0, 0.6666666666666666], [1.0, 1.0]]
     """
     arr = as_array(m, "m").astype(np.float64)
     if arr.ndim not in (2, 3):
         raise ValueError(f"m must have shape (h, w) or (N, h, w); got shape {tuple(arr.shape)}")
+    if not 0.0 < percentile <= 100.0:
+        raise ValueError(f"percentile must lie in (0, 100]; got {percentile!r}")
     lo = arr.min(axis=(-2, -1), keepdims=True)
-    span = arr.max(axis=(-2, -1), keepdims=True) - lo
-    return np.divide(arr - lo, span, out=np.zeros_like(arr), where=span > 0)
+    hi = arr.max(axis=(-2, -1), keepdims=True) if percentile == 100.0 else np.percentile(arr, percentile, axis=(-2, -1), keepdims=True)
+    span = hi - lo
+    out = np.divide(arr - lo, span, out=np.zeros_like(arr), where=span > 0)
+    return np.minimum(out, 1.0)
 
 
 def map_correlation(a: Any, b: Any, method: str = "pearson") -> Any:

@@ -106,3 +106,27 @@ def test_overlay_grid_bad_inputs(kwargs, match):
         overlay_grid(**args)
     with pytest.raises(ValueError, match="must not be empty"):
         overlay_grid([], [])
+
+
+def test_overlay_symmetric_limits_and_percentile():
+    heat = np.array([[-1.0, 3.0], [0.5, -2.0]])
+    out = overlay_map(np.zeros((2, 2)), heat, cmap="RdBu_r", symmetric=True)
+    assert out.heatmap.get_clim() == (-3.0, 3.0)
+    lim = np.percentile(np.abs(heat), 75)
+    out = overlay_map(np.zeros((2, 2)), heat, cmap="RdBu_r", symmetric=True, percentile=75)
+    assert out.heatmap.get_clim() == pytest.approx((-lim, lim))
+    out = overlay_map(np.zeros((2, 2)), np.zeros((2, 2)), symmetric=True)  # an all-zero map still gets limits
+    assert out.heatmap.get_clim() == (-1.0, 1.0)
+    with pytest.raises(ValueError, match="either symmetric=True or vmin/vmax"):
+        overlay_map(np.zeros((2, 2)), heat, symmetric=True, vmax=1.0)
+    with pytest.raises(ValueError, match="percentile must lie in"):
+        overlay_map(np.zeros((2, 2)), heat, symmetric=True, percentile=0)
+
+
+def test_overlay_grid_symmetric_per_panel_and_room_for_titles():
+    maps = [np.array([[-1.0, 2.0]]), np.array([[5.0, -4.0]])]
+    fig = overlay_grid([np.zeros((1, 2))] * 2, maps, cmap="RdBu_r", symmetric=True)
+    assert [ax.images[1].get_clim() for ax in fig.axes] == [(-2.0, 2.0), (-5.0, 5.0)]
+    one = overlay_grid([np.zeros((4, 4))] * 2, [np.ones((2, 2))] * 2, titles=["a", "b"], ncols=1)
+    two = overlay_grid([np.zeros((4, 4))] * 2, [np.ones((2, 2))] * 2, titles=["a\nx", "b"], ncols=1)
+    assert two.get_figheight() > one.get_figheight()  # two-line titles get more room

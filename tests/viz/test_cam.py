@@ -11,15 +11,20 @@ from torch import nn
 
 from cnnkit.models.small_vgg import small_vgg
 from cnnkit.shapes import conv_output_size
+from cnnkit.models.efficientnet import efficientnet_lite0
 from cnnkit.viz.cam import (
     ClassMaps,
+    ExplanationMaps,
     cam_for_model,
+    cascading_randomization,
     class_activation_map,
+    explanation_maps,
     grad_cam,
     map_correlation,
     normalize_map,
     occlusion_map,
     saliency_map,
+    smooth_grad,
     upsample_map,
 )
 from cnnkit.viz.upsampling import resize
@@ -347,3 +352,201 @@ def test_map_correlation_matches_numpy_and_scipy():
         map_correlation(a, b[0])
     with pytest.raises(ValueError, match="'pearson' or 'spearman'"):
         map_correlation(a, b, method="kendall")
+
+
+def test_normalize_map_percentile_clips_the_top():
+    m = np.arange(100.0).reshape(1, 10, 10)
+    out = normalize_map(m, percentile=90)
+    hi = np.percentile(m, 90)
+    np.testing.assert_allclose(out, np.minimum(m / hi, 1.0))
+    assert (out == 1.0).sum() == 10  # 89.1 is the 90th percentile: 90..99 saturate, and only they
+    np.testing.assert_array_equal(normalize_map(m, percentile=100), normalize_map(m))
+    for bad in (0, -5, 101):
+        with pytest.raises(ValueError, match="percentile must lie in"):
+            normalize_map(m, percentile=bad)
+
+
+# ------------------------------------------------------------------------------------------
+# class_activation_map for every class, and cam_for_model on EfficientNet-Lite0
+
+
+def test_cam_of_every_class_stacks_the_single_maps():
+    rng = np.random.default_rng(2)
+    f, w = rng.normal(size=(3, 4, 5, 6)), rng.normal(size=(7, 4))
+    every = class_activation_map(f, w)
+    assert every.shape == (3, 7, 5, 6)
+    for c in range(7):
+        np.testing.assert_allclose(every[:, c], class_activation_map(f, w, c))
+    np.testing.assert_allclose(class_activation_map(f[0], w), every[0])
+
+
+@pytest.fixture(scope="module")
+def lite():
+    return efficientnet_lite0(weights=None, seed=0)
+
+
+def test_cam_for_model_on_efficientnet_by_layer_name(lite):
+    x = torch.rand(2, 3, 64, 64, generator=torch.Generator().manual_seed(0))
+    out = cam_for_model(lite, x, class_idx=[3, 999], layer="head")  # the dense layer is the one named 'predictions'
+    assert out.maps.shape == (2, 2, 2)  # 64 / 32
+    bias = lite.fc.bias.detach().numpy()[[3, 999]]
+    np.testing.assert_allclose(out.maps.mean(axis=(1, 2)) + bias, out.logits[[0, 1], [3, 999]], rtol=1e-4, atol=1e-6)
+    same = cam_for_model(lite, x, class_idx=[3, 999], layer=lite.head, linear=lite.fc)
+    np.testing.assert_allclose(same.maps, out.maps)
+    np.testing.assert_allclose(cam_for_model(lite, x, class_idx=[3, 999], layer="head", linear="predictions").maps, out.maps)
+    with pytest.raises(ValueError, match="model has no last_conv_name"):
+        cam_for_model(lite, x)
+    with pytest.raises(ValueError, match="CAM needs the linear layer"):
+        cam_for_model(lite, x, layer="head", linear="head")
+
+
+# ------------------------------------------------------------------------------------------
+# saliency_map(reduce="sum") and smooth_grad
+
+
+def test_saliency_sum_is_the_signed_channel_sum(model, digits):
+    w = torch.tensor([[1.0, -2.0, 0.5, 0.0, 3.0, -4.0, 0.0, 1.0]])
+    out = saliency_map(linear_model(w), torch.zeros(1, 2, 2, 2), class_idx=0, reduce="sum")
+    assert out.maps.tolist() == [[[4.0, -6.0], [0.5, 1.0]]]
+    x = digits.clone().requires_grad_(True)
+    model(x)[torch.arange(3), torch.tensor([1, 2, 3])].sum().backward()
+    signed = saliency_map(model, digits, class_idx=[1, 2, 3], reduce="sum")
+    np.testing.assert_allclose(signed.maps, x.grad.sum(dim=1).numpy(), rtol=1e-5, atol=1e-7)
+    model.zero_grad()
+    with pytest.raises(ValueError, match="reduce must be 'max_abs'"):
+        saliency_map(model, digits, reduce="mean")
+
+
+def test_smooth_grad_without_noise_is_saliency(model, digits):
+    plain = saliency_map(model, digits, class_idx=[0, 1, 2])
+    out = smooth_grad(model, digits, class_idx=[0, 1, 2], samples=3, noise=0.0, batch_size=2)
+    np.testing.assert_allclose(out.maps, plain.maps, rtol=1e-5, atol=1e-7)
+    np.testing.assert_allclose(out.logits, plain.logits, atol=1e-6)
+
+
+def test_smooth_grad_is_the_mean_over_seeded_noisy_copies(model, digits):
+    x = digits[:2]
+    a = smooth_grad(model, x, class_idx=[4, 5], samples=4, noise=0.2, seed=3, batch_size=3)
+    b = smooth_grad(model, x, class_idx=[4, 5], samples=4, noise=0.2, seed=3, batch_size=8)
+    np.testing.assert_allclose(a.maps, b.maps, rtol=1e-5, atol=1e-8)  # the batching does not change the noise
+    c = smooth_grad(model, x, class_idx=[4, 5], samples=4, noise=0.2, seed=4)
+    assert not np.allclose(a.maps, c.maps)
+    # by hand: the same noise, drawn in the same order, one copy after another
+    gen = torch.Generator().manual_seed(3)
+    sigma = 0.2 * (x.amax(dim=(1, 2, 3)) - x.amin(dim=(1, 2, 3)))
+    noisy = x.repeat_interleave(4, dim=0)
+    noisy = noisy + torch.randn(noisy.shape, generator=gen) * sigma.repeat_interleave(4)[:, None, None, None]
+    each = saliency_map(model, noisy, class_idx=[4] * 4 + [5] * 4).maps
+    np.testing.assert_allclose(a.maps, each.reshape(2, 4, 28, 28).mean(axis=1), rtol=1e-5, atol=1e-8)
+    single = smooth_grad(model, x[0], samples=2)
+    assert single.maps.shape == (28, 28) and single.class_idx == int(single.logits.argmax())
+
+
+@pytest.mark.parametrize(
+    "kwargs, match",
+    [
+        ({"samples": 0}, "samples must be a positive int"),
+        ({"batch_size": 1.5}, "batch_size must be a positive int"),
+        ({"noise": -0.1}, "noise must be a non-negative"),
+        ({"reduce": "max"}, "reduce must be"),
+    ],
+)
+def test_smooth_grad_bad_arguments(model, digits, kwargs, match):
+    with pytest.raises(ValueError, match=match):
+        smooth_grad(model, digits, **kwargs)
+
+
+# ------------------------------------------------------------------------------------------
+# explanation_maps and cascading_randomization
+
+
+def test_explanation_maps_match_the_separate_functions(model, digits):
+    out = explanation_maps(model, digits, "block3_conv2", class_idx=[2, 7, 9], grad_cam_layer="block2_conv1")
+    assert isinstance(out, ExplanationMaps)
+    cam = cam_for_model(model, digits, class_idx=[2, 7, 9])
+    np.testing.assert_allclose(out.cam, cam.maps, rtol=1e-5, atol=1e-6)
+    gc = grad_cam(model, digits, "block2_conv1", class_idx=[2, 7, 9], relu=False)
+    np.testing.assert_allclose(out.grad_cam, gc.maps, rtol=1e-4, atol=1e-7)
+    sal = saliency_map(model, digits, class_idx=[2, 7, 9], reduce="sum")
+    np.testing.assert_allclose(out.saliency, sal.maps, rtol=1e-5, atol=1e-8)
+    np.testing.assert_array_equal(out.class_idx, [2, 7, 9])
+    np.testing.assert_allclose(out.logits, cam.logits, atol=1e-6)
+
+
+def test_explanation_maps_default_layer_single_image_hooks_and_mode(model, digits):
+    model.train()
+    try:
+        out = explanation_maps(model, digits[0], "block3_conv2")
+        assert model.training
+        assert all(not m._forward_hooks for m in model.modules())
+    finally:
+        model.eval()
+    assert out.cam.shape == (7, 7) and out.saliency.shape == (28, 28) and out.class_idx == int(out.logits.argmax())
+    np.testing.assert_allclose(out.grad_cam * 49, out.cam, rtol=1e-4, atol=1e-5)  # Grad-CAM at the last layer is CAM / Z
+    with pytest.raises(ValueError, match="no global-average-pooling head"):
+        explanation_maps(model, digits, "block2_conv2")
+    with pytest.raises(ValueError, match=r"grad_cam_layer must output maps"):
+        explanation_maps(model, digits, "block3_conv2", grad_cam_layer="gap")
+    with pytest.raises(ValueError, match="not used in the model's forward pass"):
+        explanation_maps(model, digits, "block3_conv2", grad_cam_layer=nn.ReLU())
+    assert all(not m._forward_hooks for m in model.modules())
+
+
+def _state(module):
+    return {k: v.clone() for k, v in module.state_dict().items()}
+
+
+def _same(a, b):
+    return all(torch.equal(a[k], b[k]) for k in a)
+
+
+def test_cascading_randomization_is_cumulative_and_leaves_the_inputs_alone(model):
+    torch.manual_seed(11)
+    source = small_vgg(weights=None)
+    with torch.no_grad():  # give the source's batch norms statistics of their own, to see them copied
+        for m in source.modules():
+            if isinstance(m, nn.BatchNorm2d):
+                m.running_mean.uniform_(-1, 1)
+    before_model = _state(model)
+    before_source = _state(source)
+    order = ["predictions", "block3_conv2", "block3_conv1", "block2_conv2"]
+    seen = []
+    for step, (name, net) in enumerate(cascading_randomization(model, source, order)):
+        seen.append(name)
+        assert net is not model
+        for k, layer in enumerate(order):
+            expected = source if k <= step else model
+            assert _same(_state(net.layer(layer)), _state(expected.layer(layer))), (step, layer)
+        assert _same(_state(net.layer("block1_conv1")), _state(model.layer("block1_conv1")))
+    assert seen == order
+    assert _same(_state(model), before_model) and _same(_state(source), before_source)
+    assert not net.training  # the copy keeps the model's eval mode
+
+
+def test_cascading_randomization_modules_and_errors(model):
+    torch.manual_seed(12)
+    source = small_vgg(weights=None)
+    (name, net), = list(cascading_randomization(model, source, [model.predictions]))
+    assert name.startswith("Linear(")
+    assert torch.equal(net.predictions.weight, source.predictions.weight)
+    with pytest.raises(TypeError, match="sequence of layer names"):
+        next(cascading_randomization(model, source, "predictions"))
+    with pytest.raises(KeyError, match="did you mean 'block3_conv2'"):
+        next(cascading_randomization(model, source, ["block3_conv3"]))
+    with pytest.raises(ValueError, match="not a module of model"):
+        next(cascading_randomization(model, source, [nn.Linear(2, 2)]))
+    with pytest.raises(ValueError, match="source has no module"):
+        next(cascading_randomization(model, nn.Sequential(), ["predictions"]))
+
+
+def test_cascading_randomization_of_efficientnet_resets_batch_norm(lite):
+    trained = efficientnet_lite0(weights=None, seed=5)
+    with torch.no_grad():
+        trained.head.bn.running_var.fill_(4.0)
+    *_, (name, net) = cascading_randomization(trained, lite, ["predictions", "head", "block7a"])
+    assert name == "block7a"
+    assert torch.equal(net.head.bn.running_var, torch.ones(1280))  # the random network's fresh statistics
+    assert torch.equal(net.head.conv.weight, lite.head.conv.weight)
+    assert torch.equal(net.layer("block7a").depthwise.conv.weight, lite.layer("block7a").depthwise.conv.weight)
+    assert torch.equal(net.layer("block6d").depthwise.conv.weight, trained.layer("block6d").depthwise.conv.weight)
+    assert float(trained.head.bn.running_var[0]) == 4.0

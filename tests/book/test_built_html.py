@@ -109,16 +109,16 @@ def test_page(page, server, browser):
 
     # Every image has loaded and has alt text. Animation frames are swapped in by script, so
     # give images a moment to decode.
-    broken = wait_for(
+    # (The script returns a boolean: wait_for polls until it is true, up to the timeout.)
+    loaded = wait_for(
         browser,
-        "const imgs = Array.from(document.images);"
-        "return imgs.every(i => i.complete && i.naturalWidth > 0) ? [] : null;",
+        "return Array.from(document.images).every(i => i.complete && i.naturalWidth > 0);",
         timeout=120,
     )
     bad = browser.execute_script(
         "return Array.from(document.images).filter(i => !(i.complete && i.naturalWidth > 0)).map(i => i.src.slice(0, 120))"
     )
-    assert broken == [] and not bad, f"{page}: images that did not load: {bad}"
+    assert loaded and not bad, f"{page}: images that did not load: {bad}"
     no_alt = browser.execute_script(
         "return Array.from(document.images).filter(i => !(i.getAttribute('alt') || '').trim()).map(i => i.src.slice(0, 120))"
     )

@@ -48,6 +48,7 @@ from torch import nn
 from cnnkit.models.named import unknown_layer_error
 
 __all__ = [
+    "normalised_step",
     "ChannelObjective",
     "DirectionObjective",
     "random_directions",
@@ -860,8 +861,20 @@ def _record(model: nn.Module, objectives: list, x: torch.Tensor) -> torch.Tensor
     return values
 
 
-def _normalised_step(params: list[torch.Tensor], lr: float) -> None:
-    """Gradient ascent with the gradient of each batch element divided by its root mean square."""
+def normalised_step(params: list[torch.Tensor], lr: float) -> None:
+    """One step of gradient ascent, each batch element's gradient divided by its root mean square.
+
+    ``p.grad`` must hold the gradient of the *loss*, minus the objective (what ``backward`` on
+    ``-objective`` leaves), so the step is ``p + lr * g / (rms(g) + 1e-5)`` with ``g = -p.grad``:
+    every step moves the pixels by about ``lr``, however large or small the gradient is.
+
+    Example:
+        >>> x = torch.zeros(1, 1, 2, 2, requires_grad=True)
+        >>> x.grad = torch.full_like(x, -3.0)  # the objective grows along +x
+        >>> normalised_step([x], 0.1)
+        >>> round(float(x.detach()[0, 0, 0, 0]), 4)
+        0.1
+    """
     with torch.no_grad():
         for p in params:
             g = -p.grad  # the loss is minus the objective
@@ -956,7 +969,7 @@ def visualise(
             if opt is not None:
                 opt.step()
             else:
-                _normalised_step(params, lr)
+                normalised_step(params, lr)
             constrain = getattr(image, "constrain_", None)
             if constrain is not None:
                 constrain()

@@ -33,6 +33,7 @@ import os
 import re
 import socket
 import sys
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -51,6 +52,7 @@ __all__ = [
     "find_weights",
     "download_weights",
     "weights_path",
+    "state_dict_file",
     "unavailable_message",
     "fetch_command",
     "main",
@@ -362,6 +364,37 @@ def weights_path(
             unavailable_message(name, f"the file is in none of the folders searched, and the download failed ({reason})"),
             reason="download_failed",
         ) from error
+
+
+def state_dict_file(weights: str | os.PathLike, imagenet: Callable[[], Path]) -> Path:
+    """The file a model constructor's ``weights`` argument names: ``"imagenet"`` or a path.
+
+    The models' constructors (``vgg16``, ``efficientnet_lite0``) take ``weights="imagenet"``, ``None``
+    (handled by the constructor: random weights) or the path of a state dict; this resolves the
+    first and the last the same way for every model.
+
+    Args:
+        weights: ``"imagenet"`` or the path of a state-dict file.
+        imagenet: called for ``"imagenet"``; returns the path of the model's ImageNet weights.
+
+    Raises:
+        FileNotFoundError: a path with no file behind it.
+        TypeError: anything else.
+
+    Example:
+        >>> state_dict_file("imagenet", lambda: Path("vgg16.pth")).name
+        'vgg16.pth'
+    """
+    if isinstance(weights, str) and weights == "imagenet":
+        return imagenet()
+    if isinstance(weights, (str, os.PathLike)):
+        path = Path(weights).expanduser()
+        if not path.is_file():
+            raise FileNotFoundError(
+                f"weights must be 'imagenet', None, or the path of a state dict; there is no file at {str(weights)!r}"
+            )
+        return path
+    raise TypeError(f"weights must be 'imagenet', None, or the path of a state dict; got {weights!r}")
 
 
 def _print_where(out=None) -> None:

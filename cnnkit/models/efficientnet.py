@@ -84,7 +84,7 @@ from torch import nn
 from cnnkit.models.named import NamedLayersMixin
 from cnnkit.models.vgg16 import imagenet_deprocess, imagenet_preprocess
 from cnnkit.shapes import tf_same_padding
-from cnnkit.weights import WeightsUnavailableError, sha256_matches
+from cnnkit.weights import WeightsUnavailableError, sha256_matches, state_dict_file
 
 __all__ = [
     "BLOCK_NAMES",
@@ -466,16 +466,7 @@ def efficientnet_lite0(weights: str | os.PathLike | None = "imagenet", seed: int
         with torch.random.fork_rng(devices=[]):
             torch.manual_seed(seed)
             return EfficientNetLite0().eval()
-    if isinstance(weights, str) and weights == "imagenet":
-        path = imagenet_weights_path()
-    elif isinstance(weights, (str, os.PathLike)):
-        path = Path(weights).expanduser()
-        if not path.is_file():
-            raise FileNotFoundError(
-                f"weights must be 'imagenet', None, or the path of a state dict; there is no file at {str(weights)!r}"
-            )
-    else:
-        raise TypeError(f"weights must be 'imagenet', None, or the path of a state dict; got {weights!r}")
+    path = state_dict_file(weights, imagenet_weights_path)
     state = torch.load(path, map_location="cpu", weights_only=True)
     if any(key.startswith("_") for key in state):
         state = state_dict_from_efficientnet_pytorch(state)

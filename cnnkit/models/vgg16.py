@@ -44,7 +44,6 @@ import html
 import os
 import re
 from collections import OrderedDict
-from pathlib import Path
 from typing import NamedTuple
 
 import numpy as np
@@ -52,7 +51,14 @@ import torch
 from torch import nn
 
 from cnnkit.models.named import NamedLayersMixin
-from cnnkit.weights import ENV_VAR, WeightsUnavailableError, fetch_command, weights_path, weights_spec
+from cnnkit.weights import (
+    ENV_VAR,
+    WeightsUnavailableError,
+    fetch_command,
+    state_dict_file,
+    weights_path,
+    weights_spec,
+)
 
 __all__ = [
     "VGG16",
@@ -188,16 +194,7 @@ def vgg16(weights: str | os.PathLike | None = "imagenet", download: bool = True,
     """
     if weights is None:
         return VGG16().eval()
-    if isinstance(weights, str) and weights == "imagenet":
-        path = weights_path("vgg16", download=download, progress=progress)
-    elif isinstance(weights, (str, os.PathLike)):
-        path = Path(weights).expanduser()
-        if not path.is_file():
-            raise FileNotFoundError(
-                f"weights must be 'imagenet', None, or the path of a state dict; there is no file at {str(weights)!r}"
-            )
-    else:
-        raise TypeError(f"weights must be 'imagenet', None, or the path of a state dict; got {weights!r}")
+    path = state_dict_file(weights, lambda: weights_path("vgg16", download=download, progress=progress))
     state = torch.load(path, map_location="cpu", weights_only=True)
     # Build the modules without initialising 138 million random numbers that the state dict replaces.
     with torch.device("meta"):

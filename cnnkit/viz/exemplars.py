@@ -266,6 +266,18 @@ def _check_k(k: Any, n: int) -> None:
         raise ValueError(f"k must be an int between 1 and the number of images ({n}); got {k!r}")
 
 
+def _batches(images: Any, batch_size: int, device: torch.device, preprocess: Callable | None):
+    """Yield ``(start, batch)``: float32 tensors of ``batch_size`` images on ``device``, preprocessed."""
+    for start in range(0, len(images), batch_size):
+        batch = images[start : start + batch_size]
+        batch = batch if isinstance(batch, torch.Tensor) else torch.from_numpy(np.asarray(batch, dtype=np.float32))
+        batch = batch.to(device)
+        if preprocess is not None:
+            with torch.no_grad():
+                batch = preprocess(batch)
+        yield start, batch
+
+
 def top_activating(
     model: nn.Module,
     images: np.ndarray | torch.Tensor,
@@ -311,13 +323,7 @@ def top_activating(
     maxima = np.empty((n, len(channels)), dtype=np.float64)
     argmax = np.empty((n, len(channels)), dtype=np.int64)
     map_size: tuple[int, ...] = ()
-    for start in range(0, n, batch_size):
-        batch = images[start : start + batch_size]
-        batch = batch if isinstance(batch, torch.Tensor) else torch.from_numpy(np.asarray(batch, dtype=np.float32))
-        batch = batch.to(device)
-        if preprocess is not None:
-            with torch.no_grad():
-                batch = preprocess(batch)
+    for start, batch in _batches(images, batch_size, device, preprocess):
         act = model.activations(batch, layer)[layer]
         if act.ndim != 4:
             raise ValueError(f"layer {layer!r} must have (N, C, H, W) output for exemplars; got shape {act.shape}")
@@ -400,13 +406,7 @@ def layer_maps(
         raise ValueError(f"batch_size must be a positive int; got {batch_size!r}")
     device = next((p.device for p in model.parameters()), torch.device("cpu"))
     parts: dict[str, list[np.ndarray]] = {name: [] for name in names}
-    for start in range(0, len(images), batch_size):
-        batch = images[start : start + batch_size]
-        batch = batch if isinstance(batch, torch.Tensor) else torch.from_numpy(np.asarray(batch, dtype=np.float32))
-        batch = batch.to(device)
-        if preprocess is not None:
-            with torch.no_grad():
-                batch = preprocess(batch)
+    for _, batch in _batches(images, batch_size, device, preprocess):
         for name, act in model.activations(batch, names).items():
             parts[name].append(np.asarray(act, dtype=np.float32))
     return {name: np.concatenate(p) for name, p in parts.items()}

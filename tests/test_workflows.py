@@ -203,5 +203,5 @@ def test_copy_book_copies_tracked_files_and_refuses_the_repository(tmp_path):
     assert copy_book.main([str(ROOT)]) == 2
     assert copy_book.main([str(ROOT / "chapters")]) == 2
     assert copy_book.copy_book(tmp_path) > 20
-    assert (tmp_path / "_config.yml").is_file() and (tmp_path / "chapters" / "06_architectures.ipynb").is_file()
+    assert (tmp_path / "_config.yml").is_file() and (tmp_path / "chapters" / "07_architectures.ipynb").is_file()
     assert not (tmp_path / ".venv").exists()

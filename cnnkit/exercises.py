@@ -14,6 +14,9 @@ which a notebook (Jupyter or Colab) shows as a short green or red box:
   back. Arrays of at most 36 entries are printed in full; larger ones by their shape, with the
   first index at which the two differ. If the reader's function raises an exception, the result
   names its type, its message and the input; the traceback is not shown.
+- ``not implemented yet: write the body of correlate2d, then run this cell again`` when the
+  function is still the notebook's stub (it raises ``NotImplementedError`` on the first case),
+  or ``returned None: did you forget to return the result?`` when it returns nothing.
 
 Arrays are compared by shape first (a wrong shape is reported as such), then with
 ``np.allclose(actual, expected, rtol=1e-5, atol=1e-8)`` (:func:`compare_arrays`); counts with
@@ -34,6 +37,16 @@ The checkers, each with the signature of the reader's function in its docstring:
 :func:`check_receptive_field`         ``f(layers)``: the receptive field of a stack
 :func:`check_cam`                     ``f(features, weights, class_idx)``: class activation map
 :func:`check_gradient_ascent_step`    ``f(x, model, channel, lr)``: one normalised ascent step
+:func:`check_gaussian_kernel`         ``f(size, sigma)``: a normalised 2-D Gaussian kernel
+:func:`check_psnr`                    ``f(reference, image, data_range=1.0)``: PSNR in dB
+:func:`check_same_padding`            ``f(size, k, stride=1, dilation=1)``: TensorFlow's 'same'
+:func:`check_conv_output_size`        ``f(i, k, p=0, s=1, d=1)``: a convolution's output length
+:func:`check_conv_matrix`             ``f(w, input_shape)``: cross-correlation as a matrix
+:func:`check_conv_macs`               ``f(c_in, c_out, k, h_out, w_out, groups=1)``: multiply-adds
+:func:`check_channel_sparsity`        ``f(activations)``: fraction of exact zeros per channel
+:func:`check_top_exemplars`           ``f(activations, channel, k)``: top-k images by mean
+:func:`check_total_variation`         ``f(image)``: total variation, differentiable (torch)
+:func:`check_grad_cam`                ``f(features, grads)``: the Grad-CAM map of one image
 ====================================  =====================================================
 
 Example:
@@ -63,6 +76,7 @@ Example:
 from __future__ import annotations
 
 import html
+import math
 import traceback
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
@@ -76,8 +90,17 @@ import torch.nn.functional as F
 from torch import nn
 
 from cnnkit.models.zoo import parameter_count
-from cnnkit.ops import avg_pool2d, conv_transpose2d_scatter, correlate2d, max_pool2d, pad2d
-from cnnkit.shapes import receptive_field
+from cnnkit.ops import (
+    avg_pool2d,
+    conv_transpose2d_scatter,
+    correlate2d,
+    gaussian_kernel,
+    max_pool2d,
+    pad2d,
+    psnr,
+)
+from cnnkit.shapes import conv_output_size, receptive_field, tf_same_padding
+from cnnkit.viz.activations import channel_activity
 from cnnkit.viz.cam import class_activation_map
 from cnnkit.viz.featvis import ChannelObjective, normalised_step
 
@@ -98,6 +121,16 @@ __all__ = [
     "check_receptive_field",
     "check_cam",
     "check_gradient_ascent_step",
+    "check_gaussian_kernel",
+    "check_psnr",
+    "check_same_padding",
+    "check_conv_output_size",
+    "check_conv_matrix",
+    "check_conv_macs",
+    "check_channel_sparsity",
+    "check_top_exemplars",
+    "check_total_variation",
+    "check_grad_cam",
 ]
 
 #: Arrays with at most this many entries are printed in full in a message.
@@ -106,6 +139,8 @@ FULL_PRINT_SIZE = 36
 MAX_ERROR_CHARS = 200
 #: The seed of every checker's random cases.
 SEED = 0
+#: What a result says of a function that returned None.
+RETURNED_NONE = "returned None: did you forget to return the result?"
 
 Compare = Callable[[Any, Any], str | None]
 
@@ -194,7 +229,9 @@ def _format_array(a: np.ndarray, prefix: str = "") -> str:
     """A small array in full (aligned after ``prefix``), a large one by its shape."""
     if a.size > FULL_PRINT_SIZE:
         return f"array of shape {a.shape}, dtype {a.dtype}"
-    with np.printoptions(precision=4, suppress=True, threshold=FULL_PRINT_SIZE, linewidth=88):
+    # a tiny non-zero value (1e-6) must not print as 0.: then scientific notation
+    tiny = a.dtype.kind == "f" and bool(np.any((a != 0) & (np.abs(a) < 5e-5)))
+    with np.printoptions(precision=4, suppress=not tiny, threshold=FULL_PRINT_SIZE, linewidth=88):
         return np.array2string(a, prefix=prefix)
 
 
@@ -246,7 +283,7 @@ def compare_arrays(actual: Any, expected: Any, rtol: float = 1e-5, atol: float =
         True
     """
     if actual is None:
-        return "got None: did the function forget to return its result?"
+        return RETURNED_NONE
     e = np.asarray(_to_numpy(expected))
     try:
         a = np.asarray(_to_numpy(actual))
@@ -274,8 +311,19 @@ def compare_arrays(actual: Any, expected: Any, rtol: float = 1e-5, atol: float =
     return "\n".join(parts)
 
 
-def compare_numbers(actual: Any, expected: Any) -> str | None:
+def _plain(value: Any) -> Any:
+    """A 0-d tensor, 0-d array or numpy scalar as a Python number; anything else unchanged."""
+    value = _to_numpy(value)
+    if isinstance(value, np.ndarray) and value.ndim == 0:
+        value = value.item()
+    return value.item() if isinstance(value, np.generic) else value
+
+
+def compare_numbers(actual: Any, expected: Any, rtol: float = 0.0, atol: float = 0.0) -> str | None:
     """Compare a count (or any number) with the expected one: None if equal, else a message.
+
+    Counts are compared exactly (the default); a real number such as a PSNR with the
+    tolerances of ``math.isclose``: ``|actual - expected| <= max(rtol * |expected|, atol)``.
 
     Example:
         >>> compare_numbers(np.int64(7), 7) is None
@@ -284,18 +332,21 @@ def compare_numbers(actual: Any, expected: Any) -> str | None:
         'expected 7, got 8'
         >>> compare_numbers((7, 7), 7)
         'expected a number (7); got a tuple: (7, 7)'
+        >>> compare_numbers(20.0000001, 20.0, rtol=1e-6) is None
+        True
     """
     if actual is None:
-        return "got None: did the function forget to return its result?"
-    value = _to_numpy(actual)
-    if isinstance(value, np.ndarray) and value.ndim == 0:
-        value = value.item()
-    if isinstance(value, np.generic):
-        value = value.item()
+        return RETURNED_NONE
+    value, expected = _plain(actual), _plain(expected)
     if isinstance(value, bool) or not isinstance(value, Number):
-        return f"expected a number ({expected}); got a {type(actual).__name__}: {_format_value(actual)}"
-    if value != expected:
-        return f"expected {expected}, got {_scalar(actual)}"
+        return f"expected a number ({_scalar(expected)}); got a {type(actual).__name__}: {_format_value(actual)}"
+    if rtol == atol == 0:
+        equal = value == expected
+    else:
+        number: Any = value  # a real number here: the cases of these checkers give real expected values
+        equal = math.isclose(number, expected, rel_tol=rtol, abs_tol=atol)
+    if not equal:
+        return f"expected {_scalar(expected)}, got {_scalar(value)}"
     return None
 
 
@@ -303,6 +354,12 @@ def _is_large(value: Any) -> bool:
     """Whether a message shows ``value`` by its shape only."""
     value = _to_numpy(value)
     return isinstance(value, np.ndarray) and value.size > FULL_PRINT_SIZE
+
+
+def _name(func: Callable) -> str:
+    """The name the reader gave the function, or 'your function' (a lambda, a partial)."""
+    name = getattr(func, "__name__", "")
+    return name if isinstance(name, str) and name.isidentifier() else "your function"
 
 
 def _where(err: BaseException, func: Callable) -> str:
@@ -328,7 +385,12 @@ def check(
     a function that changes its input in place changes neither the case nor the reference's
     input. Exceptions raised by ``func`` are caught (``Exception``, not ``KeyboardInterrupt``)
     and reported with their type, message and the line of ``func`` that raised; the reference
-    is trusted.
+    is trusted. Two mistakes get a short message of their own: the notebook's stub, a function
+    that raises ``NotImplementedError`` on the first case (``not implemented yet: write the body
+    of NAME, then run this cell again``, without the input; on a later case it has a body and
+    is reported as any other exception), and a function that returns None where a value is
+    expected (``returned None: did you forget to return the result?``; the input is shown from
+    the second case on, where only some inputs miss the ``return``).
 
     Args:
         func: the function under test.
@@ -357,6 +419,13 @@ def check(
         first difference at index 1: expected 2, got -2 (1 of 2 entries differ)
         >>> check(lambda x: x[5], np.abs, cases, names=["x"]).message.splitlines()[1]
         'your function raised IndexError: index 5 is out of bounds for axis 0 with size 2 (line 1, in <lambda>)'
+        >>> def absolute(x):
+        ...     raise NotImplementedError("write this function")
+        >>> check(absolute, np.abs, cases)
+        not implemented yet: write the body of absolute, then run this cell again
+        >>> check(lambda x: None, np.abs, cases)
+        failed on case 1 of 2
+        returned None: did you forget to return the result?
     """
     if not callable(func):
         hint = " (pass the function itself, without calling it: check(f), not check(f(x)))"
@@ -369,21 +438,29 @@ def check(
         kind = "" if fixed is None else (" (fixed)" if number <= fixed else f" (random, seed {SEED})")
         header = f"failed on case {number} of {total}{kind}"
         inputs = "input:\n" + "\n".join(
-            f"  {name} = {_format_value(arg, prefix=f'  {name} = ')}" for name, arg in zip(arg_names, case)
+            f"  {name} = {_format_value(arg, prefix=f'  {name} = ')}" for name, arg in zip(arg_names, case, strict=False)
         )
         try:
             actual = func(*_fresh(case))
         except Exception as err:  # noqa: BLE001 - the reader's code: report it, never raise it
+            if isinstance(err, NotImplementedError) and number == 1:  # still the notebook's stub
+                message = f"not implemented yet: write the body of {_name(func)}, then run this cell again"
+                return CheckResult(False, message, number, case, expected, None)
             text = str(err)
             text = text if len(text) <= MAX_ERROR_CHARS else text[: MAX_ERROR_CHARS - 3] + "..."
             message = f"{header}\nyour function raised {type(err).__name__}: {text}{_where(err, func)}\n{inputs}"
             if any(_is_large(v) for v in case):
                 message += "\n(full values: result.inputs)"
             return CheckResult(False, message, number, case, expected, None)
+        if actual is None and expected is not None:
+            message = f"{header}\n{RETURNED_NONE}" + (f"\n{inputs}" if number > 1 else "")
+            return CheckResult(False, message, number, case, expected, None)
         try:
             difference = compare(actual, expected)
         except Exception as err:  # noqa: BLE001 - a result the comparison did not foresee
-            difference = f"could not compare the result {_format_value(actual)} with the expected one ({type(err).__name__}: {err})"
+            difference = (
+                f"could not compare the result {_format_value(actual)} with the expected one ({type(err).__name__}: {err})"
+            )
         if difference is not None:
             message = f"{header}\n{inputs}\n{difference}"
             if any(_is_large(v) for v in (*case, expected, actual)):
@@ -903,3 +980,569 @@ def check_gradient_ascent_step(func: Callable) -> CheckResult:
         cases.append((x, model, channel, lr))
     compare = partial(compare_arrays, rtol=1e-4, atol=1e-4)
     return check(func, _ascent_step, cases, compare=compare, names=["x", "model", "channel", "lr"], fixed=0)
+
+
+# --------------------------------------------------------------------------------------------
+# Classical filtering: the Gaussian kernel and PSNR
+
+
+def check_gaussian_kernel(func: Callable) -> CheckResult:
+    """Check ``func(size, sigma)``: a normalised 2-D Gaussian blur kernel.
+
+    The reader's function::
+
+        def gaussian_kernel(size, sigma):
+            \"\"\"size: odd int >= 1, sigma: float > 0 -> g: (size, size) with
+            g[i, j] proportional to exp(-(x_i**2 + x_j**2) / (2 * sigma**2)),
+            x_i = i - (size - 1) / 2 (so the centre pixel is at x = 0), divided by its sum
+            so that g.sum() == 1.\"\"\"
+
+    Reference: :func:`cnnkit.ops.gaussian_kernel` (the Gaussian sampled at the pixel centres and
+    normalised to sum 1, not by the continuous ``1 / (2 pi sigma**2)``). Cases: the lecture's
+    5x5 with sigma 1, the 3x3 with sigma 0.5, a 7x7 with sigma 2, a single pixel, a small sigma
+    in a wide kernel, a large sigma in a 3x3 one (almost a box), then 5 random odd sizes.
+
+    Example:
+        >>> from cnnkit.ops import gaussian_kernel
+        >>> check_gaussian_kernel(gaussian_kernel)
+        passed: 11 cases
+        >>> def unnormalised(size, sigma):
+        ...     x = np.arange(size) - (size - 1) / 2
+        ...     return np.exp(-(x[:, None] ** 2 + x[None, :] ** 2) / (2 * sigma**2))
+        >>> print(check_gaussian_kernel(unnormalised).message.splitlines()[-1])
+        first difference at index (0, 0): expected 0.0029690167, got 0.018315639 (25 of 25 entries differ)
+    """
+    fixed = [(5, 1.0), (3, 0.5), (7, 2.0), (1, 1.0), (9, 0.8), (3, 5.0)]
+    rng = _rng()
+    random = [(int(2 * rng.integers(0, 5) + 1), round(float(rng.uniform(0.3, 3.0)), 2)) for _ in range(5)]
+    return check(func, gaussian_kernel, fixed + random, names=["size", "sigma"], fixed=len(fixed))
+
+
+def check_psnr(func: Callable) -> CheckResult:
+    """Check ``func(reference, image, data_range=1.0)``: the peak signal-to-noise ratio in dB.
+
+    The reader's function::
+
+        def psnr(reference, image, data_range=1.0):
+            \"\"\"reference, image: arrays of the same shape (grey or colour), not identical;
+            data_range: the largest possible value minus the smallest (1.0 for images in [0, 1],
+            255 for 8-bit ones) -> 10 * log10(data_range**2 / MSE), a float, where MSE is the
+            mean of (reference - image)**2 over all entries.\"\"\"
+
+    Reference: :func:`cnnkit.ops.psnr`. Cases: a constant error of 0.1 (20 dB), a grey image
+    with unequal errors, 8-bit images with ``data_range=255``, a colour image, then 4 random
+    ones; some cases leave ``data_range`` out, so that its default is checked too. No case has
+    identical images (infinite PSNR). Tolerance: ``rtol=1e-6``.
+
+    Example:
+        >>> from cnnkit.ops import psnr
+        >>> check_psnr(psnr)
+        passed: 9 cases
+        >>> def rmse_without_20(reference, image, data_range=1.0):
+        ...     return 10 * np.log10(data_range / np.sqrt(np.mean((reference - image) ** 2)))
+        >>> print(check_psnr(rmse_without_20).message.splitlines()[-1])
+        expected 20.0, got 10.0
+    """
+    grey = np.array([[0.0, 0.2, 0.4, 0.6], [0.1, 0.3, 0.5, 0.7], [0.2, 0.4, 0.6, 0.8]])
+    eight_bit = np.arange(12.0).reshape(3, 4) * 20
+    colour = np.array([[[0.9, 0.1, 0.1], [0.2, 0.8, 0.3]], [[0.5, 0.5, 0.5], [0.0, 0.1, 1.0]]])
+    fixed = [
+        (np.zeros((4, 4)), np.full((4, 4), 0.1)),  # 20 dB
+        (grey, grey + np.array([[0.05, 0.0, -0.1, 0.0], [0.0, 0.2, 0.0, 0.0], [0.0, 0.0, 0.0, -0.05]])),
+        (eight_bit, eight_bit + np.array([[3.0, -5.0, 0.0, 1.0], [0.0, 2.0, 0.0, -4.0], [6.0, 0.0, 0.0, 0.0]]), 255),
+        (colour, np.clip(colour + 0.1 * np.array([1.0, -1.0, 0.5]), 0, 1), 1.0),
+        (eight_bit, np.full((3, 4), 100.0), 255),  # a large error: a low PSNR
+    ]
+    rng = _rng()
+    random = []
+    for _ in range(4):
+        shape = tuple(int(v) for v in rng.integers(2, 6, size=2)) + ((3,) if rng.integers(0, 2) else ())
+        data_range = [1.0, 255.0][int(rng.integers(0, 2))]
+        reference = rng.uniform(0, 1, shape).round(2) * data_range
+        image = reference + (0.1 * rng.standard_normal(shape)).round(2) * data_range
+        image.flat[0] += 0.05 * data_range  # never identical
+        random.append((reference, image, data_range))
+    compare = partial(compare_numbers, rtol=1e-6)
+    return check(func, psnr, fixed + random, compare=compare, names=["reference", "image", "data_range"], fixed=len(fixed))
+
+
+# --------------------------------------------------------------------------------------------
+# Sizes, padding and cost of a convolution
+
+
+def _compare_pair(actual: Any, expected: tuple[int, int]) -> str | None:
+    """A pair such as (before, after), as a tuple, list or array of two numbers."""
+    if actual is None:
+        return RETURNED_NONE
+    value = _to_numpy(actual)
+    value = value.tolist() if isinstance(value, np.ndarray) else value
+    if (
+        not isinstance(value, (tuple, list))
+        or len(value) != 2
+        or not all(isinstance(v, Number) and not isinstance(v, bool) for v in value)
+    ):
+        return f"expected a pair (before, after) = {expected}; got a {type(actual).__name__}: {_format_value(actual)}"
+    got = tuple(v.item() if isinstance(v, np.generic) else v for v in value)
+    if got != tuple(expected):
+        return f"expected (before, after) = {tuple(expected)}, got {got}"
+    return None
+
+
+def check_same_padding(func: Callable) -> CheckResult:
+    """Check ``func(size, k, stride=1, dilation=1)``: TensorFlow/Keras ``'same'`` padding on one axis.
+
+    The reader's function::
+
+        def same_padding(size, k, stride=1, dilation=1):
+            \"\"\"The padding (before, after) that TensorFlow's padding='same' adds along one axis
+            of `size` samples: the output has ceil(size / stride) samples and the dilated kernel
+            spans dilation * (k - 1) + 1 of them, so
+                total = max((ceil(size / stride) - 1) * stride + dilation * (k - 1) + 1 - size, 0),
+                before = total // 2, after = total - before   (an odd extra sample goes after)\"\"\"
+
+    Reference: :func:`cnnkit.shapes.tf_same_padding` (with int arguments it returns the pair
+    ``(before, after)``). Any pair of ints passes: a tuple, a list or an array. Cases: a 3x3
+    kernel, an even kernel (the odd sample after), stride 2 on an even and an odd size,
+    EfficientNet's stem (224, 3x3, stride 2), a dilation, strides that need no padding at all,
+    then 5 random ones; some cases leave stride and dilation at their defaults.
+
+    Example:
+        >>> from cnnkit.shapes import tf_same_padding
+        >>> check_same_padding(tf_same_padding)
+        passed: 14 cases
+        >>> print(check_same_padding(lambda size, k, stride=1, dilation=1: ((k - 1) // 2, (k - 1) // 2)))
+        failed on case 2 of 14 (fixed)
+        input:
+          size = 5
+          k = 4
+        expected (before, after) = (1, 2), got (1, 1)
+    """
+    fixed = [
+        (5, 3),
+        (5, 4),  # even kernel: the odd sample goes after
+        (6, 3, 2),  # ceil(6 / 2) = 3 outputs need 1 sample, after
+        (5, 3, 2),
+        (224, 3, 2),  # EfficientNet's stem: (0, 1)
+        (5, 3, 1, 2),  # dilation 2: the kernel spans 5 samples
+        (7, 1, 2),  # a 1x1 kernel with stride: no padding
+        (8, 2, 4),  # the formula gives -2: no padding
+        (9, 3, 2, 2),
+    ]
+    rng = _rng()
+    random = [
+        (int(rng.integers(1, 21)), int(rng.integers(1, 8)), int(rng.integers(1, 5)), int(rng.integers(1, 4))) for _ in range(5)
+    ]
+    names = ["size", "k", "stride", "dilation"]
+    return check(func, tf_same_padding, fixed + random, compare=_compare_pair, names=names, fixed=len(fixed))
+
+
+def _conv_output_size(i: int, k: int, p: int = 0, s: int = 1, d: int = 1) -> int:
+    """:func:`cnnkit.shapes.conv_output_size` in the exercise's argument order (p before s)."""
+    return conv_output_size(i, k, s=s, p=p, d=d)
+
+
+def check_conv_output_size(func: Callable) -> CheckResult:
+    """Check ``func(i, k, p=0, s=1, d=1)``: the output length of a convolution along one axis.
+
+    The reader's function::
+
+        def conv_output_size(i, k, p=0, s=1, d=1):
+            \"\"\"Input length i, kernel size k, padding p on each side, stride s, dilation d ->
+            floor((i + 2p - d(k - 1) - 1) / s) + 1, an int: the padded input has i + 2p samples,
+            the dilated kernel spans d(k - 1) + 1 of them, and every s-th position is kept.\"\"\"
+
+    Note the order: padding before stride, as in the formula (``cnnkit.shapes`` takes
+    ``s`` before ``p``; the checker passes the arguments positionally in the exercise's order).
+    Reference: :func:`cnnkit.shapes.conv_output_size`. Cases: a valid 3x3 on 5 samples, padding
+    1 (same size), strides that divide evenly and that do not (a floor), a dilation, ResNet's
+    7x7 stride-2 stem on 224, a 5x5 with padding 2, padding, stride and dilation at once, a
+    kernel as long as the input, then 5 random ones; some cases leave defaults out.
+
+    Example:
+        >>> from cnnkit.shapes import conv_output_size
+        >>> check_conv_output_size(lambda i, k, p=0, s=1, d=1: conv_output_size(i, k, s=s, p=p, d=d))
+        passed: 14 cases
+        >>> print(check_conv_output_size(lambda i, k, p=0, s=1, d=1: (i + 2 * p - d * (k - 1) - 1) // s))
+        failed on case 1 of 14 (fixed)
+        input:
+          i = 5
+          k = 3
+        expected 3, got 2
+    """
+    fixed = [
+        (5, 3),
+        (5, 3, 1),  # padding 1 keeps the size
+        (7, 3, 0, 2),  # the stride divides evenly
+        (6, 3, 0, 2),  # it does not: floor, the last position is dropped
+        (7, 3, 0, 1, 2),  # dilation 2
+        (224, 7, 3, 2),  # ResNet's stem: 112
+        (32, 5, 2),
+        (10, 3, 1, 2, 2),
+        (3, 3),  # kernel = input
+    ]
+    rng = _rng()
+    random = []
+    for _ in range(5):
+        k, p, s, d = (int(v) for v in (rng.integers(1, 6), rng.integers(0, 3), rng.integers(1, 4), rng.integers(1, 4)))
+        smallest = max(1, d * (k - 1) + 1 - 2 * p)
+        random.append((int(rng.integers(smallest, smallest + 12)), k, p, s, d))
+    names = ["i", "k", "p", "s", "d"]
+    return check(func, _conv_output_size, fixed + random, compare=compare_numbers, names=names, fixed=len(fixed))
+
+
+def _conv_matrix(w: np.ndarray, input_shape: tuple[int, int]) -> np.ndarray:
+    """Column j is the correlation of the j-th unit image (a 1 at flat index j, row-major)."""
+    h, wd = input_shape
+    units = np.eye(h * wd).reshape(h * wd, h, wd)
+    return np.stack([correlate2d(unit, w).ravel() for unit in units], axis=1)
+
+
+def check_conv_matrix(func: Callable) -> CheckResult:
+    """Check ``func(w, input_shape)``: a valid cross-correlation written as one matrix.
+
+    The reader's function::
+
+        def conv_matrix(w, input_shape):
+            \"\"\"w: (kH, kW), input_shape: (H, W) -> M: (H_out * W_out, H * W), with
+            H_out = H - kH + 1, W_out = W - kW + 1, such that for every image x of that shape
+                M @ x.ravel() == correlate2d(x, w).ravel()
+            (row-major ravel; row u * W_out + v of M holds w at the positions of window (u, v)).\"\"\"
+
+    Reference: the matrix whose column ``j`` is :func:`cnnkit.ops.correlate2d` of the ``j``-th
+    unit image (a 1 at flat index ``j``): a linear map is known by the images of the basis.
+    Cases: a 2x2 kernel on a 3x3 image, a row kernel on a 2x4 image, a non-square kernel on a
+    4x3 image, a 1x1 kernel (a multiple of the identity), a kernel as large as the image (one
+    row), then 4 random ones.
+
+    Example:
+        >>> from cnnkit.ops import correlate2d
+        >>> def by_units(w, input_shape):
+        ...     units = np.eye(np.prod(input_shape)).reshape(-1, *input_shape)
+        ...     return np.stack([correlate2d(e, w).ravel() for e in units], axis=1)
+        >>> check_conv_matrix(by_units)
+        passed: 9 cases
+        >>> "wrong shape: expected (4, 9), got (9, 4)" in check_conv_matrix(lambda w, s: by_units(w, s).T).message
+        True
+    """
+    fixed = [
+        (np.array([[1, 2], [3, 4]]), (3, 3)),
+        (np.array([[1, 0, -1]]), (2, 4)),
+        (np.array([[2, -1], [0, 1], [1, 3]]), (4, 3)),  # non-square kernel
+        (np.array([[5]]), (2, 3)),  # 1x1: five times the identity
+        (np.arange(9).reshape(3, 3) - 4, (3, 3)),  # kernel = image: one output
+    ]
+    rng = _rng()
+    random = []
+    for _ in range(4):
+        h, wd = (int(v) for v in rng.integers(1, 6, size=2))
+        kh, kw = int(rng.integers(1, h + 1)), int(rng.integers(1, wd + 1))
+        random.append((_normal(rng, (kh, kw)), (h, wd)))
+    return check(func, _conv_matrix, fixed + random, names=["w", "input_shape"], fixed=len(fixed))
+
+
+def _conv_macs(c_in: int, c_out: int, k: int, h_out: int, w_out: int, groups: int = 1) -> int:
+    """One multiply-add per weight of a filter's group, per filter, per output position."""
+    return c_out * h_out * w_out * (c_in // groups) * k * k
+
+
+def check_conv_macs(func: Callable) -> CheckResult:
+    """Check ``func(c_in, c_out, k, h_out, w_out, groups=1)``: a layer's multiply-adds.
+
+    The reader's function::
+
+        def conv_macs(c_in, c_out, k, h_out, w_out, groups=1):
+            \"\"\"The multiply-adds (MACs) of a convolutional layer with k x k kernels, c_in input
+            and c_out output channels, an output of h_out x w_out positions and `groups` groups
+            (each filter sees c_in // groups input channels; groups = c_in = c_out is a
+            depthwise convolution):  c_out * h_out * w_out * (c_in // groups) * k * k.
+            Biases are not counted.\"\"\"
+
+    Reference: the formula (cnnkit has no separate copy). Cases: VGG16's first two layers,
+    EfficientNet's first depthwise 3x3 and a pointwise 1x1, a grouped layer with a non-square
+    output, LeNet-5's C1, then 5 random ones; some cases leave ``groups`` out. The checker
+    passes ``groups`` positionally.
+
+    Example:
+        >>> check_conv_macs(lambda c_in, c_out, k, h_out, w_out, groups=1: c_out * h_out * w_out * c_in // groups * k * k)
+        passed: 11 cases
+        >>> print(check_conv_macs(lambda c_in, c_out, k, h_out, w_out, groups=1: c_out * c_in * k * k))
+        failed on case 1 of 11 (fixed)
+        input:
+          c_in = 3
+          c_out = 64
+          k = 3
+          h_out = 224
+          w_out = 224
+        expected 86704128, got 1728
+    """
+    fixed = [
+        (3, 64, 3, 224, 224),  # VGG16 block1_conv1
+        (64, 64, 3, 224, 224),  # block1_conv2
+        (32, 32, 3, 112, 112, 32),  # EfficientNet's first depthwise convolution
+        (32, 16, 1, 112, 112),  # and its pointwise projection
+        (64, 128, 3, 28, 14, 4),  # grouped, non-square output
+        (1, 6, 5, 28, 28),  # LeNet-5 C1
+    ]
+    rng = _rng()
+    random = []
+    for _ in range(5):
+        groups = [1, 2, 4][int(rng.integers(0, 3))]
+        c_in, c_out = (groups * int(v) for v in rng.integers(1, 17, size=2))
+        k, h_out, w_out = int(rng.integers(1, 8)), int(rng.integers(1, 65)), int(rng.integers(1, 65))
+        random.append((c_in, c_out, k, h_out, w_out, groups))
+    names = ["c_in", "c_out", "k", "h_out", "w_out", "groups"]
+    return check(func, _conv_macs, fixed + random, compare=compare_numbers, names=names, fixed=len(fixed))
+
+
+# --------------------------------------------------------------------------------------------
+# Looking at activations: sparsity and exemplars
+
+
+def _channel_sparsity(activations: np.ndarray) -> np.ndarray:
+    """One minus :func:`cnnkit.viz.activations.channel_activity`, the fraction of non-zeros."""
+    return 1.0 - channel_activity(activations)
+
+
+def check_channel_sparsity(func: Callable) -> CheckResult:
+    """Check ``func(activations)``: the fraction of exact zeros of each channel.
+
+    The reader's function::
+
+        def channel_sparsity(activations):
+            \"\"\"activations: (N, C, H, W), a layer's output (after a ReLU) for N images ->
+            (C,): for each channel c, the fraction of the N * H * W values of
+            activations[:, c] that are exactly zero (a tiny positive value is not zero).\"\"\"
+
+    Reference: one minus :func:`cnnkit.viz.activations.channel_activity` (the fraction of
+    non-zeros); its mean over channels is :func:`cnnkit.viz.activations.sparsity`. Cases: 2
+    images of 3 channels with a value of 1e-6 (positive, so not silent), a dead channel and one
+    that never stops, maps of 1x1 (after global pooling), one image, a non-square map, then 4
+    random ReLU outputs.
+
+    Example:
+        >>> check_channel_sparsity(lambda a: (a == 0).mean(axis=(0, 2, 3)))
+        passed: 9 cases
+        >>> print(check_channel_sparsity(lambda a: (a == 0).mean(axis=(1, 2, 3))).message.splitlines()[-5])
+        wrong shape: expected (3,), got (2,)
+    """
+    tiny = np.array(
+        [
+            [[[0, 1.5], [0, 0]], [[0.3, 2.0], [1e-6, 0.7]], [[0, 0], [0, 0]]],
+            [[[0, 0], [0.2, 0]], [[0, 0.5], [1.1, 0]], [[0, 0], [0, 3.0]]],
+        ]
+    )
+    dead = np.array([[[[0.0, 0.0, 0.0]], [[0.4, 0.1, 2.0]]], [[[0.0, 0.0, 0.0]], [[1.0, 0.2, 0.3]]], [[[0.0] * 3], [[0.5] * 3]]])
+    fixed = [
+        (tiny,),
+        (dead,),  # channel 0 dead, channel 1 never zero
+        (np.array([[0.0, 1.2, 0.0, 0.3], [0.5, 0.0, 0.0, 0.0], [0.0, 0.0, 0.0, 2.0]])[:, :, None, None],),  # 1x1 maps
+        (np.array([[[[0.0, 1.0], [2.0, 0.0]], [[0.0, 0.0], [0.0, 0.1]]]]),),  # one image
+        (np.maximum(np.arange(24).reshape(2, 2, 2, 3) % 5 - 2.0, 0),),  # non-square maps
+    ]
+    rng = _rng()
+    random = []
+    for _ in range(4):
+        shape = (int(rng.integers(1, 4)), int(rng.integers(1, 5)), int(rng.integers(1, 4)), int(rng.integers(1, 4)))
+        random.append((np.maximum(_normal(rng, shape), 0),))
+    return check(func, _channel_sparsity, fixed + random, names=["activations"], fixed=len(fixed))
+
+
+def _top_exemplars(activations: np.ndarray, channel: int, k: int) -> np.ndarray:
+    means = np.asarray(activations)[:, channel].mean(axis=(1, 2))
+    return np.argsort(-means, kind="stable")[:k]
+
+
+def _untied(rng: np.random.Generator, shape: tuple[int, ...]) -> np.ndarray:
+    """Random maps whose per-image means differ in every channel (no ties in a ranking)."""
+    while True:
+        a = _normal(rng, shape)
+        means = a.mean(axis=(2, 3))
+        if all(len(np.unique(means[:, c].round(9))) == shape[0] for c in range(shape[1])):
+            return a
+
+
+def check_top_exemplars(func: Callable) -> CheckResult:
+    """Check ``func(activations, channel, k)``: the k images on which a channel responds most.
+
+    The reader's function::
+
+        def top_exemplars(activations, channel, k):
+            \"\"\"activations: (N, C, H, W), a layer's maps for N images; channel: int; k: int
+            <= N -> an integer array of k image indices: those with the largest mean of
+            activations[n, channel] over the H x W positions, largest first.\"\"\"
+
+    The score is the *mean* of the map (how much of the image the channel responds to), not
+    its maximum as in :func:`cnnkit.viz.exemplars.top_activating` (where in the image it
+    responds most strongly); a case tells the two apart. Reference: ``np.argsort`` of the
+    negated means. Cases (no ties): 4 images of 2 channels whose ranking by the mean differs
+    from that by the maximum, each channel, k = N and k = 1, maps with negative values, then 4
+    random ones.
+
+    Example:
+        >>> def by_mean(a, channel, k):
+        ...     return np.argsort(-a[:, channel].mean(axis=(1, 2)))[:k]
+        >>> check_top_exemplars(by_mean)
+        passed: 9 cases
+        >>> print(check_top_exemplars(lambda a, channel, k: by_mean(a, channel, k)[::-1]).message.splitlines()[-1])
+        first difference at index 0: expected 1, got 3 (2 of 2 entries differ)
+    """
+    maps = np.array(
+        [
+            [[[1, 1], [1, 1]], [[9, 0], [0, 0]]],  # channel 1: the largest maximum, a small mean
+            [[[0, 0], [0, 5]], [[3, 3], [3, 3]]],  # the largest mean
+            [[[2, 2], [2, 2]], [[1, 2], [0, 1]]],
+            [[[0, 1], [0, 0]], [[4, 2], [3, 1]]],
+        ],
+        dtype=float,
+    )
+    signed = np.array([[-1.0, 2.0, 0.5], [-3.0, -0.5, 1.0], [0.25, 0.0, -0.75], [-2.0, -2.0, 5.0], [1.5, -1.0, 0.0]])
+    signed = signed[:, None, None]  # (5, 1, 1, 3): one channel, maps of one row
+    fixed = [
+        (maps, 1, 2),
+        (maps, 0, 3),
+        (maps, 1, 4),  # k = N: the whole ranking
+        (maps, 0, 1),
+        (signed, 0, 3),  # maps before a ReLU: negative means
+    ]
+    rng = _rng()
+    random = []
+    for _ in range(4):
+        n, c = int(rng.integers(2, 7)), int(rng.integers(1, 4))
+        a = _untied(rng, (n, c, int(rng.integers(1, 4)), int(rng.integers(1, 4))))
+        random.append((a, int(rng.integers(0, c)), int(rng.integers(1, n + 1))))
+    return check(func, _top_exemplars, fixed + random, names=["activations", "channel", "k"], fixed=len(fixed))
+
+
+# --------------------------------------------------------------------------------------------
+# Regularising and explaining: total variation, Grad-CAM
+
+
+def _total_variation(image: torch.Tensor) -> torch.Tensor:
+    return (image[:, 1:, :] - image[:, :-1, :]).abs().sum() + (image[:, :, 1:] - image[:, :, :-1]).abs().sum()
+
+
+def _compare_differentiable(actual: Any, expected: Any) -> str | None:
+    """The value as :func:`compare_numbers` (``rtol=1e-6``), then a gradient back to the image."""
+    difference = compare_numbers(actual, expected, rtol=1e-6, atol=1e-9)
+    if difference is not None:
+        return difference
+    if not isinstance(actual, torch.Tensor) or actual.grad_fn is None:
+        return (
+            f"returned a value with no gradient: use torch operations (got a {type(actual).__name__}; "
+            ".numpy(), .item() and .detach() cut the graph)"
+        )
+    try:
+        actual.backward()
+    except RuntimeError as err:
+        return f"returned a value whose gradient cannot be computed: {err}"
+    return None
+
+
+def check_total_variation(func: Callable) -> CheckResult:
+    """Check ``func(image)``: the anisotropic total variation of an image, differentiable.
+
+    The reader's function::
+
+        def total_variation(image):
+            \"\"\"image: tensor (C, H, W) -> a scalar tensor, the sum of the absolute differences
+            of vertically and of horizontally neighbouring pixels, over all channels:
+                sum |x[:, i + 1, j] - x[:, i, j]| + sum |x[:, i, j + 1] - x[:, i, j]|
+            (sums, not means; no wrap-around from the last row to the first). Written with
+            torch operations, so that it can be back-propagated to the image.\"\"\"
+
+    Total variation is the usual smoothness penalty of feature visualisation (Mahendran and
+    Vedaldi 2015): subtracted from the objective, it discourages high-frequency noise.
+    ``cnnkit.viz.featvis`` does not use it (its visualisations are regularised by random
+    transforms and a Fourier parametrisation instead), so this is the L1 form above, with sums.
+
+    The images are float64 tensors with ``requires_grad=True``. A result with the right value
+    passes only if it carries a gradient: the checker calls ``.backward()`` on it, and a value
+    computed with numpy (or detached) is reported as ``returned a value with no gradient: use
+    torch operations``. Reference: the formula. Cases: a 3x3 grey image with differences other
+    than 1, a colour image, one row, one column, a non-square image with negative values, a
+    constant image (0), then 4 random ones. Tolerance: ``rtol=1e-6``.
+
+    Example:
+        >>> def tv(x):
+        ...     return (x[:, 1:] - x[:, :-1]).abs().sum() + (x[:, :, 1:] - x[:, :, :-1]).abs().sum()
+        >>> check_total_variation(tv)
+        passed: 10 cases
+        >>> print(check_total_variation(lambda x: tv(x).item()).message.splitlines()[-1])
+        returned a value with no gradient: use torch operations (got a float; .numpy(), .item() and .detach() cut the graph)
+    """
+    images = [
+        [[[0, 2, 5], [1, 1, 3], [4, 0, 2]]],  # 9 vertically + 13 horizontally
+        [[[0.0, 1.0], [1.0, 1.0]], [[0.5, 0.0], [0.0, 0.5]], [[2.0, 2.0], [0.0, 0.0]]],  # colour
+        [[[1.0, 3.0, -2.0, 0.5]]],  # one row: no vertical neighbours
+        [[[1.0], [4.0], [2.5], [0.0]]],  # one column
+        [[[-1.5, 0.0, 2.0], [0.5, -0.5, 1.0]], [[3.0, 1.0, 1.0], [0.0, 0.0, -2.0]]],  # non-square
+        [[[0.7, 0.7], [0.7, 0.7]]],  # constant: 0
+    ]
+    fixed = [(torch.tensor(x, dtype=torch.float64, requires_grad=True),) for x in images]
+    rng = _rng()
+    random = []
+    for _ in range(4):
+        shape = (int(rng.integers(1, 4)), int(rng.integers(1, 6)), int(rng.integers(1, 6)))
+        random.append((torch.tensor(_normal(rng, shape), requires_grad=True),))
+    return check(func, _total_variation, fixed + random, compare=_compare_differentiable, names=["image"], fixed=len(fixed))
+
+
+def _grad_cam(features: Any, grads: Any) -> np.ndarray:
+    """The core of :func:`cnnkit.viz.cam.grad_cam` for one image: mean gradients, sum, ReLU."""
+    f = np.asarray(_to_numpy(features), dtype=np.float64)
+    alpha = np.asarray(_to_numpy(grads), dtype=np.float64).mean(axis=(1, 2))
+    return np.maximum(np.tensordot(alpha, f, axes=1), 0)
+
+
+def check_grad_cam(func: Callable, tensors: bool = False) -> CheckResult:
+    """Check ``func(features, grads)``: the Grad-CAM map of one image from a layer's activations.
+
+    The reader's function::
+
+        def grad_cam(features, grads):
+            \"\"\"features: (C, H, W), a layer's activations A_c for one image; grads: (C, H, W),
+            the gradient of the class score (the logit) with respect to them -> (H, W):
+                alpha_c = mean over (H, W) of grads[c]      (one weight per channel)
+                map = ReLU(sum over c of alpha_c * features[c])
+            at the layer's resolution, not normalised, not upsampled.\"\"\"
+
+    This is the convention of :func:`cnnkit.viz.cam.grad_cam` (spatial *mean* of the gradient,
+    then ReLU), which computes the features and gradients from a model with hooks; the
+    reference is that function's last lines. The inputs are numpy float64 arrays, or torch
+    tensors with ``tensors=True``; the result may be either. Cases: 2 channels of 2x2 with a
+    negative region, 3 channels of 2x3, an all-negative map (all zeros after the ReLU), one
+    channel, constant gradients (a GAP head, where Grad-CAM is CAM divided by H W), then 4
+    random ones.
+
+    Example:
+        >>> def grad_cam(features, grads):
+        ...     return np.maximum(np.tensordot(grads.mean(axis=(1, 2)), features, axes=1), 0)
+        >>> check_grad_cam(grad_cam)
+        passed: 9 cases
+        >>> def normalised(features, grads):
+        ...     m = grad_cam(features, grads)
+        ...     return m / m.max()
+        >>> print(check_grad_cam(normalised).message.splitlines()[-1])
+        first difference at index (0, 0): expected 0.3, got 0.75 (3 of 4 entries differ)
+    """
+    f3 = np.array([[1.0, 2.0, 0.0, 0.0, 1.0, 1.0], [0.5, 0.0, 2.0, 1.0, 1.0, 0.0], [0.0, 0.0, 1.0, 3.0, 0.0, 0.0]])
+    g3 = np.array([[0.1, 0.3, 0.2, 0.0, 0.2, 0.4], [-0.3, 0.0, -0.3, 0.0, 0.3, -0.3], [0.6, -0.6, 0.0, 0.3, 0.3, 0.0]])
+    fixed = [
+        (
+            np.array([[[1.0, 0.0], [2.0, 1.0]], [[0.0, 3.0], [1.0, 0.0]]]),
+            np.array([[[0.5, 0.1], [0.2, 0.4]], [[-0.2, -0.4], [0.0, -0.2]]]),
+        ),
+        (f3.reshape(3, 2, 3), g3.reshape(3, 2, 3)),  # 3 channels of 2x3
+        (np.array([[[1.0, 2.0], [0.5, 1.0]]]), np.array([[[-0.5, -0.1], [-0.2, -0.2]]])),  # all negative: zeros
+        (np.array([[[0.0, 2.0, 4.0]]]), np.array([[[0.3, -0.6, 0.6]]])),  # one channel
+        (np.array([[[1.0, 0.0], [0.0, 2.0]], [[0.0, 1.0], [3.0, 0.0]]]), np.array([[[0.25] * 2] * 2, [[-0.125] * 2] * 2])),  # GAP
+    ]
+    rng = _rng()
+    random = []
+    for _ in range(4):
+        shape = (int(rng.integers(1, 5)), int(rng.integers(1, 5)), int(rng.integers(1, 5)))
+        random.append((np.maximum(_normal(rng, shape), 0), _normal(rng, shape)))
+    cases = fixed + random
+    if tensors:
+        cases = [tuple(torch.from_numpy(a) for a in case) for case in cases]
+    return check(func, _grad_cam, cases, names=["features", "grads"], fixed=len(fixed))

@@ -1,0 +1,94 @@
+"""Library agreements that chapters 3 (padding) and 4 (stride) state once and check here.
+
+Each chapter keeps one visible check per idea (cnnkit's sizes, padded values and padding modes
+agree with PyTorch); the repetitions moved here, with the chapters' inputs, so that nothing the
+chapters once printed goes unchecked.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+import torch
+import torch.nn.functional as F
+
+from cnnkit.data import load_image
+from cnnkit.ops import conv2d, correlate2d, pad2d
+from cnnkit.ops.filters import box_kernel
+from cnnkit.shapes import conv_output_size
+
+#: The worked example of chapters 1 to 4 and the Laplacian kernel.
+IMAGE = np.array(
+    [[0, 10, 9, 3, 4], [4, 3, 2, 1, 5], [10, 2, 10, 3, 0], [3, -1, -3, -3, -4], [-4, -10, -8, -1, -2]]
+)
+LAPLACIAN = np.array([[0, 1, 0], [1, -4, 1], [0, 1, 0]])
+
+#: cnnkit's padding modes and the names torch.nn.functional.pad gives them.
+TORCH_PAD_MODES = {"zeros": "constant", "reflect": "reflect", "replicate": "replicate", "circular": "circular"}
+
+
+# --------------------------------------------------------------------------------------------
+# Chapter 3, padding
+
+
+@pytest.mark.parametrize("k", [1, 3, 5, 7])
+@pytest.mark.parametrize("mode", ["valid", "same", "full"])
+def test_ch3_mode_table_sizes_agree_with_torch(mode, k):
+    """The table of 'valid', 'same' and 'full' for a 5x5 input: PyTorch gives the same sizes."""
+    x = torch.zeros(1, 1, 5, 5)
+    w = torch.zeros(1, 1, k, k)
+    torch_padding = k - 1 if mode == "full" else mode  # PyTorch has no 'full'
+    if mode == "valid" and k > 5:
+        with pytest.raises(ValueError):
+            conv_output_size(5, k, p=mode)
+        with pytest.raises(RuntimeError):
+            F.conv2d(x, w, padding=torch_padding)
+        return
+    assert conv_output_size(5, k, p=mode) == F.conv2d(x, w, padding=torch_padding).shape[-1]
+
+
+@pytest.mark.parametrize("padding", ["valid", "same", "full"])
+def test_ch3_worked_example_agrees_with_torch(padding):
+    """The worked example filtered with the Laplacian: cnnkit's values are PyTorch's."""
+    ours = correlate2d(IMAGE, LAPLACIAN, padding=padding)
+    torch_padding = 2 if padding == "full" else padding
+    xt = torch.tensor(IMAGE, dtype=torch.float64)[None, None]
+    wt = torch.tensor(LAPLACIAN, dtype=torch.float64)[None, None]
+    assert np.array_equal(F.conv2d(xt, wt, padding=torch_padding)[0, 0].numpy(), ours)
+
+
+@pytest.mark.parametrize("mode", list(TORCH_PAD_MODES))
+def test_ch3_pad2d_agrees_with_torch_pad_in_every_mode(mode):
+    """The chapter prints one line for all four modes; here each mode on its own."""
+    x = np.random.default_rng(0).normal(size=(1, 1, 6, 7))
+    ours = pad2d(x, ((1, 2), (3, 2)), mode=mode)
+    theirs = F.pad(torch.from_numpy(x), (3, 2, 1, 2), mode=TORCH_PAD_MODES[mode]).numpy()
+    assert np.array_equal(ours, theirs)
+
+
+@pytest.fixture(scope="module")
+def photo() -> np.ndarray:
+    return load_image("camera", grey=True, size=192)
+
+
+@pytest.mark.parametrize("mode", list(TORCH_PAD_MODES))
+def test_ch3_blurred_photograph_agrees_with_torch_padding_mode(photo, mode):
+    """The 15x15 box blur of the photograph: conv2d(padding_mode=...) against nn.Conv2d."""
+    k = 15
+    ours = conv2d(photo[None, None], box_kernel(k)[None, None], padding="same", padding_mode=mode)[0, 0]
+    layer = torch.nn.Conv2d(1, 1, k, padding="same", padding_mode=mode, bias=False, dtype=torch.float64)
+    with torch.no_grad():
+        layer.weight.copy_(torch.from_numpy(box_kernel(k))[None, None])
+        reference = layer(torch.from_numpy(photo)[None, None])[0, 0].numpy()
+    assert np.abs(ours - reference).max() < 1e-12
+
+
+# --------------------------------------------------------------------------------------------
+# Chapter 4, stride
+
+
+def test_ch4_stride_two_with_padding_one_agrees_with_torch():
+    """5x5 input, 3x3 kernel, stride 2, padding 1: three outputs, as PyTorch computes."""
+    shape = F.conv2d(torch.zeros(1, 1, 5, 5), torch.zeros(1, 1, 3, 3), stride=2, padding=1).shape
+    assert tuple(shape) == (1, 1, 3, 3)
+    assert conv_output_size(5, 3, s=2, p=1) == 3

@@ -26,7 +26,7 @@ import torch
 if TYPE_CHECKING:  # torchvision is imported when a pipeline is built, not when cnnkit is
     from torchvision.transforms import v2
 
-__all__ = ["augmentation", "augment", "PerImage", "RandomShift", "random_shift", "shift_digits", "as_tensor_image"]
+__all__ = ["augmentation", "augment", "RandomShift", "random_shift", "shift_digits", "as_tensor_image"]
 
 
 def as_tensor_image(image: np.ndarray) -> torch.Tensor:
@@ -155,26 +155,6 @@ def augment(
             out.append(transform(image))
     result = torch.stack(out)
     return result[0] if single else result
-
-
-class PerImage:
-    """Wrap a transform of one image as ``f(batch, generator)``, the signature of ``fit(transform=...)``.
-
-    Each image gets its own random draw (see :func:`augment`). This runs the transform once per
-    image, which is slow for whole epochs on a CPU; :class:`RandomShift` is the fast choice for
-    random crops.
-
-    Example:
-        >>> f = PerImage(augmentation(padding=2))
-        >>> f(torch.zeros(5, 1, 28, 28), torch.Generator().manual_seed(0)).shape
-        torch.Size([5, 1, 28, 28])
-    """
-
-    def __init__(self, transform: Callable[[torch.Tensor], torch.Tensor]):
-        self.transform = transform
-
-    def __call__(self, batch: torch.Tensor, generator: torch.Generator) -> torch.Tensor:
-        return augment(batch, self.transform, generator=generator)
 
 
 def _shift_index(size: int, shift: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:

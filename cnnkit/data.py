@@ -30,6 +30,8 @@ from typing import NamedTuple
 
 import numpy as np
 
+from cnnkit._checks import did_you_mean
+
 __all__ = [
     "MNIST_CHECKSUMS",
     "MnistSplit",
@@ -196,11 +198,8 @@ def load_image(name: str = "chelsea", grey: bool = False, size: int | tuple[int,
         (64, 64)
     """
     if name not in IMAGE_NAMES:
-        import difflib
-
-        hint = difflib.get_close_matches(name, IMAGE_NAMES, n=1)
-        extra = f" (did you mean {hint[0]!r}?)" if hint else ""
-        raise ValueError(f"unknown image {name!r}; choose one of {', '.join(IMAGE_NAMES)}{extra}")
+        hint = did_you_mean(name, IMAGE_NAMES)
+        raise ValueError(f"unknown image {name!r}; choose one of {', '.join(IMAGE_NAMES)}{hint}")
     import skimage.data
     from skimage import color, transform, util
 

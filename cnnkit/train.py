@@ -16,12 +16,7 @@ import numpy as np
 import torch
 from torch import nn
 
-__all__ = ["History", "fit", "evaluate", "predict", "default_device"]
-
-
-def default_device() -> torch.device:
-    """The GPU when one is visible, else the CPU (the book's outputs are made on the CPU)."""
-    return torch.device("cuda" if torch.cuda.is_available() else "cpu")
+__all__ = ["History", "fit", "evaluate", "predict"]
 
 
 @dataclass

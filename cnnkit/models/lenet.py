@@ -47,7 +47,7 @@ from collections import OrderedDict
 import torch
 from torch import nn
 
-__all__ = ["LeNet5", "lenet5", "C3_CONNECTIONS", "lecun1998_parameters"]
+__all__ = ["LeNet5", "C3_CONNECTIONS", "lecun1998_parameters"]
 
 #: Table I of LeCun et al. (1998): ``C3_CONNECTIONS[i][j]`` is True when C3's map ``j`` reads
 #: S2's map ``i``. Maps 0-5 read three neighbouring maps, 6-11 four neighbouring maps, 12-14
@@ -161,15 +161,3 @@ class LeNet5(nn.Sequential):
             )
         )
         self.input_size = input_size
-
-
-def lenet5(**kwargs) -> LeNet5:
-    """A freshly initialised :class:`LeNet5` (seed torch first for reproducible weights).
-
-    Example:
-        >>> _ = torch.manual_seed(0)
-        >>> a = lenet5(); _ = torch.manual_seed(0); b = lenet5()
-        >>> torch.equal(a.conv1.weight, b.conv1.weight)
-        True
-    """
-    return LeNet5(**kwargs)

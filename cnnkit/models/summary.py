@@ -30,6 +30,8 @@ from typing import Any
 import torch
 from torch import nn
 
+from cnnkit.models.mode import eval_mode
+
 __all__ = ["SummaryRow", "ModelSummary", "summary", "format_shape"]
 
 Shape = tuple[int, ...]
@@ -260,22 +262,18 @@ def summary(
 
     records: list[tuple[str, nn.Module, Any]] = []
     handles = []
-    modes = {m: m.training for m in model.modules()}
     try:
         for name, module in _modules_to_hook(model, depth):
             def hook(mod, _inputs, output, name=name):
                 records.append((name, mod, _shape_of(output)))
 
             handles.append(module.register_forward_hook(hook))
-        model.eval()
         x = torch.zeros((batch_size,) + input_size, dtype=dtype, device=device)
-        with torch.no_grad():
+        with eval_mode(model), torch.no_grad():
             model(x)
     finally:
         for handle in handles:
             handle.remove()
-        for module, mode in modes.items():
-            module.training = mode
 
     seen: set[int] = set()
 

@@ -19,7 +19,6 @@ not in torchvision, so it is not here.
 
 from __future__ import annotations
 
-import difflib
 from collections import OrderedDict
 from dataclasses import dataclass
 from typing import Callable
@@ -27,6 +26,7 @@ from typing import Callable
 import torch
 from torch import nn
 
+from cnnkit._checks import did_you_mean
 from cnnkit.models.blocks import InceptionModule
 from cnnkit.models.summary import ModelSummary, summary
 
@@ -88,8 +88,7 @@ def build(name: str, device: torch.device | str = "meta") -> nn.Module:
         (138357544, 'meta')
     """
     if name not in ARCHITECTURES:
-        close = difflib.get_close_matches(name, list(ARCHITECTURES), n=1)
-        hint = f" (did you mean {close[0]!r}?)" if close else ""
+        hint = did_you_mean(name, list(ARCHITECTURES))
         raise ValueError(f"unknown architecture {name!r}; choose one of {', '.join(ARCHITECTURES)}{hint}")
     with torch.device(device):
         model = ARCHITECTURES[name]()

@@ -6,12 +6,18 @@
 - :mod:`cnnkit.ops.transpose`: transposed convolution, its teaching forms and the
   convolution matrix.
 - :mod:`cnnkit.ops.filters`: classical image filters, noise and PSNR (chapter 1).
+- :mod:`cnnkit.ops.resize`: resizing by interpolation, resize-convolution, the checkerboard score.
+- :mod:`cnnkit.ops.deconvolution`: true deconvolution (the Wiener filter).
+- :mod:`cnnkit.ops.intensity`: min-max scaling to [0, 1].
+- :mod:`cnnkit.ops.conv_steps`: the steps of a convolution, one per output value (for animations).
 
 Output sizes all come from :mod:`cnnkit.shapes`. Arrays are numpy in, numpy out, with
 PyTorch's layouts (N, C, H, W) and argument names.
 """
 
 from cnnkit.ops.conv import conv2d, conv2d_loop, convolve2d, correlate2d, pad2d
+from cnnkit.ops.conv_steps import conv2d_steps
+from cnnkit.ops.deconvolution import wiener_deconvolve
 from cnnkit.ops.filters import (
     add_gaussian_noise,
     add_impulse_noise,
@@ -26,7 +32,9 @@ from cnnkit.ops.filters import (
     psnr,
     sobel_kernels,
 )
+from cnnkit.ops.intensity import minmax_scale
 from cnnkit.ops.pool import avg_pool2d, global_avg_pool2d, lp_pool2d, max_pool2d, stochastic_pool2d
+from cnnkit.ops.resize import checkerboard_score, resize, resize_conv
 from cnnkit.ops.transpose import (
     conv_matrix,
     conv_transpose2d,
@@ -67,4 +75,11 @@ __all__ = [
     "add_salt_pepper",
     "add_gaussian_noise",
     "add_impulse_noise",
+    # resize, deconvolution, intensity, conv_steps
+    "resize",
+    "resize_conv",
+    "checkerboard_score",
+    "wiener_deconvolve",
+    "minmax_scale",
+    "conv2d_steps",
 ]

@@ -31,21 +31,19 @@ from typing import Any, NamedTuple, Optional, Union
 import numpy as np
 from numpy.lib.stride_tricks import sliding_window_view
 
-from cnnkit.ops._validate import (
+from cnnkit._checks import (
     as_array,
     as_pair,
     check_choice,
     check_ndim,
-    parse_padding,
+    is_int,
     positive_pair,
     result_dtype,
 )
-from cnnkit.shapes import _is_int, conv_output_size
+from cnnkit._types import IntOrPair, Padding
+from cnnkit.shapes import conv_output_size, dilated_span, padding_amounts
 
 __all__ = ["conv2d", "conv2d_loop", "correlate2d", "convolve2d", "pad2d"]
-
-IntOrPair = Union[int, tuple[int, int]]
-Padding = Union[int, tuple[int, int], str]
 
 PADDING_MODES = ("zeros", "reflect", "replicate", "circular")
 _NUMPY_PAD_MODE = {"reflect": "reflect", "replicate": "edge", "circular": "wrap"}
@@ -156,7 +154,7 @@ def _prepare(
     w = as_array(weight, "weight")
     check_ndim(x, 4, "input", "(N, C, H, W)", "use correlate2d for a single 2-D image or add axes with x[None, None]")
     check_ndim(w, 4, "weight", "(C_out, C_in / groups, kH, kW)", "for a single 2-D kernel use kernel[None, None]")
-    if not _is_int(groups) or groups < 1:
+    if not is_int(groups) or groups < 1:
         raise ValueError(f"groups must be a positive int; got {groups!r}")
     n, c, h, wd = x.shape
     c_out, c_in_g, kh, kw = w.shape
@@ -180,7 +178,7 @@ def _prepare(
     check_choice(padding_mode, PADDING_MODES, "padding_mode")
     s = positive_pair(stride, "stride")
     d = positive_pair(dilation, "dilation")
-    pads = parse_padding(padding, (kh, kw), d, s)
+    pads = padding_amounts(padding, (kh, kw), s, d)
     size_padding = padding if isinstance(padding, str) else as_pair(padding, "padding")
     ho, wo = conv_output_size((h, wd), (kh, kw), s, size_padding, d)
     dtype = result_dtype(x, w, b)
@@ -201,7 +199,7 @@ def _prepare(
 
 def _windows(xp: np.ndarray, k: tuple[int, int], s: tuple[int, int], d: tuple[int, int], out_hw: tuple[int, int]) -> np.ndarray:
     """View of every (dilated, strided) window: shape (N, C, H_out, W_out, kH, kW), no copy."""
-    span = (d[0] * (k[0] - 1) + 1, d[1] * (k[1] - 1) + 1)
+    span = dilated_span(k, d)
     win = sliding_window_view(xp, span, axis=(-2, -1))
     return win[..., : (out_hw[0] - 1) * s[0] + 1 : s[0], : (out_hw[1] - 1) * s[1] + 1 : s[1], :: d[0], :: d[1]]
 
@@ -333,6 +331,7 @@ def conv2d_loop(
     n_batch, c_out, ho, wo = a.out_shape
     kh, kw = a.w.shape[2:]
     (sh, sw), (dh, dw) = a.s, a.d
+    span_h, span_w = dilated_span((kh, kw), (dh, dw))  # input samples a dilated window spans
     c_in_g, c_out_g = a.w.shape[1], c_out // a.groups
     out = np.zeros(a.out_shape, dtype=a.dtype)
     for n in range(n_batch):
@@ -342,7 +341,7 @@ def conv2d_loop(
             for u in range(ho):
                 for v in range(wo):
                     top, left = u * sh, v * sw
-                    window = x[:, top : top + dh * (kh - 1) + 1 : dh, left : left + dw * (kw - 1) + 1 : dw]
+                    window = x[:, top : top + span_h : dh, left : left + span_w : dw]
                     out[n, o, u, v] = np.sum(window * a.w[o])
             if a.b is not None:
                 out[n, o] += a.b[o]

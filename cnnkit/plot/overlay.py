@@ -16,7 +16,8 @@ from typing import Any, NamedTuple, Optional, Sequence
 
 import numpy as np
 
-from cnnkit.ops._validate import as_array
+from cnnkit._checks import as_array
+from cnnkit.viz.cam import upsample_map
 
 __all__ = ["Overlay", "overlay_map", "draw_box", "overlay_grid"]
 
@@ -86,8 +87,6 @@ def overlay_map(
         (-1.0, 1.0)
     """
     import matplotlib.pyplot as plt
-
-    from cnnkit.viz.cam import upsample_map
 
     picture = _as_picture(image)
     heat = as_array(heatmap, "heatmap").astype(np.float64)

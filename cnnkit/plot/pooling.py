@@ -13,13 +13,14 @@ from typing import Any, Optional
 
 import numpy as np
 
-from cnnkit.shapes import to_pair
+from cnnkit._checks import check_choice
 from cnnkit.plot.arrays import Fmt, format_value
-from cnnkit.shapes import pool_output_size
+from cnnkit.shapes import pool_output_size, to_pair
 
 __all__ = ["window_colors", "draw_pool_windows", "draw_pooled", "plot_pooling"]
 
 _PALETTE = "tab10"
+POOL_MODES = ("max", "avg")
 
 
 def _matrix(a: Any, name: str) -> np.ndarray:
@@ -193,7 +194,7 @@ def plot_pooling(
             :func:`cnnkit.ops.max_pool2d`).
         kernel_size: window size, int or pair.
         stride: int or pair; defaults to ``kernel_size``.
-        mode: ``'max'`` outlines the winning cells; any other value (``'avg'``) does not.
+        mode: ``'max'`` outlines the winning cells; ``'avg'`` does not.
         fmt: how to write the values.
         titles: the two panel titles; by default they name the window and the stride.
         figsize: figure size in inches.
@@ -209,6 +210,7 @@ def plot_pooling(
     """
     import matplotlib.pyplot as plt
 
+    check_choice(mode, POOL_MODES, "mode", caller="plot_pooling")
     arr, out = _matrix(x, "x"), _matrix(y, "y")
     k = to_pair(kernel_size, "kernel_size", minimum=1)
     s = k if stride is None else to_pair(stride, "stride", minimum=1)

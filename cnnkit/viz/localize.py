@@ -25,7 +25,7 @@ from typing import Any, NamedTuple, Union
 
 import numpy as np
 
-from cnnkit.ops._validate import as_array, check_rng
+from cnnkit._checks import as_array, check_rng
 
 __all__ = ["Box", "paste_on_canvas", "box_from_map", "box_contains", "box_covers", "box_iou"]
 

@@ -180,12 +180,12 @@ IMAGE_NAMES = (
 )
 
 
-def load_image(name: str = "chelsea", grey: bool = False, size: int | tuple[int, int] | None = None) -> np.ndarray:
+def load_image(name: str = "chelsea", gray: bool = False, size: int | tuple[int, int] | None = None) -> np.ndarray:
     """One of scikit-image's bundled photographs as floats in [0, 1].
 
     Args:
         name: a name from :data:`IMAGE_NAMES` (for example ``"chelsea"``, the cat).
-        grey: convert a colour photograph to grey (ITU-R 709 luminance).
+        gray: convert a colour photograph to grey (ITU-R 709 luminance).
         size: resize to ``(height, width)`` (an int means a square), with anti-aliasing.
 
     Returns:
@@ -194,7 +194,7 @@ def load_image(name: str = "chelsea", grey: bool = False, size: int | tuple[int,
     Example:
         >>> load_image("chelsea").shape
         (300, 451, 3)
-        >>> load_image("chelsea", grey=True, size=64).shape
+        >>> load_image("chelsea", gray=True, size=64).shape
         (64, 64)
     """
     if name not in IMAGE_NAMES:
@@ -206,7 +206,7 @@ def load_image(name: str = "chelsea", grey: bool = False, size: int | tuple[int,
     img = util.img_as_float(getattr(skimage.data, name)())
     if img.ndim == 3 and img.shape[-1] == 4:
         img = img[..., :3]
-    if grey and img.ndim == 3:
+    if gray and img.ndim == 3:
         img = color.rgb2gray(img)
     if size is not None:
         hw = (size, size) if isinstance(size, int) else tuple(size)

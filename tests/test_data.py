@@ -60,7 +60,7 @@ def test_every_bundled_image_loads_offline(name):
 
 
 def test_load_image_grey_and_resize():
-    assert data.load_image("astronaut", grey=True, size=(32, 48)).shape == (32, 48)
+    assert data.load_image("astronaut", gray=True, size=(32, 48)).shape == (32, 48)
     assert data.load_image("astronaut", size=16).shape == (16, 16, 3)
 
 

@@ -92,7 +92,7 @@ def pad2d(x: Any, padding: Any, mode: str = "zeros", value: float = 0) -> np.nda
     arr = np.asarray(x)
     if arr.ndim < 2:
         raise ValueError(f"x must have at least 2 dimensions (..., H, W); got shape {tuple(arr.shape)}")
-    check_choice(mode, PADDING_MODES, "mode")
+    check_choice(mode, PADDING_MODES, "mode", caller="pad2d")
     pads = _pad_pairs(padding)
     if pads == ((0, 0), (0, 0)):
         return arr
@@ -140,6 +140,7 @@ class _Conv(NamedTuple):
 
 
 def _prepare(
+    caller: str,
     input: Any,
     weight: Any,
     bias: Any,
@@ -174,8 +175,8 @@ def _prepare(
         b = as_array(bias, "bias")
         if b.shape != (c_out,):
             raise ValueError(f"bias must have shape (C_out,) = ({c_out},); got shape {tuple(b.shape)}")
-    check_choice(mode, CONV_MODES, "mode")
-    check_choice(padding_mode, PADDING_MODES, "padding_mode")
+    check_choice(mode, CONV_MODES, "mode", caller=caller)
+    check_choice(padding_mode, PADDING_MODES, "padding_mode", caller=caller)
     s = positive_pair(stride, "stride")
     d = positive_pair(dilation, "dilation")
     pads = padding_amounts(padding, (kh, kw), s, d)
@@ -271,7 +272,7 @@ def conv2d(
         >>> conv2d(np.ones((2, 3, 32, 32)), np.ones((8, 3, 3, 3)), stride=2, padding=1).shape
         (2, 8, 16, 16)
     """
-    a = _prepare(input, weight, bias, stride, padding, dilation, groups, mode, padding_mode)
+    a = _prepare("conv2d", input, weight, bias, stride, padding, dilation, groups, mode, padding_mode)
     n, c_out, ho, wo = a.out_shape
     kh, kw = a.w.shape[2:]
     out = np.empty(a.out_shape, dtype=a.dtype)
@@ -327,7 +328,7 @@ def conv2d_loop(
         array([[4, 6],
                [5, 5]])
     """
-    a = _prepare(input, weight, bias, stride, padding, dilation, groups, mode, padding_mode)
+    a = _prepare("conv2d_loop", input, weight, bias, stride, padding, dilation, groups, mode, padding_mode)
     n_batch, c_out, ho, wo = a.out_shape
     kh, kw = a.w.shape[2:]
     (sh, sw), (dh, dw) = a.s, a.d

@@ -236,7 +236,7 @@ def filter2d(image: Any, kernel: Any, padding: Any = "same", boundary: str = "ze
     ker = as_array(kernel, "kernel")
     if ker.ndim != 2:
         raise ValueError(f"kernel must have 2 dimensions (kH, kW); got shape {tuple(ker.shape)}")
-    check_choice(boundary, BOUNDARIES, "boundary")
+    check_choice(boundary, BOUNDARIES, "boundary", caller="filter2d")
     pads = padding_amounts(padding, ker.shape, (1, 1), (1, 1))
     planes = img[None, None] if img.ndim == 2 else np.moveaxis(img, -1, 0)[:, None]  # (C, 1, H, W)
     planes = pad2d(planes, pads, mode=_PAD_MODE[boundary])
@@ -267,7 +267,7 @@ def median_filter(image: Any, size: IntOrPair = 3, boundary: str = "reflect") ->
     """
     img = _image(image)
     k = positive_pair(size, "size")
-    check_choice(boundary, BOUNDARIES, "boundary")
+    check_choice(boundary, BOUNDARIES, "boundary", caller="median_filter")
     pads = padding_amounts("same", k, (1, 1), (1, 1))
     planes = img if img.ndim == 3 else img[..., None]
     planes = pad2d(np.moveaxis(planes, -1, 0), pads, mode=_PAD_MODE[boundary])

@@ -20,7 +20,6 @@ import cnnkit.models.vgg16 as V
 import cnnkit.weights as W
 from cnnkit.models.vgg16 import (
     IMAGENET_DESCRIPTION,
-    Admonition,
     decode_predictions,
     imagenet_deprocess,
     imagenet_preprocess,
@@ -28,6 +27,7 @@ from cnnkit.models.vgg16 import (
     missing_weights_admonition,
     vgg16,
 )
+from cnnkit.display import Admonition
 from cnnkit.shapes import conv_output_size, pool_output_size
 from cnnkit.weights import ENV_VAR, WeightsSpec, WeightsUnavailableError
 
@@ -253,11 +253,11 @@ def test_admonition_html_and_text(reason):
 
 def test_admonition_escapes_and_checks():
     assert "&lt;b&gt;" in Admonition("t", ["<b>"])._repr_html_()
-    with pytest.raises(ValueError, match="kind must be one of"):
+    with pytest.raises(ValueError, match="Admonition: kind='warn' is not one of 'warning'"):
         Admonition("t", ["x"], kind="warn")
     with pytest.raises(TypeError, match="list of strings"):
         Admonition("t", "one string")
-    with pytest.raises(ValueError, match="reason must be one of"):
+    with pytest.raises(ValueError, match="missing_weights_admonition: reason="):
         missing_weights_admonition("offline")
 
 

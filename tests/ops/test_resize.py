@@ -21,7 +21,7 @@ def test_resize_matches_torch_interpolate(mode, scale):
 
 
 def test_resize_rejects_bad_arguments():
-    with pytest.raises(ValueError, match="mode must be one of 'nearest', 'bilinear'.*did you mean 'bilinear'"):
+    with pytest.raises(ValueError, match="resize: mode='bilinar' is not one of 'nearest', 'bilinear'; did you mean 'bilinear'"):
         resize(np.ones((2, 2)), 2, mode="bilinar")
     with pytest.raises(ValueError, match="scale must be positive"):
         resize(np.ones((2, 2)), 0)

@@ -9,7 +9,8 @@ import pytest
 from matplotlib.animation import FuncAnimation
 
 from cnnkit.ops import conv2d, conv_transpose2d, upsample_zeros
-from cnnkit.plot.animation import animate_conv2d, conv2d_steps, to_html
+from cnnkit.plot.animation import animate_conv2d, to_html
+from cnnkit.ops.conv_steps import conv2d_steps
 from cnnkit.plot.arrays import format_value
 from cnnkit.shapes import conv_output_size
 
@@ -168,8 +169,8 @@ def test_kernel_panel_shows_the_flipped_kernel_for_true_convolution():
 @pytest.mark.parametrize(
     "args, kwargs, error, match",
     [
-        ((np.zeros(5), LAPLACIAN), {}, ValueError, r"x must be a 2-D array .* got shape \(5,\)"),
-        ((X, np.ones((1, 3, 3))), {}, ValueError, r"kernel must be a 2-D array"),
+        ((np.zeros(5), LAPLACIAN), {}, ValueError, r"x must have 2 dimensions \(H, W\); got shape \(5,\)"),
+        ((X, np.ones((1, 3, 3))), {}, ValueError, r"kernel must have 2 dimensions"),
         ((X, np.ones((7, 7))), {}, ValueError, "larger than the padded input"),
         ((X, LAPLACIAN), {"stride": 0}, ValueError, "stride must be positive"),
         ((X, LAPLACIAN), {"padding": "smae"}, ValueError, "did you mean 'same'"),

@@ -14,7 +14,8 @@ import pytest  # noqa: E402
 import torch  # noqa: E402
 import torch.nn.functional as F  # noqa: E402
 
-from cnnkit.plot.diagrams import draw_padding, draw_stride, same_scale, window_coverage  # noqa: E402
+from cnnkit.plot.diagrams import draw_padding, draw_stride, same_scale  # noqa: E402
+from cnnkit.shapes import window_coverage  # noqa: E402
 from cnnkit.shapes import conv_output_size  # noqa: E402
 
 

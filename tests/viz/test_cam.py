@@ -14,20 +14,22 @@ from cnnkit.shapes import conv_output_size
 from cnnkit.models.efficientnet import efficientnet_lite0
 from cnnkit.viz.cam import (
     ClassMaps,
-    ExplanationMaps,
     cam_for_model,
-    cascading_randomization,
     class_activation_map,
-    explanation_maps,
     grad_cam,
-    map_correlation,
     normalize_map,
     occlusion_map,
     saliency_map,
     smooth_grad,
     upsample_map,
 )
-from cnnkit.viz.upsampling import resize
+from cnnkit.viz.sanity import (
+    ExplanationMaps,
+    cascading_randomization,
+    explanation_maps,
+    map_correlation,
+)
+from cnnkit.ops.resize import resize
 
 
 @pytest.fixture(scope="module")

@@ -21,10 +21,10 @@ from cnnkit.viz.exemplars import (
     layer_geometry,
     layer_maps,
     photograph_crops,
-    plot_exemplars,
     receptive_box,
     top_activating,
 )
+from cnnkit.plot.exemplars import plot_exemplars
 
 # The small VGG by hand: 3x3 convolutions (stride 1) and 2x2 max-pools (stride 2)
 CONV, POOL = (3, 1), (2, 2)

@@ -9,12 +9,14 @@ The chapters train LeNet-5 and a small VGG on the offline MNIST split
 from __future__ import annotations
 
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Callable
 
 import numpy as np
 import torch
 from torch import nn
+
+from cnnkit._checks import check_choice
 
 __all__ = ["History", "fit", "evaluate", "predict"]
 
@@ -97,8 +99,7 @@ def fit(
     opt = optimizer or torch.optim.Adam(model.parameters(), lr=lr)
     loss_fn = nn.CrossEntropyLoss()
     steps = epochs * ((len(x) + batch_size - 1) // batch_size)
-    if schedule not in (None, "cosine"):
-        raise ValueError(f"schedule must be None or 'cosine'; got {schedule!r}")
+    check_choice(schedule, (None, "cosine"), "schedule", caller="fit")
     scheduler = torch.optim.lr_scheduler.CosineAnnealingLR(opt, steps) if schedule == "cosine" else None
     gen = torch.Generator().manual_seed(seed)
     history = History()

@@ -3,7 +3,6 @@
 import numpy as np
 import pytest
 import torch
-from torchvision.transforms import v2
 from torchvision.transforms.v2 import functional as TF
 
 from cnnkit.augment import (

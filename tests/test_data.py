@@ -55,7 +55,7 @@ def test_read_idx_rejects_bad_files(tmp_path):
 @pytest.mark.parametrize("name", data.IMAGE_NAMES)
 def test_every_bundled_image_loads_offline(name):
     img = data.load_image(name)
-    assert img.dtype == np.float64 and 0.0 <= img.min() and img.max() <= 1.0
+    assert img.dtype == np.float64 and img.min() >= 0.0 and img.max() <= 1.0
     assert img.ndim in (2, 3)
 
 

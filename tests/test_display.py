@@ -12,8 +12,8 @@ def test_glue_returns_the_value_and_checks_the_name():
 
 
 def test_glue_stores_numpy_scalars_as_python_numbers(monkeypatch):
-    import numpy as np
     import myst_nb
+    import numpy as np
 
     stored = {}
     monkeypatch.setattr(myst_nb, "glue", lambda name, value, display: stored.update({name: value}))

@@ -11,7 +11,7 @@ ROOT = Path(__file__).resolve().parents[1]
 WORKFLOWS = sorted((ROOT / ".github" / "workflows").glob("*.yml"))
 sys.path.insert(0, str(ROOT / "tools"))
 
-import check_lock  # noqa: E402
+import check_lock
 
 
 def make_targets() -> set[str]:
@@ -90,7 +90,7 @@ def test_publish_runs_only_after_the_tests_passed_on_that_commit():
     assert "push" not in triggers(workflow)
     build = workflow["jobs"]["build"]
     assert "github.event.workflow_run.conclusion == 'success'" in build["if"]
-    checkout = [s for s in build["steps"] if s.get("uses", "").startswith("actions/checkout")][0]
+    checkout = next(s for s in build["steps"] if s.get("uses", "").startswith("actions/checkout"))
     assert "workflow_run.head_sha" in checkout["with"]["ref"]
     commands = "\n".join(run_steps(workflow))
     assert "cnnkit.weights fetch vgg16" in commands
@@ -172,7 +172,7 @@ def test_pins_parser_keeps_both_versions_of_a_forked_package():
 def test_no_test_decides_on_a_wall_clock_time():
     """Timings are reported (make timings, make benchmark), never asserted."""
     offenders = []
-    for path in list((ROOT / "tests").rglob("*.py")) + [ROOT / "conftest.py"]:
+    for path in [*list((ROOT / "tests").rglob("*.py")), ROOT / "conftest.py"]:
         text = path.read_text()
         if path.name == "test_workflows.py":
             continue

@@ -44,8 +44,9 @@ from __future__ import annotations
 
 from collections import OrderedDict
 
-import torch
 from torch import nn
+
+from cnnkit._checks import check_choice
 
 __all__ = ["LeNet5", "C3_CONNECTIONS", "lecun1998_parameters"]
 
@@ -139,10 +140,8 @@ class LeNet5(nn.Sequential):
             raise ValueError(
                 f"input_size must be 28 (MNIST, conv1 pads by 2) or 32 (the paper's input); got {input_size!r}"
             )
-        if activation not in _ACTIVATIONS:
-            raise ValueError(f"activation must be one of {', '.join(map(repr, _ACTIVATIONS))}; got {activation!r}")
-        if pooling not in _POOLS:
-            raise ValueError(f"pooling must be one of {', '.join(map(repr, _POOLS))}; got {pooling!r}")
+        check_choice(activation, tuple(_ACTIVATIONS), "activation", caller="LeNet5")
+        check_choice(pooling, tuple(_POOLS), "pooling", caller="LeNet5")
         act, pool = _ACTIVATIONS[activation], _POOLS[pooling]
         super().__init__(
             OrderedDict(

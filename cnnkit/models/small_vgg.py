@@ -49,7 +49,7 @@ __all__ = ["SmallVGG", "small_vgg", "train_small_vgg", "SHIPPED_WEIGHTS", "TRAIN
 TRAINING_SETTINGS = {"epochs": 10, "batch_size": 64, "lr": 3e-3, "seed": 0, "schedule": "cosine"}
 
 
-def SHIPPED_WEIGHTS() -> Path:  # noqa: N802 - reads like a constant at the call site
+def SHIPPED_WEIGHTS() -> Path:
     """Path of the weights file shipped inside the package."""
     return Path(str(resources.files("cnnkit") / "_data" / "weights" / "small_vgg_mnist.pt"))
 

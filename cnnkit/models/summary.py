@@ -268,7 +268,7 @@ def summary(
                 records.append((name, mod, _shape_of(output)))
 
             handles.append(module.register_forward_hook(hook))
-        x = torch.zeros((batch_size,) + input_size, dtype=dtype, device=device)
+        x = torch.zeros((batch_size, *input_size), dtype=dtype, device=device)
         with eval_mode(model), torch.no_grad():
             model(x)
     finally:
@@ -312,7 +312,7 @@ def summary(
         total_params=total,
         trainable_params=trainable,
         non_trainable_params=total - trainable,
-        input_shape=(batch_size,) + input_size,
+        input_shape=(batch_size, *input_size),
         channels_last=channels_last,
         model_name=type(model).__name__,
     )

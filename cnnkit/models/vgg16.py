@@ -269,8 +269,7 @@ def load_vgg16(
         >>> description
         'untrained: random weights, seed 0'
     """
-    if prefer not in ("imagenet", None):
-        raise ValueError(f"prefer must be 'imagenet' or None (random weights); got {prefer!r}")
+    check_choice(prefer, ("imagenet", None), "prefer", caller="load_vgg16")
     if prefer == "imagenet":
         try:
             return vgg16("imagenet", download=download), IMAGENET_DESCRIPTION

@@ -26,7 +26,7 @@ float64).
 
 from __future__ import annotations
 
-from typing import Any, NamedTuple, Optional, Union
+from typing import Any, NamedTuple
 
 import numpy as np
 from numpy.lib.stride_tricks import sliding_window_view
@@ -131,7 +131,7 @@ class _Conv(NamedTuple):
 
     xp: np.ndarray  # padded input, in the result dtype
     w: np.ndarray  # kernels, flipped for mode='convolution'
-    b: Optional[np.ndarray]
+    b: np.ndarray | None
     s: tuple[int, int]
     d: tuple[int, int]
     groups: int

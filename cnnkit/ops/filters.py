@@ -13,7 +13,7 @@ edge kernel's response depends on it (see :func:`sobel_kernels`).
 from __future__ import annotations
 
 import math
-from typing import Any, Union
+from typing import Any
 
 import numpy as np
 from numpy.lib.stride_tricks import sliding_window_view

@@ -12,7 +12,7 @@ pools return floats (``float64`` for integer input, ``float32`` for ``float32``)
 from __future__ import annotations
 
 import math
-from typing import Any, Optional, Union
+from typing import Any
 
 import numpy as np
 from numpy.lib.stride_tricks import sliding_window_view
@@ -90,7 +90,7 @@ def _reduce_windows(xp: np.ndarray, k, s, d, out, op) -> np.ndarray:
 def max_pool2d(
     input: Any,
     kernel_size: IntOrPair,
-    stride: Optional[IntOrPair] = None,
+    stride: IntOrPair | None = None,
     padding: IntOrPair = 0,
     dilation: IntOrPair = 1,
     ceil_mode: bool = False,
@@ -152,11 +152,11 @@ def _avg_divisor(size: int, k: int, s: int, p: int, n_out: int, include_pad: boo
 def avg_pool2d(
     input: Any,
     kernel_size: IntOrPair,
-    stride: Optional[IntOrPair] = None,
+    stride: IntOrPair | None = None,
     padding: IntOrPair = 0,
     ceil_mode: bool = False,
     count_include_pad: bool = True,
-    divisor_override: Optional[int] = None,
+    divisor_override: int | None = None,
 ) -> np.ndarray:
     """Average each window, as ``torch.nn.functional.avg_pool2d``.
 
@@ -210,7 +210,7 @@ def lp_pool2d(
     input: Any,
     p: float,
     kernel_size: IntOrPair,
-    stride: Optional[IntOrPair] = None,
+    stride: IntOrPair | None = None,
     ceil_mode: bool = False,
     *,
     mean: bool = False,
@@ -281,8 +281,8 @@ def lp_pool2d(
 def stochastic_pool2d(
     input: Any,
     kernel_size: IntOrPair,
-    stride: Optional[IntOrPair] = None,
-    rng: Optional[np.random.Generator] = None,
+    stride: IntOrPair | None = None,
+    rng: np.random.Generator | None = None,
     training: bool = True,
 ) -> np.ndarray:
     """Stochastic pooling (Zeiler and Fergus, 2013): pick a value of each window at random.

@@ -24,7 +24,7 @@ the same array as the weight (C_out, C_in, kH, kW) of the convolution being tran
 
 from __future__ import annotations
 
-from typing import Any, Union
+from typing import Any
 
 import numpy as np
 
@@ -37,8 +37,8 @@ from cnnkit._checks import (
     positive_pair,
     result_dtype,
 )
-from cnnkit.ops.conv import conv2d
 from cnnkit._types import IntOrPair
+from cnnkit.ops.conv import conv2d
 from cnnkit.shapes import conv_output_size, conv_transpose_output_size, dilated_span, padding_amounts
 
 __all__ = [
@@ -59,7 +59,7 @@ def _prepare(input, weight, bias, stride, padding, output_padding, groups, dilat
     check_ndim(w, 4, "weight", "(C_in, C_out / groups, kH, kW)", "for a single 2-D kernel use kernel[None, None]")
     if not is_int(groups) or groups < 1:
         raise ValueError(f"groups must be a positive int; got {groups!r}")
-    n, c_in, h, wd = x.shape
+    _n, c_in, h, wd = x.shape
     if w.shape[0] != c_in:
         raise ValueError(
             f"weight of shape {tuple(w.shape)} expects C_in = {w.shape[0]} input channels, but input of "
@@ -255,7 +255,7 @@ def upsample_zeros(x: Any, stride: IntOrPair) -> np.ndarray:
         raise ValueError(f"x must have 2 dimensions (H, W) or 4 (N, C, H, W); got shape {tuple(arr.shape)}")
     s = positive_pair(stride, "stride")
     h, w = arr.shape[-2:]
-    out = np.zeros(arr.shape[:-2] + (max(0, (h - 1) * s[0] + 1), max(0, (w - 1) * s[1] + 1)), dtype=arr.dtype)
+    out = np.zeros((*arr.shape[:-2], max(0, (h - 1) * s[0] + 1), max(0, (w - 1) * s[1] + 1)), dtype=arr.dtype)
     out[..., :: s[0], :: s[1]] = arr
     return out
 
@@ -301,7 +301,7 @@ def conv_transpose2d_zero_insertion(
         >>> conv_transpose2d_zero_insertion(x, np.array([[1, 1, 1]])[None, None], stride=2)[0, 0]
         array([[1, 1, 3, 2, 2]])
     """
-    x, w, b, k, s, p, op, d, groups, c_out, out_hw, dtype = _prepare(
+    x, w, b, k, s, p, op, d, groups, c_out, _out_hw, _dtype = _prepare(
         input, weight, bias, stride, padding, output_padding, groups, dilation
     )
     c_in = x.shape[1]
@@ -318,7 +318,7 @@ def conv_matrix(
     input_shape: tuple[int, ...],
     kernel: Any,
     stride: IntOrPair = 1,
-    padding: Union[int, tuple[int, int], str] = 0,
+    padding: int | tuple[int, int] | str = 0,
     dilation: IntOrPair = 1,
 ) -> np.ndarray:
     """The dense matrix ``W`` of a convolution (cross-correlation), so that ``y = W x``.
@@ -369,7 +369,7 @@ def conv_matrix(
     if len(shape) == 2:
         check_ndim(ker, 2, "kernel", "(kH, kW) for input_shape (H, W)", "pass input_shape=(C_in, H, W) for a 4-D kernel")
         ker = ker[None, None]
-        shape = (1,) + shape
+        shape = (1, *shape)
     else:
         check_ndim(ker, 4, "kernel", "(C_out, C_in, kH, kW) for input_shape (C_in, H, W)")
         if ker.shape[1] != shape[0]:

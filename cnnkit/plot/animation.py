@@ -16,13 +16,13 @@ from __future__ import annotations
 
 import html as _html
 import re
-from typing import Any, Optional
+from typing import Any
 
 import numpy as np
 from matplotlib.animation import FuncAnimation
 
 from cnnkit.ops.conv_steps import ConvSteps, conv2d_steps
-from cnnkit.plot.arrays import Fmt, format_value, text_color
+from cnnkit.plot.arrays import Fmt, format_value
 
 __all__ = ["ConvAnimation", "animate_conv2d", "to_html"]
 
@@ -153,7 +153,7 @@ def animate_conv2d(
     padding_mode: str = "zeros",
     mask: Any = None,
     mask_label: str = "inserted zero",
-    title: Optional[str] = None,
+    title: str | None = None,
     fmt: Fmt = None,
     figsize: tuple[float, float] = (7.0, 3.2),
     dpi: float = 60,
@@ -228,7 +228,7 @@ def animate_conv2d(
             f"max_frames={max_frames}; animate a smaller input or raise max_frames"
         )
     ph, pw = st.padded.shape
-    (top, bottom), (left, right) = st.pads
+    (top, _bottom), (left, _right) = st.pads
     h, w = np.shape(x)
     is_pad = np.ones((ph, pw), dtype=bool)
     is_pad[top : top + h, left : left + w] = False
@@ -341,8 +341,8 @@ def to_html(anim: FuncAnimation, alt: str, close: bool = True, **jshtml_kwargs: 
         >>> 'alt="a 2x2 kernel slides over a 3x3 identity matrix"' in page.data
         True
     """
-    from IPython.display import HTML
     import matplotlib.pyplot as plt
+    from IPython.display import HTML
     from matplotlib.animation import Animation
 
     if not isinstance(anim, Animation):
@@ -353,5 +353,5 @@ def to_html(anim: FuncAnimation, alt: str, close: bool = True, **jshtml_kwargs: 
     escaped = _html.escape(alt.strip(), quote=True)
     page = _IMG_WITHOUT_ALT.sub(f'<img alt="{escaped}"', page)
     if close:
-        plt.close(getattr(anim, "_fig", None) or getattr(anim, "fig"))
+        plt.close(getattr(anim, "_fig", None) or anim.fig)
     return HTML(page)

@@ -15,7 +15,7 @@ they never call ``plt.show()`` and never change rcParams.
 
 from __future__ import annotations
 
-from typing import Any, NamedTuple, Optional, Union
+from typing import Any, NamedTuple
 
 import numpy as np
 
@@ -78,7 +78,7 @@ def _axes(ax: Any) -> Any:
     return ax
 
 
-def _cell(ax: Any, row: int, col: int, color: str, text: str = "", hatch: Optional[str] = None, fontsize: float = 9) -> None:
+def _cell(ax: Any, row: int, col: int, color: str, text: str = "", hatch: str | None = None, fontsize: float = 9) -> None:
     from matplotlib.patches import Rectangle
 
     ax.add_patch(
@@ -144,9 +144,9 @@ def draw_padding(
     *,
     values: Any = None,
     fill: str = "?",
-    window: Optional[tuple[int, int]] = (0, 0),
+    window: tuple[int, int] | None = (0, 0),
     show_output: bool = True,
-    title: Optional[str] = None,
+    title: str | None = None,
 ) -> PaddingDiagram:
     """Draw an input grid with its padding, one kernel window and the output grid.
 
@@ -282,7 +282,7 @@ def draw_stride(
     ax: Any = None,
     *,
     show_windows: bool = True,
-    title: Optional[str] = None,
+    title: str | None = None,
 ) -> StrideDiagram:
     """Draw which input pixels a strided convolution uses as window origins, covers and loses.
 
@@ -316,7 +316,7 @@ def draw_stride(
         ((2, 2), [(0, 0), (0, 3), (3, 0), (3, 3)], 13)
         >>> plt.close(fig)
     """
-    ii, kk, ss, dd, pads, out = _geometry(i, k, stride, padding, 1)
+    ii, kk, ss, _dd, pads, out = _geometry(i, k, stride, padding, 1)
     (top, bottom), (left, right) = pads
     coverage = window_coverage(ii, kk, ss, padding)
     ax = _axes(ax)

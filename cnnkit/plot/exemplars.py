@@ -10,7 +10,7 @@ from collections.abc import Sequence
 import numpy as np
 import torch
 
-from cnnkit.viz.exemplars import Exemplars, LayerGeometry, exemplar_patches
+from cnnkit.viz.exemplars import Exemplars, exemplar_patches
 
 __all__ = ["plot_exemplars"]
 

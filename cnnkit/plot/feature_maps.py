@@ -20,6 +20,8 @@ from collections.abc import Mapping, Sequence
 
 import numpy as np
 
+from cnnkit._checks import check_choice
+
 __all__ = [
     "select_channels",
     "plot_feature_map_rows",
@@ -73,8 +75,7 @@ def select_channels(activation, n: int = 16, select: str = "first") -> list[int]
     arr = _as_chw(activation)
     if not isinstance(n, (int, np.integer)) or n < 1:
         raise ValueError(f"n must be a positive int; got {n!r}")
-    if select not in _SELECT:
-        raise ValueError(f"select must be one of {', '.join(map(repr, _SELECT))}; got {select!r}")
+    check_choice(select, _SELECT, "select", caller="select_channels")
     n = min(int(n), arr.shape[0])
     if select == "first":
         return list(range(n))

@@ -9,7 +9,8 @@ sigmoid-parametrised one already lies in (0, 1) and is shown as it is (``normali
 
 from __future__ import annotations
 
-from typing import Any, Optional, Sequence
+from collections.abc import Sequence
+from typing import Any
 
 import numpy as np
 
@@ -59,11 +60,11 @@ def display_images(images: Any, normalize: str = "clip") -> np.ndarray:
 def show_feature_rows(
     rows: Sequence[Any],
     labels: Sequence[str],
-    titles: Optional[Sequence[Sequence[str]]] = None,
+    titles: Sequence[Sequence[str]] | None = None,
     normalize: str | Sequence[str] = "clip",
     panel_size: float = 0.85,
-    dpi: Optional[float] = None,
-    suptitle: Optional[str] = None,
+    dpi: float | None = None,
+    suptitle: str | None = None,
     label_width: float = 1.1,
 ):
     """A grid of visualised filters: one row per batch (a layer, or a method), one panel per filter.
@@ -101,9 +102,8 @@ def show_feature_rows(
     if len(norms) != len(rows):
         raise ValueError(f"normalize must be a string or one entry per row ({len(rows)}); got {len(norms)}")
     shown = [display_images(batch, norm) for batch, norm in zip(rows, norms)]
-    if titles is not None:
-        if len(titles) != len(rows) or any(len(t) != len(s) for t, s in zip(titles, shown)):
-            raise ValueError("titles must give one title per image, row by row")
+    if titles is not None and (len(titles) != len(rows) or any(len(t) != len(s) for t, s in zip(titles, shown))):
+        raise ValueError("titles must give one title per image, row by row")
     ncols = max(len(s) for s in shown)
     extra = 0.22 if titles is not None else 0.05
     figsize = (label_width + panel_size * ncols, (panel_size + extra) * len(rows) + (0.35 if suptitle else 0.05))
@@ -174,8 +174,7 @@ def plot_basis_vs_random(
     b, r = b[np.isfinite(b)], r[np.isfinite(r)]
     if len(b) == 0 or len(r) == 0:
         raise ValueError("basis and random must each hold at least one finite value")
-    if kind not in ("hist", "strip"):
-        raise ValueError(f"kind must be 'hist' or 'strip'; got {kind!r}")
+    check_choice(kind, ("hist", "strip"), "kind", caller="plot_basis_vs_random")
     if log and (b.min() <= 0 or r.min() <= 0):
         raise ValueError("log=True needs positive values")
     if ax is None:

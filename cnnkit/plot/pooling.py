@@ -9,7 +9,7 @@ draw, they do not pool. Window positions come from :func:`cnnkit.shapes.pool_out
 
 from __future__ import annotations
 
-from typing import Any, Optional
+from typing import Any
 
 import numpy as np
 
@@ -183,8 +183,8 @@ def plot_pooling(
     stride: Any = None,
     mode: str = "max",
     fmt: Fmt = None,
-    titles: Optional[tuple[str, str]] = None,
-    figsize: Optional[tuple[float, float]] = None,
+    titles: tuple[str, str] | None = None,
+    figsize: tuple[float, float] | None = None,
 ) -> Any:
     """Input with coloured windows beside the pooled output: one figure, two panels.
 

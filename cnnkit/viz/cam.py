@@ -35,15 +35,14 @@ return a :class:`ClassMaps` of numpy arrays.
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Sequence
-from typing import Any, NamedTuple, Optional, Union
+from collections.abc import Sequence
+from typing import Any, NamedTuple
 
 import numpy as np
 import torch
-import torch.nn.functional as F
 from torch import nn
 
-from cnnkit._checks import as_array, non_negative_pair, positive_pair
+from cnnkit._checks import as_array, check_choice, non_negative_pair, positive_pair
 from cnnkit._types import IntOrPair
 from cnnkit.models.mode import eval_mode
 from cnnkit.ops.intensity import minmax_scale
@@ -62,7 +61,7 @@ __all__ = [
     "normalize_map",
 ]
 
-ClassIndex = Union[int, Sequence[int], np.ndarray, None]
+ClassIndex = int | Sequence[int] | np.ndarray | None
 
 
 class ClassMaps(NamedTuple):
@@ -135,7 +134,7 @@ def class_activation_map(features: Any, weights: Any, class_idx: Any = None) -> 
     return np.einsum("nk,nkhw->nhw", w64[classes], f64)
 
 
-def _check_classes(class_idx: Any, num_classes: int, n: Optional[int]) -> Any:
+def _check_classes(class_idx: Any, num_classes: int, n: int | None) -> Any:
     """An int (single image) or an (n,) int64 array of valid class indices."""
     arr = np.asarray(class_idx)
     if arr.dtype.kind not in "iu" or arr.ndim > 1:
@@ -182,7 +181,7 @@ def _resolve(class_idx: ClassIndex, logits: torch.Tensor) -> np.ndarray:
     return _check_classes(class_idx, logits.shape[1], logits.shape[0])
 
 
-def _module(model: nn.Module, layer: Union[str, nn.Module]) -> nn.Module:
+def _module(model: nn.Module, layer: str | nn.Module) -> nn.Module:
     if isinstance(layer, nn.Module):
         return layer
     if not isinstance(layer, str):
@@ -201,9 +200,8 @@ def _forward_with(model: nn.Module, x: torch.Tensor, module: nn.Module, grad: bo
     found: list[torch.Tensor] = []
     handle = module.register_forward_hook(lambda _m, _i, out: found.append(out))
     try:
-        with eval_mode(model):
-            with torch.set_grad_enabled(grad):
-                logits = model(x)
+        with eval_mode(model), torch.set_grad_enabled(grad):
+            logits = model(x)
     finally:
         handle.remove()
     if not found:
@@ -215,8 +213,8 @@ def cam_for_model(
     model: nn.Module,
     x: Any,
     class_idx: ClassIndex = None,
-    layer: Union[str, nn.Module, None] = None,
-    linear: Union[str, nn.Module, None] = None,
+    layer: str | nn.Module | None = None,
+    linear: str | nn.Module | None = None,
 ) -> ClassMaps:
     """Class activation maps of a network with a global-average-pooling head.
 
@@ -269,7 +267,7 @@ def cam_for_model(
     return _finish(maps, classes, logits, single)
 
 
-def _gap_linear(model: nn.Module, linear: Union[str, nn.Module, None]) -> nn.Linear:
+def _gap_linear(model: nn.Module, linear: str | nn.Module | None) -> nn.Linear:
     """The linear layer after global average pooling: ``linear``, or ``model.predictions``, or the layer named so."""
     if linear is None:
         found = getattr(model, "predictions", None)
@@ -287,7 +285,7 @@ def _gap_linear(model: nn.Module, linear: Union[str, nn.Module, None]) -> nn.Lin
 
 
 def grad_cam(
-    model: nn.Module, x: Any, layer: Union[str, nn.Module], class_idx: ClassIndex = None, relu: bool = True
+    model: nn.Module, x: Any, layer: str | nn.Module, class_idx: ClassIndex = None, relu: bool = True
 ) -> ClassMaps:
     """Grad-CAM (Selvaraju et al. 2017): CAM with gradient-derived weights, for any network.
 
@@ -368,15 +366,15 @@ def saliency_map(model: nn.Module, x: Any, class_idx: ClassIndex = None, reduce:
         >>> saliency_map(model, torch.zeros(1, 2, 2), class_idx=0, reduce="sum").maps.tolist()
         [[1.0, -2.0], [0.0, 3.0]]
     """
-    _check_reduce(reduce)
+    _check_reduce(reduce, "saliency_map")
     xb, single = _as_batch(x)
     grads, classes, logits = _input_gradient(model, xb, class_idx)
     return _finish(_reduce_channels(grads, reduce), classes, logits, single)
 
 
-def _check_reduce(reduce: str) -> None:
-    if reduce not in ("max_abs", "sum"):
-        raise ValueError(f"reduce must be 'max_abs' (largest absolute value over the channels) or 'sum' (signed); got {reduce!r}")
+def _check_reduce(reduce: str, caller: str) -> None:
+    """``'max_abs'``: the largest absolute value over the channels; ``'sum'``: their signed sum."""
+    check_choice(reduce, ("max_abs", "sum"), "reduce", caller=caller)
 
 
 def _reduce_channels(grads: torch.Tensor, reduce: str) -> torch.Tensor:
@@ -388,12 +386,11 @@ def _input_gradient(
 ) -> tuple[torch.Tensor, np.ndarray, torch.Tensor]:
     """The gradient of the class scores with respect to the input, in eval mode (mode restored)."""
     xb = xb.detach().clone().requires_grad_(True)
-    with eval_mode(model):
-        with torch.enable_grad():
-            logits = model(xb)
-            classes = _resolve(class_idx, logits)
-            score = logits[torch.arange(len(classes)), torch.as_tensor(classes)].sum()
-            (grads,) = torch.autograd.grad(score, xb)
+    with eval_mode(model), torch.enable_grad():
+        logits = model(xb)
+        classes = _resolve(class_idx, logits)
+        score = logits[torch.arange(len(classes)), torch.as_tensor(classes)].sum()
+        (grads,) = torch.autograd.grad(score, xb)
     return grads, classes, logits
 
 
@@ -443,16 +440,15 @@ def smooth_grad(
         >>> smooth_grad(model, torch.rand(1, 2, 2), class_idx=0, samples=5).maps.tolist()
         [[1.0, 2.0], [0.0, 3.0]]
     """
-    _check_reduce(reduce)
+    _check_reduce(reduce, "smooth_grad")
     for name, value in (("samples", samples), ("batch_size", batch_size)):
         if not isinstance(value, (int, np.integer)) or value < 1:
             raise ValueError(f"{name} must be a positive int; got {value!r}")
     if not (np.isfinite(noise) and noise >= 0):
         raise ValueError(f"noise must be a non-negative fraction of the image's range; got {noise!r}")
     xb, single = _as_batch(x)
-    with eval_mode(model):
-        with torch.no_grad():
-            logits = model(xb)
+    with eval_mode(model), torch.no_grad():
+        logits = model(xb)
     classes = _resolve(class_idx, logits)
     gen = torch.Generator().manual_seed(int(seed))
     sigma = noise * (xb.amax(dim=(1, 2, 3)) - xb.amin(dim=(1, 2, 3)))  # (N,)
@@ -530,20 +526,19 @@ def occlusion_map(
         for j in range(ow):
             r0, c0 = i * sh - qh, j * sw - qw
             masks[i * ow + j, 0, max(r0, 0) : max(r0 + ph, 0), max(c0, 0) : max(c0 + pw, 0)] = True
-    with eval_mode(model):
-        with torch.no_grad():
-            logits = model(xb)
-            classes = _resolve(class_idx, logits)
-            base = logits[torch.arange(n), torch.as_tensor(classes)]
-            p = oh * ow
-            drops = torch.empty(n * p, dtype=torch.float64)
-            cls = torch.as_tensor(classes)
-            for start in range(0, n * p, batch_size):
-                idx = torch.arange(start, min(start + batch_size, n * p))
-                img, pos = idx // p, idx % p
-                covered = torch.where(masks[pos], torch.tensor(float(fill)), xb[img])
-                scores = model(covered)[torch.arange(len(idx)), cls[img]]
-                drops[idx] = (base[img] - scores).double()
+    with eval_mode(model), torch.no_grad():
+        logits = model(xb)
+        classes = _resolve(class_idx, logits)
+        base = logits[torch.arange(n), torch.as_tensor(classes)]
+        p = oh * ow
+        drops = torch.empty(n * p, dtype=torch.float64)
+        cls = torch.as_tensor(classes)
+        for start in range(0, n * p, batch_size):
+            idx = torch.arange(start, min(start + batch_size, n * p))
+            img, pos = idx // p, idx % p
+            covered = torch.where(masks[pos], torch.tensor(float(fill)), xb[img])
+            scores = model(covered)[torch.arange(len(idx)), cls[img]]
+            drops[idx] = (base[img] - scores).double()
     return _finish(drops.reshape(n, oh, ow), classes, logits, single)
 
 

@@ -21,7 +21,7 @@ square ``[i, i + 1) x [j, j + 1)``; a box's centre is ``((top + bottom) / 2, (le
 
 from __future__ import annotations
 
-from typing import Any, NamedTuple, Union
+from typing import Any, NamedTuple
 
 import numpy as np
 
@@ -68,7 +68,7 @@ def _tight_box(mask: np.ndarray) -> Box:
 
 
 def paste_on_canvas(
-    digit: Any, canvas_size: Union[int, tuple[int, int]], rng: np.random.Generator, ink: float = 0.0
+    digit: Any, canvas_size: int | tuple[int, int], rng: np.random.Generator, ink: float = 0.0
 ) -> tuple[np.ndarray, Box]:
     """Paste a small image at a uniformly random position of a blank (zero) canvas.
 

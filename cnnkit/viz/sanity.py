@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator, Sequence
 from copy import deepcopy
-from typing import Any, NamedTuple, Union
+from typing import Any, NamedTuple
 
 import numpy as np
 import torch
@@ -25,9 +25,7 @@ from cnnkit.viz.cam import (
     _module,
     _reduce_channels,
     _resolve,
-    cam_for_model,
     class_activation_map,
-    saliency_map,
 )
 
 __all__ = ["ExplanationMaps", "explanation_maps", "cascading_randomization", "map_correlation"]
@@ -57,10 +55,10 @@ class ExplanationMaps(NamedTuple):
 def explanation_maps(
     model: nn.Module,
     x: Any,
-    layer: Union[str, nn.Module],
+    layer: str | nn.Module,
     class_idx: ClassIndex = None,
-    grad_cam_layer: Union[str, nn.Module, None] = None,
-    linear: Union[str, nn.Module, None] = None,
+    grad_cam_layer: str | nn.Module | None = None,
+    linear: str | nn.Module | None = None,
 ) -> ExplanationMaps:
     """CAM at ``layer``, Grad-CAM at ``grad_cam_layer`` and saliency, from one forward and one backward pass.
 
@@ -101,22 +99,21 @@ def explanation_maps(
     handles = [m.register_forward_hook(lambda m, _i, out: found.__setitem__(id(m), out)) for m in {cam_module, gc_module}]
     xb = xb.detach().clone().requires_grad_(True)
     try:
-        with eval_mode(model):
-            with torch.enable_grad():
-                logits = model(xb)
-                if id(cam_module) not in found or id(gc_module) not in found:
-                    raise ValueError("the chosen layer was not used in the model's forward pass")
-                feats, acts = found[id(cam_module)], found[id(gc_module)]
-                if feats.ndim != 4 or feats.shape[1] != dense.in_features:
-                    raise ValueError(
-                        f"layer {layer!r} gives shape {tuple(feats.shape)} but the linear layer expects "
-                        f"{dense.in_features} pooled features: the network has no global-average-pooling head here"
-                    )
-                if acts.ndim != 4:
-                    raise ValueError(f"grad_cam_layer must output maps (N, K, h, w); it gives shape {tuple(acts.shape)}")
-                classes = _resolve(class_idx, logits)
-                score = logits[torch.arange(len(classes)), torch.as_tensor(classes)].sum()
-                acts_grad, x_grad = torch.autograd.grad(score, (acts, xb))
+        with eval_mode(model), torch.enable_grad():
+            logits = model(xb)
+            if id(cam_module) not in found or id(gc_module) not in found:
+                raise ValueError("the chosen layer was not used in the model's forward pass")
+            feats, acts = found[id(cam_module)], found[id(gc_module)]
+            if feats.ndim != 4 or feats.shape[1] != dense.in_features:
+                raise ValueError(
+                    f"layer {layer!r} gives shape {tuple(feats.shape)} but the linear layer expects "
+                    f"{dense.in_features} pooled features: the network has no global-average-pooling head here"
+                )
+            if acts.ndim != 4:
+                raise ValueError(f"grad_cam_layer must output maps (N, K, h, w); it gives shape {tuple(acts.shape)}")
+            classes = _resolve(class_idx, logits)
+            score = logits[torch.arange(len(classes)), torch.as_tensor(classes)].sum()
+            acts_grad, x_grad = torch.autograd.grad(score, (acts, xb))
     finally:
         for handle in handles:
             handle.remove()
@@ -130,7 +127,7 @@ def explanation_maps(
 
 
 def cascading_randomization(
-    model: nn.Module, source: nn.Module, layers: Sequence[Union[str, nn.Module]]
+    model: nn.Module, source: nn.Module, layers: Sequence[str | nn.Module]
 ) -> Iterator[tuple[str, nn.Module]]:
     """Randomise a network layer after layer, cumulatively (Adebayo et al. 2018's cascade).
 
@@ -210,8 +207,7 @@ def map_correlation(a: Any, b: Any, method: str = "pearson") -> Any:
     y = as_array(b, "b").astype(np.float64)
     if x.shape != y.shape or x.ndim not in (2, 3):
         raise ValueError(f"a and b must have the same shape, (h, w) or (N, h, w); got {x.shape} and {y.shape}")
-    if method not in ("pearson", "spearman"):
-        raise ValueError(f"method must be 'pearson' or 'spearman'; got {method!r}")
+    check_choice(method, ("pearson", "spearman"), "method", caller="map_correlation")
     single = x.ndim == 2
     x = x.reshape(1 if single else x.shape[0], -1)
     y = y.reshape(x.shape)

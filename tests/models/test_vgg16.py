@@ -18,6 +18,7 @@ from torch import nn
 
 import cnnkit.models.vgg16 as V
 import cnnkit.weights as W
+from cnnkit.display import Admonition
 from cnnkit.models.vgg16 import (
     IMAGENET_DESCRIPTION,
     decode_predictions,
@@ -27,7 +28,6 @@ from cnnkit.models.vgg16 import (
     missing_weights_admonition,
     vgg16,
 )
-from cnnkit.display import Admonition
 from cnnkit.shapes import conv_output_size, pool_output_size
 from cnnkit.weights import ENV_VAR, WeightsSpec, WeightsUnavailableError
 

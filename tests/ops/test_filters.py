@@ -4,12 +4,12 @@ filter (against scipy), PSNR and noise."""
 import math
 
 import numpy as np
-from scipy import ndimage
 import pytest
 import torch
 import torch.nn.functional as F
 from hypothesis import given, settings
 from hypothesis import strategies as st
+from scipy import ndimage
 
 from cnnkit.ops import (
     add_gaussian_noise,

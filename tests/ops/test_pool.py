@@ -1,5 +1,6 @@
 """cnnkit.ops.pool against torch.nn.functional (float64, tolerance 1e-10)."""
 
+import itertools
 import math
 
 import numpy as np
@@ -84,7 +85,7 @@ def test_ceil_mode_windows_larger_than_the_rest_of_the_input(shape, k, s, p):
 def test_lp_pool2d_power_mean_is_monotone_in_p():
     x = np.random.default_rng(0).random((1, 1, 4, 4)) + 0.1
     means = [lp_pool2d(x, p, 2, mean=True) for p in (1, 2, 4, 8)]
-    assert all(np.all(lo <= hi + 1e-12) for lo, hi in zip(means, means[1:]))
+    assert all(np.all(lo <= hi + 1e-12) for lo, hi in itertools.pairwise(means))
 
 
 def test_max_pool2d_keeps_integer_dtype_and_matches_torch():
@@ -158,5 +159,5 @@ def test_stochastic_pool2d_is_reproducible_with_a_seed():
 def test_stochastic_pool2d_errors():
     with pytest.raises(TypeError, match=r"rng \(required when training=True\) must be a numpy Generator"):
         stochastic_pool2d(np.ones((1, 1, 4, 4)), 2)
-    with pytest.raises(ValueError, match="input must be non-negative for stochastic pooling.*apply a ReLU"):
+    with pytest.raises(ValueError, match=r"input must be non-negative for stochastic pooling.*apply a ReLU"):
         stochastic_pool2d(-np.ones((1, 1, 4, 4)), 2, rng=np.random.default_rng(0))

@@ -9,8 +9,8 @@ import pytest
 from matplotlib.animation import FuncAnimation
 
 from cnnkit.ops import conv2d, conv_transpose2d, upsample_zeros
-from cnnkit.plot.animation import animate_conv2d, to_html
 from cnnkit.ops.conv_steps import conv2d_steps
+from cnnkit.plot.animation import animate_conv2d, to_html
 from cnnkit.plot.arrays import format_value
 from cnnkit.shapes import conv_output_size
 

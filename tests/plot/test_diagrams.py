@@ -8,15 +8,17 @@ import matplotlib
 
 matplotlib.use("Agg")
 
-import matplotlib.pyplot as plt  # noqa: E402
-import numpy as np  # noqa: E402
-import pytest  # noqa: E402
-import torch  # noqa: E402
-import torch.nn.functional as F  # noqa: E402
+import matplotlib.pyplot as plt
+import numpy as np
+import pytest
+import torch
+import torch.nn.functional as F
 
-from cnnkit.plot.diagrams import draw_padding, draw_stride, same_scale  # noqa: E402
-from cnnkit.shapes import window_coverage  # noqa: E402
-from cnnkit.shapes import conv_output_size  # noqa: E402
+from cnnkit.plot.diagrams import draw_padding, draw_stride, same_scale
+from cnnkit.shapes import (
+    conv_output_size,
+    window_coverage,
+)
 
 
 @pytest.fixture

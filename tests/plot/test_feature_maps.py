@@ -10,7 +10,6 @@ from cnnkit.plot.feature_maps import (
     plot_rgb_filters,
     plot_statistics_comparison,
     rgb_filter_patches,
-    select_channels,
 )
 
 

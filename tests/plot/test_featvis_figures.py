@@ -74,7 +74,7 @@ def test_plot_basis_vs_random_histograms_are_fractions():
     fig, ax = plt.subplots()
     drawn = plot_basis_vs_random(basis, random, ax=ax, bins=12, log=True)
     assert ax.get_xscale() == "log"
-    for key, values in (("basis", basis), ("random", random)):
+    for key in ("basis", "random"):
         (polygon,) = drawn[key]
         heights = polygon.get_xy()[1:-1:2, 1]  # the top of each step, bin by bin
         assert heights.sum() == pytest.approx(1.0)

@@ -9,9 +9,10 @@ import torch.nn.functional as F
 from scipy.stats import spearmanr
 from torch import nn
 
-from cnnkit.models.small_vgg import small_vgg
-from cnnkit.shapes import conv_output_size
 from cnnkit.models.efficientnet import efficientnet_lite0
+from cnnkit.models.small_vgg import small_vgg
+from cnnkit.ops.resize import resize
+from cnnkit.shapes import conv_output_size
 from cnnkit.viz.cam import (
     ClassMaps,
     cam_for_model,
@@ -29,7 +30,6 @@ from cnnkit.viz.sanity import (
     explanation_maps,
     map_correlation,
 )
-from cnnkit.ops.resize import resize
 
 
 @pytest.fixture(scope="module")
@@ -157,9 +157,9 @@ def test_cam_for_model_restores_mode_and_hooks(model, digits):
 
 
 def test_cam_for_model_needs_a_gap_head(model, digits):
-    with pytest.raises(ValueError, match="no global-average-pooling head.*grad_cam"):
+    with pytest.raises(ValueError, match=r"no global-average-pooling head.*grad_cam"):
         cam_for_model(model, digits, layer="block2_conv2")  # 32 channels, predictions expects 64
-    with pytest.raises(ValueError, match="model.predictions"):
+    with pytest.raises(ValueError, match=r"model\.predictions"):
         cam_for_model(nn.Sequential(nn.Flatten(), nn.Linear(784, 10)), digits, layer=nn.Identity())
     with pytest.raises(KeyError, match="did you mean 'block3_conv2'"):
         cam_for_model(model, digits, layer="block3_conv3")

@@ -10,6 +10,7 @@ from torch import nn
 from cnnkit.data import mnist_split
 from cnnkit.models.named import NamedLayersMixin
 from cnnkit.models.small_vgg import small_vgg
+from cnnkit.plot.exemplars import plot_exemplars
 from cnnkit.shapes import receptive_field
 from cnnkit.viz.exemplars import (
     Exemplars,
@@ -24,7 +25,6 @@ from cnnkit.viz.exemplars import (
     receptive_box,
     top_activating,
 )
-from cnnkit.plot.exemplars import plot_exemplars
 
 # The small VGG by hand: 3x3 convolutions (stride 1) and 2x2 max-pools (stride 2)
 CONV, POOL = (3, 1), (2, 2)
@@ -126,8 +126,8 @@ def test_boxes_lie_in_the_image_and_have_the_field_size(model, digits):
     for layer in ("block1_conv2", "block2_conv1", "block3_conv2"):
         ex = top_activating(model, digits, layer, range(6), k=9)
         top, left, bottom, right = np.moveaxis(ex.boxes, -1, 0)
-        assert np.all((0 <= top) & (top < bottom) & (bottom <= 28))
-        assert np.all((0 <= left) & (left < right) & (right <= 28))
+        assert np.all((top >= 0) & (top < bottom) & (bottom <= 28))
+        assert np.all((left >= 0) & (left < right) & (right <= 28))
         size = ex.geometry.size
         assert np.all(bottom - top <= size[0]) and np.all(right - left <= size[1])
         for pos, box in zip(ex.positions.reshape(-1, 2), ex.boxes.reshape(-1, 4)):
@@ -140,7 +140,7 @@ def test_patches_are_the_boxes(model, digits):
     ex = top_activating(model, digits, "block2_conv1", [1, 2], k=4)
     patches = exemplar_patches(ex, digits)
     assert len(patches) == 2 and all(len(row) == 4 for row in patches)
-    for row, c in enumerate(ex.channels):
+    for row in range(len(ex.channels)):
         for col, patch in enumerate(patches[row]):
             t, l, b, r = ex.boxes[row, col]
             np.testing.assert_array_equal(patch, digits[ex.indices[row, col]][:, t:b, l:r])
@@ -306,7 +306,7 @@ def test_photograph_crops_tile_each_scale():
     # colour 48x72: at scale 1 resized to 8x12 (1 x 2 crops four pixels apart), 0.5 -> 16x24 (3 x 5), 0.25 -> 32x48 (7 x 11)
     assert counts == {(0, 1.0): 2, (0, 0.5): 15, (0, 0.25): 77, (1, 1.0): 1, (1, 0.5): 9, (1, 0.25): 49}
     assert crops.images.shape == (len(crops.source), 3, 8, 8) and crops.images.dtype == np.float32
-    assert 0 <= crops.images.min() and crops.images.max() <= 1
+    assert crops.images.min() >= 0 and crops.images.max() <= 1
     grey_crops = crops.images[crops.source == 1]
     np.testing.assert_array_equal(grey_crops[:, 0], grey_crops[:, 1])
     # each box lies in its photograph and has the side scale * shorter side

@@ -12,7 +12,6 @@ import math
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Union
 
 import numpy as np
 import torch
@@ -171,7 +170,7 @@ def random_directions(n: int, channels: int, seed: int = 0) -> np.ndarray:
     return v / np.linalg.norm(v, axis=1, keepdims=True)
 
 
-Objective = Union[str, ChannelObjective, DirectionObjective]
+Objective = str | ChannelObjective | DirectionObjective
 
 
 def parse_objective(spec: Objective, model: nn.Module | None = None) -> ChannelObjective:

@@ -8,6 +8,7 @@ is the plain gradient-ascent step of the Keras blog.
 
 from __future__ import annotations
 
+import contextlib
 from collections.abc import Callable, Sequence
 from typing import NamedTuple
 
@@ -17,7 +18,14 @@ from torch import nn
 
 from cnnkit._checks import check_choice
 from cnnkit.models.mode import eval_mode
-from cnnkit.viz.featvis.objectives import Objective, _check_activation, _device, _input_channels, _parse_all, _StopForward
+from cnnkit.viz.featvis.objectives import (
+    Objective,
+    _check_activation,
+    _device,
+    _input_channels,
+    _parse_all,
+    _StopForward,
+)
 from cnnkit.viz.featvis.parametrisations import _generator, image_param
 from cnnkit.viz.featvis.transforms import Transform, apply_transforms
 
@@ -46,14 +54,14 @@ class FeatureVisualisation(NamedTuple):
     history: np.ndarray
     objectives: list[str]
 
-    def select(self, index: Sequence[int]) -> "FeatureVisualisation":
+    def select(self, index: Sequence[int]) -> FeatureVisualisation:
         """The same result restricted to the batch elements ``index``."""
         idx = list(index)
         return FeatureVisualisation(
             self.images[idx], self.start_images[idx], self.history[:, idx], [self.objectives[i] for i in idx]
         )
 
-    def by_layer(self) -> dict[str, "FeatureVisualisation"]:
+    def by_layer(self) -> dict[str, FeatureVisualisation]:
         """Split a grid that mixes layers into one result per layer, in order of appearance."""
         layers: dict[str, list[int]] = {}
         for b, spec in enumerate(self.objectives):
@@ -84,10 +92,8 @@ def _record(model: nn.Module, objectives: list, x: torch.Tensor) -> torch.Tensor
     try:
         for name in layers:
             handles.append(model.layer(name).register_forward_hook(make_hook(name)))
-        try:
+        with contextlib.suppress(_StopForward):
             model(x)
-        except _StopForward:
-            pass
     finally:
         for handle in handles:
             handle.remove()
@@ -246,10 +252,9 @@ def objective_values(
     objs = _parse_all(objectives, model)
     if images.shape[0] != len(objs):
         raise ValueError(f"images must have one image per objective ({len(objs)}); got {images.shape[0]}")
-    with eval_mode(model):
-        with torch.no_grad():
-            x = images.to(_device(model))
-            values = _record(model, objs, preprocess(x) if preprocess is not None else x)
+    with eval_mode(model), torch.no_grad():
+        x = images.to(_device(model))
+        values = _record(model, objs, preprocess(x) if preprocess is not None else x)
     return values.cpu().double().numpy()
 
 

@@ -19,7 +19,7 @@ network is to translation.
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import torch
@@ -251,7 +251,7 @@ def shift_digits(x: np.ndarray | torch.Tensor, dx: int, dy: int) -> np.ndarray |
     if x.ndim < 2:
         raise ValueError(f"x must have at least 2 axes (..., H, W); got shape {tuple(x.shape)}")
     h, w = x.shape[-2:]
-    out = torch.zeros_like(x) if isinstance(x, torch.Tensor) else np.zeros_like(x)
+    out: Any = torch.zeros_like(x) if isinstance(x, torch.Tensor) else np.zeros_like(x)
     if abs(dx) >= w or abs(dy) >= h:
         return out
     src_r = slice(max(0, -dy), h - max(0, dy))

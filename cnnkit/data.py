@@ -57,7 +57,7 @@ SPLIT_SEED = 0
 # The IDX format (http://yann.lecun.com/exdb/mnist/): a magic number whose third byte is the
 # data type (0x08 = unsigned byte) and whose fourth is the number of dimensions, then one
 # big-endian int32 per dimension, then the data.
-_IDX_DTYPES = {0x08: np.uint8, 0x09: np.int8, 0x0B: ">i2", 0x0C: ">i4", 0x0D: ">f4", 0x0E: ">f8"}
+_IDX_DTYPES: dict[int, type | str] = {0x08: np.uint8, 0x09: np.int8, 0x0B: ">i2", 0x0C: ">i4", 0x0D: ">f4", 0x0E: ">f8"}
 
 
 def _mnist_dir() -> Path:

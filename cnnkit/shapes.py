@@ -69,7 +69,7 @@ def _pad_amounts(
                 f"{name}='same' is not supported for strided convolutions; got stride "
                 f"{fmt(s, True)}. Use an explicit padding (for example padding=k//2) instead"
             )
-        return tuple(same_padding(kk, dd) for kk, dd in zip(k, d))  # type: ignore[return-value]
+        return (same_padding(k[0], d[0]), same_padding(k[1], d[1]))
     if not (is_int(padding) or isinstance(padding, (tuple, list))):
         raise TypeError(f"{name} must be one of 'valid', 'same', 'full', an int or a pair of ints; got {padding!r}")
     p = as_pair(padding, name)
@@ -483,7 +483,7 @@ def pool_output_size(
     out = _elementwise(one, (i, k, s, p, d), ("input size i", "kernel size k", "stride s", "padding p", "dilation d"))
     if min(out if pairs_given else (out,)) < 1:
         # with ceil_mode a window may hang over the border, but one must still start in the input
-        _check_kernel_fits(tuple(a + 2 * b for a, b in zip(ii, pp)), kk, dd, tuple(2 * b for b in pp), pairs_given)
+        _check_kernel_fits((ii[0] + 2 * pp[0], ii[1] + 2 * pp[1]), kk, dd, (2 * pp[0], 2 * pp[1]), pairs_given)
     return out
 
 
@@ -748,7 +748,9 @@ def receptive_field(layers: Sequence[Any]) -> ReceptiveField:
         raise TypeError(f"layers must be a sequence of (kernel, stride[, dilation]) tuples or dicts; got {layers!r}")
     params = [_layer_params(layer, n) for n, layer in enumerate(layers)]
     pairs_given = any(is_pair(v) for lp in params for v in lp)
-    size, jump, offset = (1, 1), (1, 1), (0, 0)
+    size: tuple[int, ...] = (1, 1)
+    jump: tuple[int, ...] = (1, 1)
+    offset: tuple[int, ...] = (0, 0)
     per_layer: list = []
     for n, (k, s, d, p) in enumerate(params):
         kk = as_pair(k, f"layers[{n}] kernel size")

@@ -125,7 +125,8 @@ def fit(
             count += len(idx)
         history.epoch_loss.append(total / count)
         if validation is not None:
-            history.val_accuracy.append(evaluate(model, *validation, device=device))
+            x_val, y_val = validation
+            history.val_accuracy.append(evaluate(model, x_val, y_val, device=device))
         if verbose:
             extra = f", held-out accuracy {history.val_accuracy[-1]:.4f}" if validation is not None else ""
             print(f"epoch {epoch + 1}/{epochs}: loss {history.epoch_loss[-1]:.4f}{extra}")

@@ -51,6 +51,14 @@ def test_the_test_target_installs_nothing_on_the_machine():
     assert "test-notebooks" in prerequisites and "test-book" in prerequisites
 
 
+def test_the_test_target_runs_lint_first_and_lint_runs_ruff_and_mypy():
+    prerequisites = make_prerequisites("test")
+    assert "lint" in prerequisites
+    assert prerequisites.index("lint") < prerequisites.index("test-unit")
+    recipe = (ROOT / "Makefile").read_text().split("\nlint:", 1)[1].split("\n\n", 1)[0]
+    assert "ruff check cnnkit tests tools" in recipe and "mypy" in recipe
+
+
 @pytest.mark.parametrize("path", WORKFLOWS, ids=lambda p: p.name)
 def test_workflow_parses_and_uses_existing_make_targets_and_tools(path):
     workflow = yaml.safe_load(path.read_text())

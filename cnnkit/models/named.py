@@ -32,7 +32,7 @@ def unknown_layer_error(name: str, names: list[str]) -> KeyError:
     return KeyError(f"no layer {name!r}; layers are {listing}{hint}")
 
 
-class NamedLayersMixin:
+class NamedLayersMixin(nn.Module):
     """Mixin for an ``nn.Module`` whose interesting layers have Keras-style names.
 
     A subclass implements :meth:`named_layers`, an ordered mapping from name to the module

@@ -25,7 +25,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, cast
 
 import torch
 from torch import nn
@@ -165,7 +165,7 @@ def _shape_of(output: Any) -> Shape | tuple[Shape, ...] | None:
         shapes = tuple(s for s in (_shape_of(o) for o in output) if s is not None)
         if len(shapes) == 1:
             return shapes[0]
-        return shapes or None
+        return cast(tuple[Shape, ...], shapes) or None  # nested outputs are listed flat
     if isinstance(output, dict):
         return _shape_of(list(output.values()))
     return None

@@ -128,7 +128,8 @@ class VGG16(NamedLayersMixin, nn.Module):
         """(name -> module whose output is the activation, name -> Conv2d/Linear holding the weights)."""
         outputs: OrderedDict[str, nn.Module] = OrderedDict()
         weights: OrderedDict[str, nn.Module] = OrderedDict()
-        block, conv, last = 1, 0, None
+        block, conv = 1, 0
+        last: nn.Module = nn.Identity()  # the convolution before the next ReLU
         for module in self.features:
             if isinstance(module, nn.Conv2d):
                 conv += 1
@@ -356,12 +357,12 @@ def imagenet_deprocess(x: torch.Tensor | np.ndarray) -> np.ndarray:
         >>> bool(np.allclose(imagenet_deprocess(imagenet_preprocess(image, size=8, crop=False)), image, atol=0.2))
         True
     """
-    x = x.detach().cpu().numpy() if isinstance(x, torch.Tensor) else np.asarray(x)
-    if x.ndim == 4 and x.shape[0] == 1:
-        x = x[0]
-    if x.ndim != 3 or x.shape[0] != 3:
-        raise ValueError(f"x must have shape (1, 3, H, W) or (3, H, W); got {x.shape}")
-    image = x.transpose(1, 2, 0) * np.array(IMAGENET_STD) + np.array(IMAGENET_MEAN)
+    arr = x.detach().cpu().numpy() if isinstance(x, torch.Tensor) else np.asarray(x)
+    if arr.ndim == 4 and arr.shape[0] == 1:
+        arr = arr[0]
+    if arr.ndim != 3 or arr.shape[0] != 3:
+        raise ValueError(f"x must have shape (1, 3, H, W) or (3, H, W); got {arr.shape}")
+    image = arr.transpose(1, 2, 0) * np.array(IMAGENET_STD) + np.array(IMAGENET_MEAN)
     return np.clip(image, 0.0, 1.0)
 
 
@@ -381,7 +382,7 @@ def imagenet_categories() -> list[str]:
 class Prediction(NamedTuple):
     """One of the top classes: its index, its ImageNet name and its softmax probability."""
 
-    index: int
+    index: int  # type: ignore[assignment]  # a field named like tuple.index, as Keras's decode_predictions
     category: str
     probability: float
 

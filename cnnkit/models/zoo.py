@@ -22,6 +22,7 @@ from __future__ import annotations
 from collections import OrderedDict
 from collections.abc import Callable
 from dataclasses import dataclass
+from typing import cast
 
 import torch
 from torch import nn
@@ -332,7 +333,7 @@ def shapes_after(
     model = _model(model)
     modules = dict(model.named_modules())
     rows = summary(model, input_size).rows
-    return [(r.name, r.output_shape) for r in rows if isinstance(modules.get(r.name), layer_type)]
+    return [(r.name, cast(tuple[int, ...], r.output_shape)) for r in rows if isinstance(modules.get(r.name), layer_type)]
 
 
 @dataclass(frozen=True)

@@ -108,10 +108,10 @@ def pad2d(x: Any, padding: Any, mode: str = "zeros", value: float = 0) -> np.nda
                 f"circular padding must be at most the input size; got padding {pads} for input "
                 f"size {tuple(arr.shape[-2:])}"
             )
-    width = [(0, 0)] * (arr.ndim - 2) + list(pads)
+    width: list[tuple[int, int]] = [(0, 0)] * (arr.ndim - 2) + list(pads)
     if mode == "zeros":
         return np.pad(arr, width, mode="constant", constant_values=value)
-    return np.pad(arr, width, mode=_NUMPY_PAD_MODE[mode])
+    return np.pad(arr, width, mode=_NUMPY_PAD_MODE[mode])  # type: ignore[call-overload]
 
 
 def _pad_pairs(padding: Any) -> tuple[tuple[int, int], tuple[int, int]]:

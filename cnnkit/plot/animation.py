@@ -353,5 +353,5 @@ def to_html(anim: FuncAnimation, alt: str, close: bool = True, **jshtml_kwargs: 
     escaped = _html.escape(alt.strip(), quote=True)
     page = _IMG_WITHOUT_ALT.sub(f'<img alt="{escaped}"', page)
     if close:
-        plt.close(getattr(anim, "_fig", None) or anim.fig)
+        plt.close(getattr(anim, "_fig", None) or getattr(anim, "fig", None))
     return HTML(page)

@@ -252,7 +252,7 @@ def draw_padding(
 
 
 def _fmt_size(value: IntOrPair) -> str:
-    return _fmt2(tuple(value)) if isinstance(value, (tuple, list)) else str(value)
+    return _fmt2((value[0], value[1])) if isinstance(value, (tuple, list)) else str(value)
 
 
 class StrideDiagram(NamedTuple):

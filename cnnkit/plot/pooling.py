@@ -52,7 +52,7 @@ def window_colors(out_shape: tuple[int, int]) -> np.ndarray:
 
 
 def _window_starts(shape: tuple[int, int], k: tuple[int, int], s: tuple[int, int]) -> tuple[list[int], list[int], tuple[int, int]]:
-    out = pool_output_size(tuple(shape), k, s)
+    out = pool_output_size((shape[0], shape[1]), k, s)
     return [u * s[0] for u in range(out[0])], [v * s[1] for v in range(out[1])], out
 
 

@@ -33,6 +33,7 @@ import torch
 from torch import nn
 
 from cnnkit.models.efficientnet import TFSameConv2d
+from cnnkit.models.named import NamedLayersMixin
 from cnnkit.shapes import (
     conv_output_size,
     pool_output_size,
@@ -63,7 +64,7 @@ def _pair(value: Any) -> tuple[int, int]:
     return (int(value[0]), int(value[1])) if isinstance(value, (tuple, list)) else (int(value), int(value))
 
 
-def conv_layer_specs(model: nn.Module, layer: str, input_size: Sequence[int] | int | None = None) -> list[dict]:
+def conv_layer_specs(model: NamedLayersMixin, layer: str, input_size: Sequence[int] | int | None = None) -> list[dict]:
     """The convolution and pooling layers from the input up to and including ``layer``.
 
     The model's modules are walked in the order they were registered, which for VGG-style
@@ -165,7 +166,7 @@ class LayerGeometry(NamedTuple):
     offset: tuple[int, int]
 
 
-def layer_geometry(model: nn.Module, layer: str, input_size: Sequence[int] | int | None = None) -> LayerGeometry:
+def layer_geometry(model: NamedLayersMixin, layer: str, input_size: Sequence[int] | int | None = None) -> LayerGeometry:
     """Receptive field size, jump and offset of ``layer``'s units.
 
     ``input_size`` (H, W) is needed for networks that pad as TensorFlow does (see
@@ -183,7 +184,7 @@ def layer_geometry(model: nn.Module, layer: str, input_size: Sequence[int] | int
     if not specs:
         return LayerGeometry((1, 1), (1, 1), (0, 0))
     rf = receptive_field([{k: s[k] for k in ("kernel_size", "stride", "dilation", "padding")} for s in specs])
-    return LayerGeometry(tuple(rf.size), tuple(rf.jump), tuple(rf.offset))  # type: ignore[arg-type]
+    return LayerGeometry(tuple(rf.size), tuple(rf.jump), tuple(rf.offset))
 
 
 def receptive_box(
@@ -294,7 +295,7 @@ def _batches(images: Any, batch_size: int, device: torch.device, preprocess: Cal
 
 
 def top_activating(
-    model: nn.Module,
+    model: NamedLayersMixin,
     images: np.ndarray | torch.Tensor,
     layer: str,
     channels: Sequence[int],
@@ -344,7 +345,7 @@ def top_activating(
             raise ValueError(f"layer {layer!r} must have (N, C, H, W) output for exemplars; got shape {act.shape}")
         _check_channels(channels, act.shape[1], layer)
         map_size = tuple(act.shape[2:])
-        flat = act[:, channels].reshape(len(act), len(channels), -1)
+        flat = np.asarray(act[:, channels]).reshape(len(act), len(channels), -1)
         maxima[start : start + len(act)] = flat.max(axis=2)
         argmax[start : start + len(act)] = flat.argmax(axis=2)
     image_size = tuple(int(v) for v in images.shape[2:])
@@ -392,7 +393,7 @@ def exemplars_from_maps(
 
 
 def layer_maps(
-    model: nn.Module,
+    model: NamedLayersMixin,
     images: np.ndarray | torch.Tensor,
     layers: str | Sequence[str],
     batch_size: int = 100,

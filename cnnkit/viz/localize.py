@@ -98,7 +98,7 @@ def paste_on_canvas(
     if isinstance(canvas_size, (int, np.integer)):
         size = (int(canvas_size), int(canvas_size))
     else:
-        size = tuple(int(s) for s in canvas_size)
+        size = (int(canvas_size[0]), int(canvas_size[1]))
     h, w = img.shape
     if len(size) != 2 or size[0] < h or size[1] < w:
         raise ValueError(f"canvas_size must be at least the digit's size {(h, w)}; got {canvas_size!r}")

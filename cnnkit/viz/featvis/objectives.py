@@ -18,7 +18,7 @@ import torch
 from torch import nn
 
 from cnnkit.models.mode import eval_mode
-from cnnkit.models.named import unknown_layer_error
+from cnnkit.models.named import NamedLayersMixin, unknown_layer_error
 
 __all__ = [
     "Objective",
@@ -173,7 +173,7 @@ def random_directions(n: int, channels: int, seed: int = 0) -> np.ndarray:
 Objective = str | ChannelObjective | DirectionObjective
 
 
-def parse_objective(spec: Objective, model: nn.Module | None = None) -> ChannelObjective:
+def parse_objective(spec: Objective, model: NamedLayersMixin | None = None) -> ChannelObjective:
     """Parse ``"layer:channel"`` into a :class:`ChannelObjective`, checking it against a model.
 
     Args:
@@ -225,7 +225,7 @@ def parse_objective(spec: Objective, model: nn.Module | None = None) -> ChannelO
     return obj
 
 
-def _parse_all(objectives: Sequence[Objective] | Objective, model: nn.Module) -> list:
+def _parse_all(objectives: Sequence[Objective] | Objective, model: NamedLayersMixin) -> list:
     """Parse every objective, checking each distinct layer against the model once."""
     if isinstance(objectives, (str, ChannelObjective, DirectionObjective)):
         objectives = [objectives]
@@ -260,7 +260,7 @@ def _device(model: nn.Module) -> torch.device:
     return torch.device("cpu")
 
 
-def layer_channels(model: nn.Module, layer: str, size: int = 32) -> int:
+def layer_channels(model: NamedLayersMixin, layer: str, size: int = 32) -> int:
     """Number of channels (or units, for a dense layer) of ``layer``'s output, by one forward pass of a blank image.
 
     The forward pass stops at ``layer``. The input has as many channels as the model's first

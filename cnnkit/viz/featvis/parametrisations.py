@@ -167,6 +167,9 @@ class FourierImage(nn.Module):
         torch.Size([2, 3, 16, 7, 2])
     """
 
+    scale: torch.Tensor
+    colour: torch.Tensor
+
     def __init__(
         self,
         shape: Sequence[int],

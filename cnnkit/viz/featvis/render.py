@@ -18,6 +18,7 @@ from torch import nn
 
 from cnnkit._checks import check_choice
 from cnnkit.models.mode import eval_mode
+from cnnkit.models.named import NamedLayersMixin
 from cnnkit.viz.featvis.objectives import (
     Objective,
     _check_activation,
@@ -74,7 +75,7 @@ class FeatureVisualisation(NamedTuple):
         return [int(spec.rsplit(":", 1)[1]) for spec in self.objectives]
 
 
-def _record(model: nn.Module, objectives: list, x: torch.Tensor) -> torch.Tensor:
+def _record(model: NamedLayersMixin, objectives: list, x: torch.Tensor) -> torch.Tensor:
     """Forward ``x`` until the deepest needed layer and return the (B,) objectives (with gradients)."""
     names = model.layer_names()
     layers = sorted({o.layer for o in objectives}, key=names.index)
@@ -118,7 +119,7 @@ def _record(model: nn.Module, objectives: list, x: torch.Tensor) -> torch.Tensor
     return values
 
 
-def normalised_step(params: list[torch.Tensor], lr: float) -> None:
+def normalised_step(params: Sequence[torch.Tensor], lr: float) -> None:
     """One step of gradient ascent, each batch element's gradient divided by its root mean square.
 
     ``p.grad`` must hold the gradient of the *loss*, minus the objective (what ``backward`` on
@@ -134,13 +135,15 @@ def normalised_step(params: list[torch.Tensor], lr: float) -> None:
     """
     with torch.no_grad():
         for p in params:
+            if p.grad is None:
+                raise ValueError("normalised_step: every parameter needs a gradient; call backward() first")
             g = -p.grad  # the loss is minus the objective
             rms = g.pow(2).flatten(1).mean(1).sqrt().reshape(-1, *[1] * (g.ndim - 1))
             p.add_(lr * g / (rms + 1e-5))
 
 
 def visualise(
-    model: nn.Module,
+    model: NamedLayersMixin,
     objectives: Sequence[Objective],
     size: int | tuple[int, int] = 28,
     param: str | nn.Module = "fourier",
@@ -237,7 +240,7 @@ def visualise(
 
 
 def objective_values(
-    model: nn.Module,
+    model: NamedLayersMixin,
     objectives: Sequence[Objective],
     images: torch.Tensor,
     preprocess: Callable[[torch.Tensor], torch.Tensor] | None = None,
@@ -259,7 +262,7 @@ def objective_values(
 
 
 def visualise_layers(
-    model: nn.Module, layers: Sequence[str], channels: int | Sequence[int] = 8, **kwargs
+    model: NamedLayersMixin, layers: Sequence[str], channels: int | Sequence[int] = 8, **kwargs
 ) -> dict[str, FeatureVisualisation]:
     """Visualise the same channels of several layers in one batch, and split the result by layer.
 

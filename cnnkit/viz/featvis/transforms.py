@@ -206,6 +206,9 @@ class ChannelNormalise(nn.Module):
         [2.0, 2.0, 2.0]
     """
 
+    mean: torch.Tensor
+    std: torch.Tensor
+
     def __init__(self, mean: Sequence[float], std: Sequence[float]):
         super().__init__()
         if len(mean) != len(std) or min(std) <= 0:

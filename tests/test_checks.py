@@ -52,7 +52,7 @@ def test_pooling_errors_name_the_callers_arguments(pool):
         pool(x, 3, padding=2)
     with pytest.raises(ValueError, match=rf"^{name}: padding=\(2, 0\) is more than half of kernel_size=\(3, 3\); padding may be at most \(1, 1\)"):
         pool(x, (3, 3), padding=(2, 0))
-    with pytest.raises(ValueError, match=rf"^{name}: kernel 7 is larger than the padded input"):
+    with pytest.raises(ValueError, match=rf"^{name}: kernel \(7, 7\) is larger than the padded input \(6, 6\)"):
         pool(x, 7, padding=0)
 
 

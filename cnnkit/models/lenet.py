@@ -119,6 +119,7 @@ class LeNet5(nn.Sequential):
         ``pool2``, whichever the input size.
 
     Example:
+        >>> import torch
         >>> model = LeNet5()
         >>> model(torch.zeros(2, 1, 28, 28)).shape
         torch.Size([2, 10])

@@ -54,6 +54,7 @@ def plot_exemplars(
         The ``Figure``; axes row by row (channel by channel), ``k`` per row.
 
     Example:
+        >>> from cnnkit.viz.exemplars import Exemplars, LayerGeometry
         >>> g = LayerGeometry((3, 3), (1, 1), (-1, -1))
         >>> ex = Exemplars("l", [4], np.array([[0, 1]]), np.array([[2.0, 1.0]]),
         ...                np.array([[[1, 1], [0, 0]]]), np.array([[[0, 0, 3, 3], [0, 0, 2, 2]]]), g)

@@ -81,6 +81,7 @@ def explanation_maps(
 
     Example:
         >>> from cnnkit.models.small_vgg import small_vgg
+        >>> from cnnkit.viz.cam import cam_for_model, saliency_map
         >>> _ = torch.manual_seed(0)
         >>> model, x = small_vgg(weights=None), torch.rand(2, 1, 28, 28)
         >>> out = explanation_maps(model, x, "block3_conv2", class_idx=[3, 5], grad_cam_layer="block2_conv2")

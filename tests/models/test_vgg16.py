@@ -227,7 +227,7 @@ def test_load_vgg16_prints_outside_a_notebook(capsys):
 
 
 def test_load_vgg16_rejects_bad_prefer():
-    with pytest.raises(ValueError, match="prefer must be 'imagenet' or None"):
+    with pytest.raises(ValueError, match="load_vgg16: prefer='imagenett' is not one of 'imagenet', None; did you mean 'imagenet'"):
         load_vgg16(prefer="imagenett")
 
 

@@ -88,7 +88,7 @@ def test_plot_basis_vs_random_strip_and_checks():
     drawn = plot_basis_vs_random([3.0, np.nan, 1.0], [2.0, 4.0, 5.0], ax=ax, kind="strip", labels=("e", "v"))
     assert drawn["basis"].get_offsets()[:, 0].tolist() == [3.0, 1.0]  # the NaN is left out
     assert [t.get_text() for t in ax.get_yticklabels()] == ["e (2)", "v (3)"]
-    with pytest.raises(ValueError, match="kind must be 'hist' or 'strip'; got 'box'"):
+    with pytest.raises(ValueError, match="plot_basis_vs_random: kind='box' is not one of 'hist', 'strip'"):
         plot_basis_vs_random([1.0], [1.0], ax=ax, kind="box")
     with pytest.raises(ValueError, match="log=True needs positive values"):
         plot_basis_vs_random([0.0], [1.0], ax=ax, log=True)

@@ -51,6 +51,7 @@ import torch
 
 __all__ = [
     "sparsity",
+    "channel_activity",
     "channel_selectivity",
     "image_activity",
     "LayerStatistics",
@@ -100,6 +101,26 @@ def sparsity(activation: np.ndarray | torch.Tensor) -> float:
     return float(np.count_nonzero(arr == 0) / arr.size)
 
 
+def channel_activity(activation: np.ndarray | torch.Tensor) -> np.ndarray:
+    """Per channel, the fraction :math:`q_c` of (image, position) pairs where it is non-zero.
+
+    Args:
+        activation: shape (N, C, H, W) or (N, C).
+
+    Returns:
+        Array of shape (C,), values in [0, 1].
+
+    Example:
+        >>> a = np.zeros((2, 3, 2, 2))
+        >>> a[0, 0] = 1.0             # channel 0 active on all 4 positions of image 0
+        >>> a[1, 1, 0, 0] = 2.0       # channel 1 at one position of image 1; channel 2 never
+        >>> channel_activity(a).tolist()
+        [0.5, 0.125, 0.0]
+    """
+    a = _as_nc_m(activation)
+    return (a != 0).mean(axis=(0, 2))
+
+
 def _selectivity_from_sums(total: np.ndarray, total_sq: np.ndarray, m: int) -> np.ndarray:
     if m < 2:  # one response per channel: selectivity is undefined
         return np.full(np.shape(total), np.nan)
@@ -137,8 +158,8 @@ def channel_selectivity(activation: np.ndarray | torch.Tensor) -> np.ndarray:
 def image_activity(activation: np.ndarray | torch.Tensor) -> np.ndarray:
     """Per channel, the fraction :math:`u_c` of the inputs on which it is non-zero somewhere.
 
-    This counts images, not (image, position) pairs: a channel is active on an image if it is
-    non-zero at one position at least.
+    Where :func:`channel_activity` counts (image, position) pairs, this counts images: a channel
+    is active on an image if it is non-zero at one position at least.
 
     Args:
         activation: shape (N, C, H, W) or (N, C), N inputs.
@@ -150,8 +171,8 @@ def image_activity(activation: np.ndarray | torch.Tensor) -> np.ndarray:
         >>> a = np.zeros((4, 3, 2, 2))
         >>> a[:, 0, 1, 1] = 1.0         # channel 0: one position, on every image
         >>> a[0, 1] = 2.0               # channel 1: everywhere, on image 0 only; channel 2 never
-        >>> image_activity(a).tolist()
-        [1.0, 0.25, 0.0]
+        >>> image_activity(a).tolist(), channel_activity(a).tolist()
+        ([1.0, 0.25, 0.0], [0.25, 0.25, 0.0])
     """
     a = _as_nc_m(activation)
     return (a != 0).any(axis=2).mean(axis=0)

@@ -10,6 +10,7 @@ from hypothesis.extra.numpy import arrays
 from cnnkit.models.small_vgg import SmallVGG
 from cnnkit.viz.activations import (
     activation_statistics,
+    channel_activity,
     channel_selectivity,
     format_comparison,
     format_statistics,
@@ -31,12 +32,6 @@ def test_sparsity_counts_exact_zeros():
     assert sparsity(torch.zeros(2, 3)) == 1.0
     with pytest.raises(ValueError, match="empty"):
         sparsity(np.zeros(0))
-
-
-def channel_activity(a):
-    """Per channel, the fraction of (image, position) pairs where it is non-zero."""
-    a = np.asarray(a)
-    return (a.reshape(a.shape[0], a.shape[1], -1) != 0).mean(axis=(0, 2))
 
 
 def test_activity_by_definition():
@@ -139,7 +134,7 @@ def test_format_statistics_table():
 
 def test_bad_activation_shapes():
     with pytest.raises(ValueError, match=r"shape \(N, C\)"):
-        channel_selectivity(np.zeros(3))
+        channel_activity(np.zeros(3))
     with pytest.raises(TypeError, match="numeric"):
         channel_selectivity(np.array([["a"]]))
 

@@ -291,7 +291,9 @@ def dilated_span(k: IntOrPair, d: IntOrPair = 1) -> Any:
         >>> dilated_span(3), dilated_span(3, 2), dilated_span((3, 5), 2)
         (3, 5, (5, 9))
     """
-    return _elementwise(lambda k, d: d * (k - 1) + 1, (k, d), ("kernel size k", "dilation d"))
+    kk, dd = to_pair(k, "kernel size k", minimum=1), to_pair(d, "dilation d", minimum=1)
+    span = (dd[0] * (kk[0] - 1) + 1, dd[1] * (kk[1] - 1) + 1)
+    return span if is_pair(k) or is_pair(d) else span[0]
 
 
 def window_coverage(

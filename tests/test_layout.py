@@ -110,3 +110,20 @@ def test_type_aliases_are_defined_once():
         if isinstance(node, ast.Assign) and any(getattr(t, "id", None) == "IntOrPair" for t in node.targets)
     ]
     assert defined == ["_types.py"]
+
+
+@pytest.mark.parametrize("module", ["cnnkit.ops", "cnnkit.models", "cnnkit.viz.featvis", "cnnkit.display", "cnnkit._checks"])
+def test_every_name_in_all_exists(module):
+    import importlib
+
+    mod = importlib.import_module(module)
+    assert [name for name in mod.__all__ if not hasattr(mod, name)] == []
+    assert len(set(mod.__all__)) == len(mod.__all__)
+    if mod.__file__.endswith("__init__.py"):  # everything the package imports by name, it exports
+        imported = [
+            alias.asname or alias.name
+            for node in ast.parse(Path(mod.__file__).read_text()).body
+            if isinstance(node, ast.ImportFrom) and node.module and node.module.count(".") > module.count(".")
+            for alias in node.names
+        ]
+        assert [name for name in imported if name not in mod.__all__] == []

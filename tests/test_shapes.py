@@ -291,3 +291,22 @@ def test_shape_errors():
         receptive_field([3])
     with pytest.raises(ValueError, match=r"layers\[1\] stride must be positive; got 0"):
         receptive_field([(3, 1), (3, 0)])
+
+
+def test_dilated_span_is_the_one_formula():
+    from cnnkit.shapes import dilated_span
+
+    assert [dilated_span(k, d) for k, d in ((1, 1), (3, 1), (3, 2), (5, 3))] == [1, 3, 5, 13]
+    assert dilated_span((3, 5), (1, 2)) == (3, 9)
+    with pytest.raises(TypeError, match="kernel size k"):
+        dilated_span(2.5)
+
+
+def test_receptive_field_offset_is_minus_the_padding_in_input_samples():
+    # conv 3 pad 1, pool 2 stride 2, conv 3 pad 1: the first unit starts 1 + 1*2 = 3 samples before the image
+    rf = receptive_field([{"kernel_size": 3, "padding": 1}, {"kernel_size": 2, "stride": 2}, {"kernel_size": 3, "padding": 1}])
+    assert (rf.size, rf.jump, rf.offset) == (8, 2, -3)
+    assert receptive_field([(3, 1), (3, 1)]).offset == 0
+    assert receptive_field([{"kernel_size": 3, "padding": (1, 0)}]).offset == (-1, 0)
+    with pytest.raises(ValueError, match=r"layers\[0\] padding must be non-negative"):
+        receptive_field([{"kernel_size": 3, "padding": -1}])

@@ -21,7 +21,7 @@ from __future__ import annotations
 
 from collections import OrderedDict
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, fields
 from typing import cast
 
 import torch
@@ -244,23 +244,16 @@ def parameter_count(model: nn.Module | str) -> int:
 
 
 @dataclass(frozen=True)
-class ParameterSplit:
-    """Where a network's parameters are: convolutions, dense (``nn.Linear``) layers, the rest.
-
-    Attributes:
-        conv: parameters of ``nn.Conv2d`` layers (weights and biases).
-        dense: parameters of ``nn.Linear`` layers.
-        other: everything else (batch normalisation's scale and shift, for example).
-    """
+class _Split:
+    """Counts split by kind of layer; ``total`` sums every field, the percentages divide by it."""
 
     conv: int
     dense: int
-    other: int
 
     @property
     def total(self) -> int:
-        """conv + dense + other."""
-        return self.conv + self.dense + self.other
+        """The sum of the parts."""
+        return sum(getattr(self, f.name) for f in fields(self))
 
     @property
     def conv_percent(self) -> float:
@@ -271,6 +264,20 @@ class ParameterSplit:
     def dense_percent(self) -> float:
         """Percentage of the total in dense layers."""
         return 100.0 * self.dense / self.total
+
+
+@dataclass(frozen=True)
+class ParameterSplit(_Split):
+    """Where a network's parameters are: convolutions, dense (``nn.Linear``) layers, the rest.
+
+    Attributes:
+        conv: parameters of ``nn.Conv2d`` layers (weights and biases).
+        dense: parameters of ``nn.Linear`` layers.
+        other: everything else (batch normalisation's scale and shift, for example).
+        total: conv + dense + other.
+    """
+
+    other: int
 
 
 def parameter_split(model: nn.Module | str) -> ParameterSplit:
@@ -337,31 +344,14 @@ def shapes_after(
 
 
 @dataclass(frozen=True)
-class MultiplyAddSplit:
+class MultiplyAddSplit(_Split):
     """Multiply-adds of one forward pass of one image, in convolutions and in dense layers.
 
     Attributes:
         conv: multiply-adds of ``nn.Conv2d`` layers.
         dense: multiply-adds of ``nn.Linear`` layers.
+        total: conv + dense.
     """
-
-    conv: int
-    dense: int
-
-    @property
-    def total(self) -> int:
-        """conv + dense."""
-        return self.conv + self.dense
-
-    @property
-    def conv_percent(self) -> float:
-        """Percentage of the total in convolutions."""
-        return 100.0 * self.conv / self.total
-
-    @property
-    def dense_percent(self) -> float:
-        """Percentage of the total in dense layers."""
-        return 100.0 * self.dense / self.total
 
 
 def multiply_add_split(

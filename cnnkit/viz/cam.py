@@ -46,7 +46,7 @@ from cnnkit._checks import as_array, check_choice, non_negative_pair, positive_p
 from cnnkit._types import IntOrPair
 from cnnkit.models.mode import eval_mode
 from cnnkit.ops.intensity import minmax_scale
-from cnnkit.ops.resize import resize
+from cnnkit.ops.resizing import resize
 from cnnkit.shapes import conv_output_size
 
 __all__ = [

@@ -11,7 +11,7 @@ from torch import nn
 
 from cnnkit.models.efficientnet import efficientnet_lite0
 from cnnkit.models.small_vgg import small_vgg
-from cnnkit.ops.resize import resize
+from cnnkit.ops.resizing import resize
 from cnnkit.shapes import conv_output_size
 from cnnkit.viz.cam import (
     ClassMaps,

@@ -37,6 +37,7 @@ The parts live in one module each, as in lucid: :mod:`~cnnkit.viz.featvis.object
 :mod:`~cnnkit.viz.featvis.render`; every public name is re-exported here.
 """
 
+from cnnkit.viz.featvis import objectives, parametrisations, render, transforms
 from cnnkit.viz.featvis.objectives import (
     ChannelObjective,
     DirectionObjective,
@@ -70,29 +71,4 @@ from cnnkit.viz.featvis.transforms import (
     default_transforms,
 )
 
-__all__ = [
-    "normalised_step",
-    "Objective",
-    "ChannelObjective",
-    "DirectionObjective",
-    "random_directions",
-    "parse_objective",
-    "layer_channels",
-    "PixelImage",
-    "FourierImage",
-    "image_param",
-    "fraction_out_of_range",
-    "IMAGENET_COLOUR_SQRT",
-    "Transform",
-    "affine_resample",
-    "Jitter",
-    "RandomScale",
-    "RandomRotate",
-    "default_transforms",
-    "apply_transforms",
-    "ChannelNormalise",
-    "FeatureVisualisation",
-    "visualise",
-    "visualise_layers",
-    "objective_values",
-]
+__all__ = [*objectives.__all__, *parametrisations.__all__, *transforms.__all__, *render.__all__]

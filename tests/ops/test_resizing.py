@@ -1,11 +1,11 @@
-"""Tests of cnnkit/ops/resize.py: resizing as PyTorch, resize-convolution, checkerboard score."""
+"""Tests of cnnkit/ops/resizing.py: resizing as PyTorch, resize-convolution, checkerboard score."""
 
 import numpy as np
 import pytest
 import torch
 import torch.nn.functional as F
 
-from cnnkit.ops.resize import checkerboard_score, resize, resize_conv
+from cnnkit.ops.resizing import checkerboard_score, resize, resize_conv
 
 
 @pytest.mark.parametrize("mode", ["nearest", "bilinear"])

@@ -19,7 +19,7 @@ network is to translation.
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 import numpy as np
 import torch
@@ -250,13 +250,8 @@ def shift_digits(x: np.ndarray | torch.Tensor, dx: int, dy: int) -> np.ndarray |
             raise TypeError(f"{name} must be a whole number of pixels (an int); got {value!r}")
     if x.ndim < 2:
         raise ValueError(f"x must have at least 2 axes (..., H, W); got shape {tuple(x.shape)}")
-    h, w = x.shape[-2:]
-    out: Any = torch.zeros_like(x) if isinstance(x, torch.Tensor) else np.zeros_like(x)
-    if abs(dx) >= w or abs(dy) >= h:
-        return out
-    src_r = slice(max(0, -dy), h - max(0, dy))
-    dst_r = slice(max(0, dy), h - max(0, -dy))
-    src_c = slice(max(0, -dx), w - max(0, dx))
-    dst_c = slice(max(0, dx), w - max(0, -dx))
-    out[..., dst_r, dst_c] = x[..., src_r, src_c]
-    return out
+    t = x if isinstance(x, torch.Tensor) else torch.from_numpy(np.ascontiguousarray(x))
+    batch = t.reshape(-1, 1, *t.shape[-2:])  # every image of every leading axis, one channel each
+    shifts = torch.full((len(batch),), 1, dtype=torch.long)
+    out = _shift(batch, shifts * int(dx), shifts * int(dy)).reshape(t.shape)
+    return out if isinstance(x, torch.Tensor) else out.numpy()

@@ -22,12 +22,13 @@ export PYTHONHASHSEED := 0
 # a chapter then slows down in proportion to the CPU it gets (benchmarks/load.py measures it).
 export OMP_WAIT_POLICY ?= PASSIVE
 
-.PHONY: help setup book test test-unit test-notebooks test-book check-browser browser-deps \
+.PHONY: help setup book test lint test-unit test-notebooks test-book check-browser browser-deps \
 	lock check-lock timings colab-check execute book-online pin benchmark clean
 
 help:
 	@echo "make book         build the HTML book into $(BOOK_HTML)"
-	@echo "make test         run every check: unit tests, doctests, nbval, book build, browser test"
+	@echo "make test         run every check: lint, unit tests, doctests, nbval, book build, browser test"
+	@echo "make lint         ruff (style, imports, bugs) on cnnkit, tests and tools; mypy on cnnkit"
 	@echo "make execute      re-run every chapter in place (fresh kernel, top to bottom)"
 	@echo "make book-online  build a copy of the book whose chapters 8-10 use VGG16's ImageNet weights (if cached)"
 	@echo "make timings      execute every chapter and report its time against the budget"
@@ -54,8 +55,13 @@ book: setup
 
 # The whole suite, in order of speed: a failure in the fast parts stops the slow ones.
 # The browser is looked for first, so that a missing one is said at once, with how to get one.
-test: setup check-browser test-unit test-notebooks test-book
+test: setup lint check-browser test-unit test-notebooks test-book
 	@echo "make test: all checks passed."
+
+# Lint and types, configured in pyproject.toml ([tool.ruff], [tool.mypy]).
+lint: setup
+	$(BIN)/ruff check cnnkit tests tools
+	$(BIN)/mypy
 
 test-unit: setup
 	$(BIN)/python -m pytest tests cnnkit --ignore=tests/book -q

@@ -18,7 +18,8 @@ network is to translation.
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Callable
+from collections.abc import Callable
+from typing import TYPE_CHECKING
 
 import numpy as np
 import torch
@@ -26,7 +27,7 @@ import torch
 if TYPE_CHECKING:  # torchvision is imported when a pipeline is built, not when cnnkit is
     from torchvision.transforms import v2
 
-__all__ = ["augmentation", "augment", "PerImage", "RandomShift", "random_shift", "shift_digits", "as_tensor_image"]
+__all__ = ["augmentation", "augment", "RandomShift", "random_shift", "shift_digits", "as_tensor_image"]
 
 
 def as_tensor_image(image: np.ndarray) -> torch.Tensor:
@@ -157,26 +158,6 @@ def augment(
     return result[0] if single else result
 
 
-class PerImage:
-    """Wrap a transform of one image as ``f(batch, generator)``, the signature of ``fit(transform=...)``.
-
-    Each image gets its own random draw (see :func:`augment`). This runs the transform once per
-    image, which is slow for whole epochs on a CPU; :class:`RandomShift` is the fast choice for
-    random crops.
-
-    Example:
-        >>> f = PerImage(augmentation(padding=2))
-        >>> f(torch.zeros(5, 1, 28, 28), torch.Generator().manual_seed(0)).shape
-        torch.Size([5, 1, 28, 28])
-    """
-
-    def __init__(self, transform: Callable[[torch.Tensor], torch.Tensor]):
-        self.transform = transform
-
-    def __call__(self, batch: torch.Tensor, generator: torch.Generator) -> torch.Tensor:
-        return augment(batch, self.transform, generator=generator)
-
-
 def _shift_index(size: int, shift: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
     """Source indices (clamped) and validity mask for ``out[i] = in[i - shift]`` along one axis."""
     src = torch.arange(size)[None, :] - shift[:, None]
@@ -269,13 +250,8 @@ def shift_digits(x: np.ndarray | torch.Tensor, dx: int, dy: int) -> np.ndarray |
             raise TypeError(f"{name} must be a whole number of pixels (an int); got {value!r}")
     if x.ndim < 2:
         raise ValueError(f"x must have at least 2 axes (..., H, W); got shape {tuple(x.shape)}")
-    h, w = x.shape[-2:]
-    out = torch.zeros_like(x) if isinstance(x, torch.Tensor) else np.zeros_like(x)
-    if abs(dx) >= w or abs(dy) >= h:
-        return out
-    src_r = slice(max(0, -dy), h - max(0, dy))
-    dst_r = slice(max(0, dy), h - max(0, -dy))
-    src_c = slice(max(0, -dx), w - max(0, dx))
-    dst_c = slice(max(0, dx), w - max(0, -dx))
-    out[..., dst_r, dst_c] = x[..., src_r, src_c]
-    return out
+    t = x if isinstance(x, torch.Tensor) else torch.from_numpy(np.ascontiguousarray(x))
+    batch = t.reshape(-1, 1, *t.shape[-2:])  # every image of every leading axis, one channel each
+    shifts = torch.full((len(batch),), 1, dtype=torch.long)
+    out = _shift(batch, shifts * int(dx), shifts * int(dy)).reshape(t.shape)
+    return out if isinstance(x, torch.Tensor) else out.numpy()

@@ -30,6 +30,8 @@ from typing import NamedTuple
 
 import numpy as np
 
+from cnnkit._checks import did_you_mean
+
 __all__ = [
     "MNIST_CHECKSUMS",
     "MnistSplit",
@@ -55,7 +57,7 @@ SPLIT_SEED = 0
 # The IDX format (http://yann.lecun.com/exdb/mnist/): a magic number whose third byte is the
 # data type (0x08 = unsigned byte) and whose fourth is the number of dimensions, then one
 # big-endian int32 per dimension, then the data.
-_IDX_DTYPES = {0x08: np.uint8, 0x09: np.int8, 0x0B: ">i2", 0x0C: ">i4", 0x0D: ">f4", 0x0E: ">f8"}
+_IDX_DTYPES: dict[int, type | str] = {0x08: np.uint8, 0x09: np.int8, 0x0B: ">i2", 0x0C: ">i4", 0x0D: ">f4", 0x0E: ">f8"}
 
 
 def _mnist_dir() -> Path:
@@ -178,12 +180,12 @@ IMAGE_NAMES = (
 )
 
 
-def load_image(name: str = "chelsea", grey: bool = False, size: int | tuple[int, int] | None = None) -> np.ndarray:
+def load_image(name: str = "chelsea", gray: bool = False, size: int | tuple[int, int] | None = None) -> np.ndarray:
     """One of scikit-image's bundled photographs as floats in [0, 1].
 
     Args:
         name: a name from :data:`IMAGE_NAMES` (for example ``"chelsea"``, the cat).
-        grey: convert a colour photograph to grey (ITU-R 709 luminance).
+        gray: convert a colour photograph to grey (ITU-R 709 luminance).
         size: resize to ``(height, width)`` (an int means a square), with anti-aliasing.
 
     Returns:
@@ -192,22 +194,19 @@ def load_image(name: str = "chelsea", grey: bool = False, size: int | tuple[int,
     Example:
         >>> load_image("chelsea").shape
         (300, 451, 3)
-        >>> load_image("chelsea", grey=True, size=64).shape
+        >>> load_image("chelsea", gray=True, size=64).shape
         (64, 64)
     """
     if name not in IMAGE_NAMES:
-        import difflib
-
-        hint = difflib.get_close_matches(name, IMAGE_NAMES, n=1)
-        extra = f" (did you mean {hint[0]!r}?)" if hint else ""
-        raise ValueError(f"unknown image {name!r}; choose one of {', '.join(IMAGE_NAMES)}{extra}")
+        hint = did_you_mean(name, IMAGE_NAMES)
+        raise ValueError(f"unknown image {name!r}; choose one of {', '.join(IMAGE_NAMES)}{hint}")
     import skimage.data
     from skimage import color, transform, util
 
     img = util.img_as_float(getattr(skimage.data, name)())
     if img.ndim == 3 and img.shape[-1] == 4:
         img = img[..., :3]
-    if grey and img.ndim == 3:
+    if gray and img.ndim == 3:
         img = color.rgb2gray(img)
     if size is not None:
         hw = (size, size) if isinstance(size, int) else tuple(size)

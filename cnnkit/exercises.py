@@ -976,7 +976,7 @@ def check_gradient_ascent_step(func: Callable) -> CheckResult:
     settings = [((8, 8), 0, 0.1), ((8, 8), 2, 0.5), ((6, 9), 1, 0.05), ((8, 8), 1, 0.25), ((6, 9), 2, 0.1), ((8, 8), 0, 0.5)]
     cases = []
     for size, channel, lr in settings:
-        x = torch.tensor(_normal(rng, (1, 1) + size), dtype=torch.float64, requires_grad=True)
+        x = torch.tensor(_normal(rng, (1, 1, *size)), dtype=torch.float64, requires_grad=True)
         cases.append((x, model, channel, lr))
     compare = partial(compare_arrays, rtol=1e-4, atol=1e-4)
     return check(func, _ascent_step, cases, compare=compare, names=["x", "model", "channel", "lr"], fixed=0)

@@ -16,10 +16,15 @@ samples (its *effective* size).
 
 from __future__ import annotations
 
-import difflib
 import math
-import numbers
-from typing import Any, Callable, NamedTuple, Sequence, Union
+from collections.abc import Callable, Sequence
+from typing import Any, NamedTuple
+
+import numpy as np
+
+from cnnkit._checks import as_pair, check_at_least, did_you_mean, fmt, is_int, is_pair
+from cnnkit._checks import to_pair as _to_pair
+from cnnkit._types import IntOrPair, Padding
 
 __all__ = [
     "conv_output_size",
@@ -30,64 +35,21 @@ __all__ = [
     "tf_same_padding",
     "padding_amounts",
     "to_pair",
+    "dilated_span",
+    "window_coverage",
     "receptive_field",
     "ReceptiveField",
     "transposed_input_sizes",
     "TransposedInput",
 ]
 
-IntOrPair = Union[int, tuple[int, int]]
-Padding = Union[int, tuple[int, int], str]
-
 _PADDING_STRINGS = ("valid", "same", "full")
-
-
-# --------------------------------------------------------------------------------------------
-# Private helpers shared with cnnkit.ops._validate (which imports them from here, so that the
-# dependency runs one way only: ops -> shapes).
-# --------------------------------------------------------------------------------------------
-
-
-def _is_int(value: Any) -> bool:
-    """True for Python and numpy integers, False for bools and everything else."""
-    if type(value) is int:  # the common case, without the slower abstract-class check
-        return True
-    return isinstance(value, numbers.Integral) and not isinstance(value, bool)
-
-
-def _as_pair(value: Any, name: str) -> tuple[int, int]:
-    """Normalise an int or a pair of ints to a pair, naming ``name`` in any error."""
-    if _is_int(value):
-        return (int(value), int(value))
-    if isinstance(value, (tuple, list)) and len(value) == 2 and _is_int(value[0]) and _is_int(value[1]):
-        return (int(value[0]), int(value[1]))
-    raise TypeError(f"{name} must be an int or a pair of ints (height, width); got {value!r}")
-
-
-def _is_pair(value: Any) -> bool:
-    return isinstance(value, (tuple, list))
-
-
-def _fmt(values: tuple[int, ...], as_pair: bool) -> str:
-    """Write a pair as ``(3, 3)`` and a scalar as ``3``, to echo what the user passed."""
-    return f"({values[0]}, {values[1]})" if as_pair else str(values[0])
-
-
-def _check_at_least(values: tuple[int, int], minimum: int, name: str, as_pair: bool, what: str) -> None:
-    if any(v < minimum for v in values):
-        raise ValueError(f"{name} must be {what}; got {_fmt(values, as_pair)}")
-
-
-def _did_you_mean(value: str, options: Sequence[str]) -> str:
-    close = difflib.get_close_matches(value, list(options), n=1)
-    return f" (did you mean {close[0]!r}?)" if close else ""
-
 
 def _check_padding_string(padding: str, name: str = "padding") -> str:
     if padding not in _PADDING_STRINGS:
         raise ValueError(
             f"{name} must be one of 'valid', 'same', 'full' or an int; got {padding!r}"
-            f"{_did_you_mean(padding, _PADDING_STRINGS)}"
+            f"{did_you_mean(padding, _PADDING_STRINGS)}"
         )
     return padding
 
@@ -105,47 +67,47 @@ def _pad_amounts(
         if any(ss != 1 for ss in s):
             raise ValueError(
                 f"{name}='same' is not supported for strided convolutions; got stride "
-                f"{_fmt(s, True)}. Use an explicit padding (for example padding=k//2) instead"
+                f"{fmt(s, True)}. Use an explicit padding (for example padding=k//2) instead"
             )
-        return tuple(same_padding(kk, dd) for kk, dd in zip(k, d))  # type: ignore[return-value]
-    if not (_is_int(padding) or isinstance(padding, (tuple, list))):
+        return (same_padding(k[0], d[0]), same_padding(k[1], d[1]))
+    if not (is_int(padding) or isinstance(padding, (tuple, list))):
         raise TypeError(f"{name} must be one of 'valid', 'same', 'full', an int or a pair of ints; got {padding!r}")
-    p = _as_pair(padding, name)
-    _check_at_least(p, 0, name, _is_pair(padding), "non-negative")
+    p = as_pair(padding, name)
+    check_at_least(p, 0, name, is_pair(padding), "non-negative")
     return ((p[0], p[0]), (p[1], p[1]))
 
 
 def _check_kernel_fits(
-    padded: tuple[int, int], k: tuple[int, int], d: tuple[int, int], pads: tuple[int, int], as_pair: bool
+    padded: tuple[int, int], k: tuple[int, int], d: tuple[int, int], pads: tuple[int, int], pairs_given: bool
 ) -> None:
     """Raise the lecture's error when the (dilated) kernel does not fit in the padded input.
 
     ``pads`` is the total padding (before + after) already included in ``padded``.
     """
-    eff = tuple(dd * (kk - 1) + 1 for kk, dd in zip(k, d))
+    eff = tuple(dilated_span(kk, dd) for kk, dd in zip(k, d))
     if all(e <= q for e, q in zip(eff, padded)):
         return
-    kernel = f"kernel {_fmt(k, as_pair)}"
+    kernel = f"kernel {fmt(k, pairs_given)}"
     if any(dd != 1 for dd in d):
-        kernel = f"dilated kernel {_fmt(k, as_pair)} with dilation {_fmt(d, as_pair)} (spanning {_fmt(eff, as_pair)})"
+        kernel = f"dilated kernel {fmt(k, pairs_given)} with dilation {fmt(d, pairs_given)} (spanning {fmt(eff, pairs_given)})"
     # the smallest symmetric padding per side that makes it fit
     need = max(pt // 2 + math.ceil((e - q) / 2) for e, q, pt in zip(eff, padded, pads))
     raise ValueError(
-        f"{kernel} is larger than the padded input {_fmt(padded, as_pair)}; "
+        f"{kernel} is larger than the padded input {fmt(padded, pairs_given)}; "
         f"use padding >= {need} or a smaller kernel"
     )
 
 
 def _elementwise(fn: Callable[..., Any], args: Sequence[Any], names: Sequence[str]) -> Any:
     """Call a scalar formula once (all ints) or once per axis (any pair), returning int or pair."""
-    if not any(_is_pair(a) for a in args):
+    if not any(is_pair(a) for a in args):
         return fn(*args)
-    pairs = [a if isinstance(a, str) or a is None or isinstance(a, bool) else _as_pair(a, n) for a, n in zip(args, names)]
+    pairs = [a if isinstance(a, str) or a is None or isinstance(a, bool) else as_pair(a, n) for a, n in zip(args, names)]
     return tuple(fn(*[a if not isinstance(a, tuple) else a[axis] for a in pairs]) for axis in range(2))
 
 
 def _check_int(value: Any, name: str, minimum: int, what: str) -> int:
-    if not _is_int(value):
+    if not is_int(value):
         raise TypeError(f"{name} must be an int or a pair of ints; got {value!r}")
     if value < minimum:
         raise ValueError(f"{name} must be {what}; got {value}")
@@ -244,7 +206,9 @@ def tf_same_padding(i: IntOrPair, k: IntOrPair, s: IntOrPair = 1, d: IntOrPair =
     return _elementwise(one, (i, k, s, d), ("input size i", "kernel size k", "stride s", "dilation d"))
 
 
-def padding_amounts(padding: Padding, k: IntOrPair, s: IntOrPair = 1, d: IntOrPair = 1) -> tuple[tuple[int, int], tuple[int, int]]:
+def padding_amounts(
+    padding: Padding, k: IntOrPair, s: IntOrPair = 1, d: IntOrPair = 1, name: str = "padding"
+) -> tuple[tuple[int, int], tuple[int, int]]:
     """Explicit padding ``((top, bottom), (left, right))`` of a 2-D convolution's ``padding``.
 
     Turns the ``padding`` argument of :func:`cnnkit.ops.conv2d` (and of PyTorch's ``conv2d``)
@@ -261,6 +225,7 @@ def padding_amounts(padding: Padding, k: IntOrPair, s: IntOrPair = 1, d: IntOrPa
         k: kernel size, int or (kH, kW).
         s: stride, int or (sH, sW); only checked (``'same'`` needs stride 1).
         d: dilation, int or (dH, dW).
+        name: how errors call the padding argument (the caller's name for it).
 
     Returns:
         ``((top, bottom), (left, right))``, always for both axes.
@@ -285,7 +250,7 @@ def padding_amounts(padding: Padding, k: IntOrPair, s: IntOrPair = 1, d: IntOrPa
     kk = to_pair(k, "kernel size k", minimum=1)
     ss = to_pair(s, "stride s", minimum=1)
     dd = to_pair(d, "dilation d", minimum=1)
-    return _pad_amounts(padding, kk, dd, ss, "padding")
+    return _pad_amounts(padding, kk, dd, ss, name)
 
 
 def to_pair(value: IntOrPair, name: str = "value", minimum: int | None = None) -> tuple[int, int]:
@@ -314,11 +279,74 @@ def to_pair(value: IntOrPair, name: str = "value", minimum: int | None = None) -
         ...
         ValueError: stride must be positive; got 0
     """
-    pair = _as_pair(value, name)
-    if minimum is not None:
-        what = {0: "non-negative", 1: "positive"}.get(minimum, f"at least {minimum}")
-        _check_at_least(pair, minimum, name, _is_pair(value), what)
-    return pair
+    return _to_pair(value, name, minimum)
+
+
+def dilated_span(k: IntOrPair, d: IntOrPair = 1) -> Any:
+    """How many input samples a kernel of size ``k`` with dilation ``d`` spans: ``d*(k - 1) + 1``.
+
+    Its *effective* size: a 3-tap kernel with dilation 2 reads samples 0, 2 and 4, a span of 5.
+
+    Example:
+        >>> dilated_span(3), dilated_span(3, 2), dilated_span((3, 5), 2)
+        (3, 5, (5, 9))
+    """
+    kk, dd = to_pair(k, "kernel size k", minimum=1), to_pair(d, "dilation d", minimum=1)
+    span = (dd[0] * (kk[0] - 1) + 1, dd[1] * (kk[1] - 1) + 1)
+    return span if is_pair(k) or is_pair(d) else span[0]
+
+
+def window_coverage(
+    i: IntOrPair, k: IntOrPair, stride: IntOrPair = 1, padding: Padding = 0, dilation: IntOrPair = 1
+) -> np.ndarray:
+    """How many windows of a convolution read each input pixel.
+
+    Window ``(u, v)`` starts at input row ``u*s - top`` and column ``v*s - left`` (negative in
+    the padding) and reads every ``d``-th sample of the next :func:`dilated_span` samples.
+    Windows are products of a row range and a column range, so the count is the outer product
+    of the counts along each axis. A zero marks a pixel that no window reads: with ``'valid'``
+    padding and a stride that does not divide ``i - k``, the last rows and columns are lost.
+
+    Args:
+        i: input size, int or (H, W).
+        k: kernel size, int or (kH, kW).
+        stride: step between windows, int or (sH, sW).
+        padding: int, pair, ``'valid'``, ``'same'`` or ``'full'``, as :func:`cnnkit.ops.conv2d`.
+        dilation: spacing between kernel taps, int or (dH, dW).
+
+    Returns:
+        int64 array of shape (H, W); the sum of all counts is
+        ``H_out * W_out * kH * kW`` minus the taps that fall on padding.
+
+    Example:
+        >>> window_coverage(7, 3, stride=3)[0].tolist()   # the last column is never read
+        [1, 1, 1, 1, 1, 1, 0]
+        >>> window_coverage(5, 3)[2].tolist()
+        [3, 6, 9, 6, 3]
+        >>> window_coverage(5, 3, padding='same')[0].tolist()
+        [4, 6, 6, 6, 4]
+        >>> int((window_coverage(16, 3, stride=4) == 0).sum())
+        112
+    """
+    ii = to_pair(i, "input size i", minimum=1)
+    kk = to_pair(k, "kernel size k", minimum=1)
+    ss = to_pair(stride, "stride", minimum=1)
+    dd = to_pair(dilation, "dilation", minimum=1)
+    pads = padding_amounts(padding, kk, s=ss, d=dd)
+
+    def as_given(value: Any) -> Any:  # a list becomes a tuple, so that the errors echo the argument
+        return tuple(value) if isinstance(value, list) else value
+
+    out = to_pair(conv_output_size(*(as_given(v) for v in (i, k, stride, padding, dilation))), "output")
+    counts = []
+    for axis in range(2):
+        c = np.zeros(ii[axis], dtype=np.int64)
+        for u in range(out[axis]):
+            taps = u * ss[axis] - pads[axis][0] + dd[axis] * np.arange(kk[axis])
+            taps = taps[(taps >= 0) & (taps < ii[axis])]
+            np.add.at(c, taps, 1)
+        counts.append(c)
+    return np.outer(counts[0], counts[1])
 
 
 def conv_output_size(i: IntOrPair, k: IntOrPair, s: IntOrPair = 1, p: Padding = 0, d: IntOrPair = 1) -> Any:
@@ -372,15 +400,15 @@ def conv_output_size(i: IntOrPair, k: IntOrPair, s: IntOrPair = 1, p: Padding = 
         return (i + before + after - d * (k - 1) - 1) // s + 1
 
     args = (i, k, s, p, d)
-    as_pair = any(_is_pair(a) for a in args)
+    pairs_given = any(is_pair(a) for a in args)
     # Check the kernel against the padded input on both axes at once so the message shows pairs.
-    ii, kk, ss, dd = (_as_pair(a, n) for a, n in zip((i, k, s, d), ("input size i", "kernel size k", "stride s", "dilation d")))
+    ii, kk, ss, dd = (as_pair(a, n) for a, n in zip((i, k, s, d), ("input size i", "kernel size k", "stride s", "dilation d")))
     for name, val, arg in (("kernel size k", kk, k), ("stride s", ss, s), ("dilation d", dd, d)):
-        _check_at_least(val, 1, name, _is_pair(arg), "positive")
-    _check_at_least(ii, 0, "input size i", _is_pair(i), "non-negative")
+        check_at_least(val, 1, name, is_pair(arg), "positive")
+    check_at_least(ii, 0, "input size i", is_pair(i), "non-negative")
     pads = _pad_amounts(p, kk, dd, ss, name="padding" if isinstance(p, str) else "padding p")
     totals = (sum(pads[0]), sum(pads[1]))
-    _check_kernel_fits((ii[0] + totals[0], ii[1] + totals[1]), kk, dd, totals, as_pair)
+    _check_kernel_fits((ii[0] + totals[0], ii[1] + totals[1]), kk, dd, totals, pairs_given)
     return _elementwise(one, args, ("input size i", "kernel size k", "stride s", "padding p", "dilation d"))
 
 
@@ -431,22 +459,22 @@ def pool_output_size(
         s = k
     if not isinstance(ceil_mode, bool):
         raise TypeError(f"ceil_mode must be a bool; got {ceil_mode!r}")
-    as_pair = any(_is_pair(a) for a in (i, k, s, p, d))
-    kk, pp = _as_pair(k, "kernel size k"), _as_pair(p, "padding p")
-    _check_at_least(kk, 1, "kernel size k", _is_pair(k), "positive")
-    _check_at_least(pp, 0, "padding p", _is_pair(p), "non-negative")
+    pairs_given = any(is_pair(a) for a in (i, k, s, p, d))
+    kk, pp = as_pair(k, "kernel size k"), as_pair(p, "padding p")
+    check_at_least(kk, 1, "kernel size k", is_pair(k), "positive")
+    check_at_least(pp, 0, "padding p", is_pair(p), "non-negative")
     if any(pv > kv // 2 for pv, kv in zip(pp, kk)):
         raise ValueError(
             f"padding p must be at most half the window size (p <= k // 2, as PyTorch requires); "
-            f"got p={_fmt(pp, as_pair)} for k={_fmt(kk, as_pair)}"
+            f"got p={fmt(pp, pairs_given)} for k={fmt(kk, pairs_given)}"
         )
     if not ceil_mode:
         # validates i, s, d and that the window fits in the padded input
         return conv_output_size(i, k, s, p, d)
-    ii, ss, dd = _as_pair(i, "input size i"), _as_pair(s, "stride s"), _as_pair(d, "dilation d")
-    _check_at_least(ii, 0, "input size i", _is_pair(i), "non-negative")
-    _check_at_least(ss, 1, "stride s", _is_pair(s), "positive")
-    _check_at_least(dd, 1, "dilation d", _is_pair(d), "positive")
+    ii, ss, dd = as_pair(i, "input size i"), as_pair(s, "stride s"), as_pair(d, "dilation d")
+    check_at_least(ii, 0, "input size i", is_pair(i), "non-negative")
+    check_at_least(ss, 1, "stride s", is_pair(s), "positive")
+    check_at_least(dd, 1, "dilation d", is_pair(d), "positive")
 
     def one(i: int, k: int, s: int, p: int, d: int) -> int:
         o = -(-(i + 2 * p - d * (k - 1) - 1) // s) + 1
@@ -455,9 +483,9 @@ def pool_output_size(
         return o
 
     out = _elementwise(one, (i, k, s, p, d), ("input size i", "kernel size k", "stride s", "padding p", "dilation d"))
-    if min(out if as_pair else (out,)) < 1:
+    if min(out if pairs_given else (out,)) < 1:
         # with ceil_mode a window may hang over the border, but one must still start in the input
-        _check_kernel_fits(tuple(a + 2 * b for a, b in zip(ii, pp)), kk, dd, tuple(2 * b for b in pp), as_pair)
+        _check_kernel_fits((ii[0] + 2 * pp[0], ii[1] + 2 * pp[1]), kk, dd, (2 * pp[0], 2 * pp[1]), pairs_given)
     return out
 
 
@@ -495,28 +523,28 @@ def conv_transpose_output_size(
         >>> conv_transpose_output_size((10, 8), 3, s=2)
         (21, 17)
     """
-    as_pair = any(_is_pair(a) for a in (i, k, s, p, output_padding, d))
+    pairs_given = any(is_pair(a) for a in (i, k, s, p, output_padding, d))
     names = ("input size i", "kernel size k", "stride s", "padding p", "output_padding", "dilation d")
-    ii, kk, ss, pp, oo, dd = (_as_pair(a, n) for a, n in zip((i, k, s, p, output_padding, d), names))
+    ii, kk, ss, pp, oo, dd = (as_pair(a, n) for a, n in zip((i, k, s, p, output_padding, d), names))
     for name, val, arg in (("kernel size k", kk, k), ("stride s", ss, s), ("dilation d", dd, d)):
-        _check_at_least(val, 1, name, _is_pair(arg), "positive")
-    _check_at_least(ii, 1, "input size i", _is_pair(i), "positive")
-    _check_at_least(pp, 0, "padding p", _is_pair(p), "non-negative")
-    _check_at_least(oo, 0, "output_padding", _is_pair(output_padding), "non-negative")
+        check_at_least(val, 1, name, is_pair(arg), "positive")
+    check_at_least(ii, 1, "input size i", is_pair(i), "positive")
+    check_at_least(pp, 0, "padding p", is_pair(p), "non-negative")
+    check_at_least(oo, 0, "output_padding", is_pair(output_padding), "non-negative")
     if any(o >= s_ and o >= d_ for o, s_, d_ in zip(oo, ss, dd)):
         raise ValueError(
             f"output_padding must be smaller than either stride or dilation; got output_padding="
-            f"{_fmt(oo, as_pair)} with stride {_fmt(ss, as_pair)} and dilation {_fmt(dd, as_pair)}"
+            f"{fmt(oo, pairs_given)} with stride {fmt(ss, pairs_given)} and dilation {fmt(dd, pairs_given)}"
         )
 
     def one(i: int, k: int, s: int, p: int, op: int, d: int) -> int:
         return (i - 1) * s - 2 * p + d * (k - 1) + op + 1
 
     out = _elementwise(one, (i, k, s, p, output_padding, d), names)
-    if min(out if as_pair else (out,)) < 1:
+    if min(out if pairs_given else (out,)) < 1:
         raise ValueError(
-            f"padding p={_fmt(pp, as_pair)} removes more than the transposed convolution produces: "
-            f"output size would be {_fmt(out if as_pair else (out,), as_pair)}; use a smaller padding"
+            f"padding p={fmt(pp, pairs_given)} removes more than the transposed convolution produces: "
+            f"output size would be {fmt(out if pairs_given else (out,), pairs_given)}; use a smaller padding"
         )
     return out
 
@@ -566,7 +594,7 @@ def keras_conv_transpose_output_size(
     if not isinstance(padding, str) or padding not in ("valid", "same"):
         raise ValueError(
             f"padding must be 'valid' or 'same' (Keras's Conv2DTranspose); got {padding!r}"
-            f"{_did_you_mean(padding, ('valid', 'same')) if isinstance(padding, str) else ''}"
+            f"{did_you_mean(padding, ('valid', 'same')) if isinstance(padding, str) else ''}"
         )
 
     def one(i: int, k: int, s: int, op: int | None, d: int) -> int:
@@ -576,7 +604,7 @@ def keras_conv_transpose_output_size(
         _check_int(d, "dilation d", 1, "positive")
         if op is not None:
             _check_int(op, "output_padding", 0, "non-negative")
-        span = d * (k - 1) + 1
+        span = dilated_span(k, d)
         if padding == "valid":
             return (i - 1) * s + span + (max(span, s) - span if op is None else op)
         return i * s if op is None else (i - 1) * s + span % 2 + op
@@ -649,27 +677,31 @@ class ReceptiveField(NamedTuple):
         jump: distance in input samples between neighbouring units of the last layer (the
             product of the strides).
         per_layer: ``(size, jump)`` after each layer, first layer first.
+        offset: the first input sample seen by the first unit of the last layer; negative when
+            padding is involved: ``offset_l = offset_{l-1} - p_l j_{l-1}`` (0 without padding).
     """
 
     size: Any
     jump: Any
     per_layer: list
+    offset: Any = 0
 
 
-def _layer_params(layer: Any, index: int) -> tuple[Any, Any, Any]:
+def _layer_params(layer: Any, index: int) -> tuple[Any, Any, Any, Any]:
     if isinstance(layer, dict):
-        unknown = set(layer) - {"kernel_size", "kernel", "k", "stride", "s", "dilation", "d"}
+        unknown = set(layer) - {"kernel_size", "kernel", "k", "stride", "s", "dilation", "d", "padding", "p"}
         if unknown:
             raise ValueError(
-                f"layers[{index}] has unknown keys {sorted(unknown)}; use 'kernel_size', 'stride' and 'dilation'"
+                f"layers[{index}] has unknown keys {sorted(unknown)}; use 'kernel_size', 'stride', 'dilation' and 'padding'"
             )
         k = layer.get("kernel_size", layer.get("kernel", layer.get("k")))
         if k is None:
             raise ValueError(f"layers[{index}] needs a 'kernel_size'; got {layer!r}")
-        return k, layer.get("stride", layer.get("s", 1)), layer.get("dilation", layer.get("d", 1))
+        p = layer.get("padding", layer.get("p", 0))
+        return k, layer.get("stride", layer.get("s", 1)), layer.get("dilation", layer.get("d", 1)), p
     if isinstance(layer, (tuple, list)) and len(layer) in (2, 3):
         k, s, *rest = layer
-        return k, s, rest[0] if rest else 1
+        return k, s, rest[0] if rest else 1, 0
     raise TypeError(
         f"layers[{index}] must be a (kernel, stride), a (kernel, stride, dilation) tuple or a dict "
         f"with 'kernel_size', 'stride' and 'dilation'; got {layer!r}"
@@ -677,23 +709,27 @@ def _layer_params(layer: Any, index: int) -> tuple[Any, Any, Any]:
 
 
 def receptive_field(layers: Sequence[Any]) -> ReceptiveField:
-    """Receptive field of a stack of convolution or pooling layers (padding does not matter).
+    """Receptive field of a stack of convolution or pooling layers.
 
-    Starting from a single input sample (``r = 1``, ``j = 1``), each layer with kernel ``k``,
-    stride ``s`` and dilation ``d`` grows the field and the jump between neighbours:
+    Starting from a single input sample (``r = 1``, ``j = 1``, offset 0), each layer with kernel
+    ``k``, stride ``s``, dilation ``d`` and padding ``p`` (before the first sample) grows the
+    field and the jump between neighbours and moves the field's start into the padding:
 
     .. math::
 
-        r_l = r_{l-1} + d_l (k_l - 1) j_{l-1}, \\qquad j_l = j_{l-1} s_l.
+        r_l = r_{l-1} + d_l (k_l - 1) j_{l-1}, \\qquad j_l = j_{l-1} s_l, \\qquad
+        \\text{offset}_l = \\text{offset}_{l-1} - p_l\\, j_{l-1}.
+
+    The size and the jump do not depend on the padding; the offset does.
 
     Args:
         layers: a sequence of ``(kernel, stride)`` or ``(kernel, stride, dilation)`` tuples, or
-            of dicts with keys ``kernel_size``, ``stride`` (default 1) and ``dilation``
-            (default 1). Each value is an int or a pair.
+            of dicts with keys ``kernel_size``, ``stride`` (default 1), ``dilation`` (default 1)
+            and ``padding`` (before the first sample; default 0). Each value is an int or a pair.
 
     Returns:
-        A :class:`ReceptiveField` ``(size, jump, per_layer)``; ints, or pairs when any layer
-        uses a pair.
+        A :class:`ReceptiveField` ``(size, jump, per_layer, offset)``; ints, or pairs when any
+        layer uses a pair.
 
     Example:
         >>> receptive_field([(3, 1), (3, 1)]).size
@@ -707,22 +743,29 @@ def receptive_field(layers: Sequence[Any]) -> ReceptiveField:
         (8, 2, [(3, 1), (4, 2), (8, 2)])
         >>> receptive_field([{"kernel_size": (3, 1), "stride": 2}, {"kernel_size": 3}]).size
         (7, 5)
+        >>> receptive_field([{"kernel_size": 3, "padding": 1}, {"kernel_size": 2, "stride": 2}, {"kernel_size": 3, "padding": 1}]).offset
+        -3
     """
     if isinstance(layers, (str, bytes, dict)) or not isinstance(layers, Sequence):
         raise TypeError(f"layers must be a sequence of (kernel, stride[, dilation]) tuples or dicts; got {layers!r}")
     params = [_layer_params(layer, n) for n, layer in enumerate(layers)]
-    as_pair = any(_is_pair(v) for lp in params for v in lp)
-    size, jump = (1, 1), (1, 1)
+    pairs_given = any(is_pair(v) for lp in params for v in lp)
+    size: tuple[int, ...] = (1, 1)
+    jump: tuple[int, ...] = (1, 1)
+    offset: tuple[int, ...] = (0, 0)
     per_layer: list = []
-    for n, (k, s, d) in enumerate(params):
-        kk = _as_pair(k, f"layers[{n}] kernel size")
-        ss = _as_pair(s, f"layers[{n}] stride")
-        dd = _as_pair(d, f"layers[{n}] dilation")
+    for n, (k, s, d, p) in enumerate(params):
+        kk = as_pair(k, f"layers[{n}] kernel size")
+        ss = as_pair(s, f"layers[{n}] stride")
+        dd = as_pair(d, f"layers[{n}] dilation")
+        pp = as_pair(p, f"layers[{n}] padding")
         for name, val, arg in (("kernel size", kk, k), ("stride", ss, s), ("dilation", dd, d)):
-            _check_at_least(val, 1, f"layers[{n}] {name}", _is_pair(arg), "positive")
+            check_at_least(val, 1, f"layers[{n}] {name}", is_pair(arg), "positive")
+        check_at_least(pp, 0, f"layers[{n}] padding", is_pair(p), "non-negative")
         size = tuple(r + dv * (kv - 1) * j for r, kv, dv, j in zip(size, kk, dd, jump))
+        offset = tuple(o - pv * j for o, pv, j in zip(offset, pp, jump))
         jump = tuple(j * sv for j, sv in zip(jump, ss))
-        per_layer.append((size, jump) if as_pair else (size[0], jump[0]))
-    if as_pair:
-        return ReceptiveField(size, jump, per_layer)
-    return ReceptiveField(size[0], jump[0], per_layer)
+        per_layer.append((size, jump) if pairs_given else (size[0], jump[0]))
+    if pairs_given:
+        return ReceptiveField(size, jump, per_layer, offset)
+    return ReceptiveField(size[0], jump[0], per_layer, offset[0])

@@ -9,19 +9,16 @@ The chapters train LeNet-5 and a small VGG on the offline MNIST split
 from __future__ import annotations
 
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Callable
 
 import numpy as np
 import torch
 from torch import nn
 
-__all__ = ["History", "fit", "evaluate", "predict", "default_device"]
+from cnnkit._checks import check_choice
 
-
-def default_device() -> torch.device:
-    """The GPU when one is visible, else the CPU (the book's outputs are made on the CPU)."""
-    return torch.device("cuda" if torch.cuda.is_available() else "cpu")
+__all__ = ["History", "fit", "evaluate", "predict"]
 
 
 @dataclass
@@ -102,8 +99,7 @@ def fit(
     opt = optimizer or torch.optim.Adam(model.parameters(), lr=lr)
     loss_fn = nn.CrossEntropyLoss()
     steps = epochs * ((len(x) + batch_size - 1) // batch_size)
-    if schedule not in (None, "cosine"):
-        raise ValueError(f"schedule must be None or 'cosine'; got {schedule!r}")
+    check_choice(schedule, (None, "cosine"), "schedule", caller="fit")
     scheduler = torch.optim.lr_scheduler.CosineAnnealingLR(opt, steps) if schedule == "cosine" else None
     gen = torch.Generator().manual_seed(seed)
     history = History()
@@ -129,7 +125,8 @@ def fit(
             count += len(idx)
         history.epoch_loss.append(total / count)
         if validation is not None:
-            history.val_accuracy.append(evaluate(model, *validation, device=device))
+            x_val, y_val = validation
+            history.val_accuracy.append(evaluate(model, x_val, y_val, device=device))
         if verbose:
             extra = f", held-out accuracy {history.val_accuracy[-1]:.4f}" if validation is not None else ""
             print(f"epoch {epoch + 1}/{epochs}: loss {history.epoch_loss[-1]:.4f}{extra}")

@@ -27,7 +27,6 @@ When the weights can be had neither way, the functions here raise
 from __future__ import annotations
 
 import argparse
-import difflib
 import hashlib
 import os
 import re
@@ -36,6 +35,8 @@ import sys
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
+
+from cnnkit._checks import did_you_mean
 
 __all__ = [
     "ENV_VAR",
@@ -126,8 +127,7 @@ class WeightsSpec:
 
 
 def _unknown_name(name: object) -> ValueError:
-    close = difflib.get_close_matches(str(name), KNOWN_WEIGHTS, n=1)
-    hint = f" (did you mean {close[0]!r}?)" if close else ""
+    hint = did_you_mean(str(name), KNOWN_WEIGHTS)
     return ValueError(f"unknown weights {name!r}; known weights are {', '.join(KNOWN_WEIGHTS)}{hint}")
 
 

@@ -3,11 +3,9 @@
 import numpy as np
 import pytest
 import torch
-from torchvision.transforms import v2
 from torchvision.transforms.v2 import functional as TF
 
 from cnnkit.augment import (
-    PerImage,
     RandomShift,
     as_tensor_image,
     augment,
@@ -92,14 +90,6 @@ def test_padding_only_crop_keeps_size_and_is_a_shift():
     y = augment(x, augmentation(padding=3), seed=0)
     padded = TF.pad(x, [3, 3, 3, 3])
     assert any(torch.equal(y, padded[:, t : t + 10, l : l + 10]) for t in range(7) for l in range(7))
-
-
-def test_per_image_wrapper_fits_the_training_loop_signature():
-    f = PerImage(v2.RandomHorizontalFlip())
-    x = torch.rand(4, 1, 5, 5)
-    y = f(x, torch.Generator().manual_seed(0))
-    for a, b in zip(x, y):
-        assert torch.equal(a, b) or torch.equal(a.flip(-1), b)
 
 
 def test_as_tensor_image_layout():

@@ -55,12 +55,12 @@ def test_read_idx_rejects_bad_files(tmp_path):
 @pytest.mark.parametrize("name", data.IMAGE_NAMES)
 def test_every_bundled_image_loads_offline(name):
     img = data.load_image(name)
-    assert img.dtype == np.float64 and 0.0 <= img.min() and img.max() <= 1.0
+    assert img.dtype == np.float64 and img.min() >= 0.0 and img.max() <= 1.0
     assert img.ndim in (2, 3)
 
 
 def test_load_image_grey_and_resize():
-    assert data.load_image("astronaut", grey=True, size=(32, 48)).shape == (32, 48)
+    assert data.load_image("astronaut", gray=True, size=(32, 48)).shape == (32, 48)
     assert data.load_image("astronaut", size=16).shape == (16, 16, 3)
 
 

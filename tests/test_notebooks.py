@@ -20,7 +20,7 @@ import yaml
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "tools"))
 
-import pin  # noqa: E402  (tools/pin.py)
+import pin
 
 
 def toc_files() -> list[str]:

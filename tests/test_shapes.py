@@ -3,6 +3,7 @@
 import itertools
 import math
 import os
+import warnings
 
 import numpy as np
 import pytest
@@ -24,6 +25,7 @@ from cnnkit.shapes import (
     tf_same_padding,
     to_pair,
     transposed_input_sizes,
+    window_coverage,
 )
 
 pytestmark = pytest.mark.filterwarnings("ignore:Using padding='same' with even kernel:UserWarning")
@@ -291,3 +293,79 @@ def test_shape_errors():
         receptive_field([3])
     with pytest.raises(ValueError, match=r"layers\[1\] stride must be positive; got 0"):
         receptive_field([(3, 1), (3, 0)])
+
+
+def test_dilated_span_is_the_one_formula():
+    from cnnkit.shapes import dilated_span
+
+    assert [dilated_span(k, d) for k, d in ((1, 1), (3, 1), (3, 2), (5, 3))] == [1, 3, 5, 13]
+    assert dilated_span((3, 5), (1, 2)) == (3, 9)
+    with pytest.raises(TypeError, match="kernel size k"):
+        dilated_span(2.5)
+
+
+def test_receptive_field_offset_is_minus_the_padding_in_input_samples():
+    # conv 3 pad 1, pool 2 stride 2, conv 3 pad 1: the first unit starts 1 + 1*2 = 3 samples before the image
+    rf = receptive_field([{"kernel_size": 3, "padding": 1}, {"kernel_size": 2, "stride": 2}, {"kernel_size": 3, "padding": 1}])
+    assert (rf.size, rf.jump, rf.offset) == (8, 2, -3)
+    assert receptive_field([(3, 1), (3, 1)]).offset == 0
+    assert receptive_field([{"kernel_size": 3, "padding": (1, 0)}]).offset == (-1, 0)
+    with pytest.raises(ValueError, match=r"layers\[0\] padding must be non-negative"):
+        receptive_field([{"kernel_size": 3, "padding": -1}])
+
+
+# window_coverage: how many windows of a convolution read each input pixel
+
+
+def torch_coverage(i, k, stride, padding, dilation=1):
+    """Reference: the gradient of the sum of a ones-kernel convolution counts the reads."""
+    x = torch.zeros(1, 1, *i, dtype=torch.float64, requires_grad=True)
+    w = torch.ones(1, 1, *k, dtype=torch.float64)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", UserWarning)  # torch's note on 'same' with even kernels
+        F.conv2d(x, w, stride=stride, padding=padding, dilation=dilation).sum().backward()
+    return x.grad[0, 0].round().long().numpy()
+
+
+@pytest.mark.parametrize(
+    "i, k, stride, padding, dilation",
+    [
+        ((7, 7), (3, 3), 3, 0, 1),
+        ((16, 16), (3, 3), 4, 0, 1),
+        ((5, 6), (3, 2), (2, 1), (1, 0), 1),
+        ((9, 9), (3, 3), 1, 2, 2),
+        ((5, 5), (3, 3), 2, 1, 1),
+    ],
+)
+def test_window_coverage_matches_torch_gradient(i, k, stride, padding, dilation):
+    expected = torch_coverage(i, k, stride, padding, dilation)
+    np.testing.assert_array_equal(window_coverage(i, k, stride, padding, dilation), expected)
+
+
+def test_window_coverage_same_matches_torch():
+    np.testing.assert_array_equal(window_coverage(6, 4, padding="same"), torch_coverage((6, 6), (4, 4), 1, "same"))
+
+
+def test_window_coverage_full_reads_every_tap_once_per_window():
+    cov = window_coverage(5, 3, padding="full")
+    # every input pixel is read by every one of the k*k kernel taps exactly once
+    assert cov.tolist() == [[9] * 5] * 5
+
+
+def test_window_coverage_shape_and_int_or_pair():
+    assert window_coverage(4, 2).shape == (4, 4)
+    assert window_coverage((4, 6), 2).shape == (4, 6)
+    assert window_coverage((4, 6), 2).dtype == np.int64
+
+
+def test_window_coverage_errors():
+    with pytest.raises(ValueError, match="larger than the padded input"):
+        window_coverage(3, 5)
+    with pytest.raises(ValueError, match="not supported for strided"):
+        window_coverage(5, 3, stride=2, padding="same")
+    with pytest.raises(ValueError, match="padding must be one of"):
+        window_coverage(5, 3, padding="smae")
+    with pytest.raises(ValueError, match="stride must be positive"):
+        window_coverage(5, 3, stride=0)
+    with pytest.raises(ValueError, match="input size i must be positive"):
+        window_coverage(0, 1)

@@ -45,5 +45,5 @@ def test_bad_arguments():
         fit(_model(), x, y, epochs=0)
     with pytest.raises(ValueError, match="same length"):
         fit(_model(), x, y[:10])
-    with pytest.raises(ValueError, match="schedule must be None or 'cosine'"):
+    with pytest.raises(ValueError, match="fit: schedule='step' is not one of None, 'cosine'"):
         fit(_model(), x, y, schedule="step")

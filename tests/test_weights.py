@@ -113,7 +113,7 @@ def test_offline_error_comes_from_a_patched_download_function(monkeypatch):
 
 def test_timeout_becomes_weights_unavailable(monkeypatch):
     def slow(*args, **kwargs):
-        raise socket.timeout("timed out")
+        raise TimeoutError("timed out")
 
     monkeypatch.setattr(torch.hub, "download_url_to_file", slow)
     with pytest.raises(WeightsUnavailableError, match="timed out"):
@@ -171,7 +171,7 @@ def test_damaged_file_is_reported(isolated, small_spec):
     spec, _ = small_spec
     isolated.mkdir(parents=True)
     (isolated / spec.file_name).write_bytes(b"truncated")
-    with pytest.raises(WeightsUnavailableError, match="damaged.*delete it") as info:
+    with pytest.raises(WeightsUnavailableError, match=r"damaged.*delete it") as info:
         W.weights_path("vgg16")
     assert info.value.reason == "damaged"
 

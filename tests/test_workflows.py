@@ -11,7 +11,7 @@ ROOT = Path(__file__).resolve().parents[1]
 WORKFLOWS = sorted((ROOT / ".github" / "workflows").glob("*.yml"))
 sys.path.insert(0, str(ROOT / "tools"))
 
-import check_lock  # noqa: E402
+import check_lock
 
 
 def make_targets() -> set[str]:
@@ -49,6 +49,14 @@ def test_the_test_target_installs_nothing_on_the_machine():
     prerequisites = make_prerequisites("test")
     assert "browser-deps" not in prerequisites and "check-browser" in prerequisites
     assert "test-notebooks" in prerequisites and "test-book" in prerequisites
+
+
+def test_the_test_target_runs_lint_first_and_lint_runs_ruff_and_mypy():
+    prerequisites = make_prerequisites("test")
+    assert "lint" in prerequisites
+    assert prerequisites.index("lint") < prerequisites.index("test-unit")
+    recipe = (ROOT / "Makefile").read_text().split("\nlint:", 1)[1].split("\n\n", 1)[0]
+    assert "ruff check cnnkit tests tools" in recipe and "mypy" in recipe
 
 
 @pytest.mark.parametrize("path", WORKFLOWS, ids=lambda p: p.name)
@@ -90,7 +98,7 @@ def test_publish_runs_only_after_the_tests_passed_on_that_commit():
     assert "push" not in triggers(workflow)
     build = workflow["jobs"]["build"]
     assert "github.event.workflow_run.conclusion == 'success'" in build["if"]
-    checkout = [s for s in build["steps"] if s.get("uses", "").startswith("actions/checkout")][0]
+    checkout = next(s for s in build["steps"] if s.get("uses", "").startswith("actions/checkout"))
     assert "workflow_run.head_sha" in checkout["with"]["ref"]
     commands = "\n".join(run_steps(workflow))
     assert "cnnkit.weights fetch vgg16" in commands
@@ -172,7 +180,7 @@ def test_pins_parser_keeps_both_versions_of_a_forked_package():
 def test_no_test_decides_on_a_wall_clock_time():
     """Timings are reported (make timings, make benchmark), never asserted."""
     offenders = []
-    for path in list((ROOT / "tests").rglob("*.py")) + [ROOT / "conftest.py"]:
+    for path in [*list((ROOT / "tests").rglob("*.py")), ROOT / "conftest.py"]:
         text = path.read_text()
         if path.name == "test_workflows.py":
             continue

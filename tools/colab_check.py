@@ -35,7 +35,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "tools"))
 
-from pin import expected_header, version  # noqa: E402
+from pin import expected_header, version
 
 RUNNER = """
 import sys, time, nbformat

@@ -34,7 +34,7 @@ def main(argv: list[str]) -> int:
         print(__doc__)
         return 2
     dest = Path(argv[0]).resolve()
-    if dest == ROOT or ROOT in dest.parents and dest.parts[len(ROOT.parts)] != "_build":
+    if dest == ROOT or (ROOT in dest.parents and dest.parts[len(ROOT.parts)] != "_build"):
         print(f"refusing to copy the book into {dest}: use a folder under _build/ or outside the repository")
         return 2
     print(f"copied {copy_book(dest)} files into {dest}")

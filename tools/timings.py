@@ -18,8 +18,9 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "tools"))
 
-from conftest import NOTEBOOK_BUDGET_S  # noqa: E402
-from execute import execute  # noqa: E402
+from execute import execute
+
+from conftest import NOTEBOOK_BUDGET_S
 
 
 def main(argv: list[str]) -> int:

@@ -30,6 +30,7 @@ first layer of a deep network at initialisation, with and without the skip conne
 from __future__ import annotations
 
 from collections import OrderedDict
+from typing import cast
 
 import torch
 from torch import nn
@@ -123,7 +124,7 @@ class InceptionModule(nn.Module):
         self.branch1 = _conv_relu(in_channels, ch1x1, 1, batch_norm)
         self.branch2 = reduce_then(ch3x3_reduce, ch3x3, 3)
         self.branch3 = reduce_then(ch5x5_reduce, ch5x5, 5)
-        pool = OrderedDict(pool=nn.MaxPool2d(3, stride=1, padding=1))
+        pool: OrderedDict[str, nn.Module] = OrderedDict(pool=nn.MaxPool2d(3, stride=1, padding=1))
         if pool_proj is not None:
             pool["proj"] = _conv_relu(in_channels, pool_proj, 1, batch_norm)
         self.branch4 = nn.Sequential(pool)
@@ -281,7 +282,8 @@ class DeepStack(nn.Module):
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         x = torch.relu(self.stem(x))
-        for conv_a, conv_b in self.pairs:
+        for pair in self.pairs:
+            conv_a, conv_b = cast(nn.ModuleList, pair)
             f = conv_b(torch.relu(conv_a(x)))
             x = torch.relu(f + x) if self.residual else torch.relu(f)
         return self.head(self.pool(x).flatten(1))

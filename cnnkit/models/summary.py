@@ -25,10 +25,12 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, cast
 
 import torch
 from torch import nn
+
+from cnnkit.models.mode import eval_mode
 
 __all__ = ["SummaryRow", "ModelSummary", "summary", "format_shape"]
 
@@ -163,7 +165,7 @@ def _shape_of(output: Any) -> Shape | tuple[Shape, ...] | None:
         shapes = tuple(s for s in (_shape_of(o) for o in output) if s is not None)
         if len(shapes) == 1:
             return shapes[0]
-        return shapes or None
+        return cast(tuple[Shape, ...], shapes) or None  # nested outputs are listed flat
     if isinstance(output, dict):
         return _shape_of(list(output.values()))
     return None
@@ -260,22 +262,18 @@ def summary(
 
     records: list[tuple[str, nn.Module, Any]] = []
     handles = []
-    modes = {m: m.training for m in model.modules()}
     try:
         for name, module in _modules_to_hook(model, depth):
             def hook(mod, _inputs, output, name=name):
                 records.append((name, mod, _shape_of(output)))
 
             handles.append(module.register_forward_hook(hook))
-        model.eval()
-        x = torch.zeros((batch_size,) + input_size, dtype=dtype, device=device)
-        with torch.no_grad():
+        x = torch.zeros((batch_size, *input_size), dtype=dtype, device=device)
+        with eval_mode(model), torch.no_grad():
             model(x)
     finally:
         for handle in handles:
             handle.remove()
-        for module, mode in modes.items():
-            module.training = mode
 
     seen: set[int] = set()
 
@@ -314,7 +312,7 @@ def summary(
         total_params=total,
         trainable_params=trainable,
         non_trainable_params=total - trainable,
-        input_shape=(batch_size,) + input_size,
+        input_shape=(batch_size, *input_size),
         channels_last=channels_last,
         model_name=type(model).__name__,
     )

@@ -40,9 +40,7 @@ seeded random network *and a visible warning* saying so.
 
 from __future__ import annotations
 
-import html
 import os
-import re
 from collections import OrderedDict
 from typing import NamedTuple
 
@@ -50,6 +48,8 @@ import numpy as np
 import torch
 from torch import nn
 
+from cnnkit._checks import check_choice
+from cnnkit.display import Admonition, show
 from cnnkit.models.named import NamedLayersMixin
 from cnnkit.weights import (
     ENV_VAR,
@@ -66,9 +66,7 @@ __all__ = [
     "load_vgg16",
     "IMAGENET_DESCRIPTION",
     "random_description",
-    "Admonition",
     "missing_weights_admonition",
-    "show",
     "IMAGENET_MEAN",
     "IMAGENET_STD",
     "imagenet_preprocess",
@@ -130,7 +128,8 @@ class VGG16(NamedLayersMixin, nn.Module):
         """(name -> module whose output is the activation, name -> Conv2d/Linear holding the weights)."""
         outputs: OrderedDict[str, nn.Module] = OrderedDict()
         weights: OrderedDict[str, nn.Module] = OrderedDict()
-        block, conv, last = 1, 0, None
+        block, conv = 1, 0
+        last: nn.Module = nn.Identity()  # the convolution before the next ReLU
         for module in self.features:
             if isinstance(module, nn.Conv2d):
                 conv += 1
@@ -203,50 +202,6 @@ def vgg16(weights: str | os.PathLike | None = "imagenet", download: bool = True,
     return model.eval()
 
 
-class Admonition:
-    """A boxed note for a notebook: rendered as a Sphinx/Jupyter Book admonition in HTML, as text elsewhere.
-
-    Jupyter and the book show :meth:`_repr_html_`, ``<div class="admonition warning">`` with a
-    title paragraph, which the book's theme draws as a coloured box. Text outputs (a terminal,
-    nbval's comparison) show ``repr``, which is stable. Text between backticks is set as code.
-
-    Args:
-        title: the box's title.
-        paragraphs: its text, one string per paragraph.
-        kind: the admonition's class: ``"warning"``, ``"note"``, ``"tip"``, ``"important"``.
-
-    Example:
-        >>> box = Admonition("Careful", ["Run `make test` first."])
-        >>> print(box._repr_html_())
-        <div class="admonition warning"><p class="admonition-title">Careful</p><p>Run <code>make test</code> first.</p></div>
-        >>> print(repr(box))
-        WARNING: Careful
-        Run `make test` first.
-    """
-
-    KINDS = ("warning", "note", "tip", "important", "caution", "attention", "danger", "error", "hint")
-
-    def __init__(self, title: str, paragraphs: list[str] | tuple[str, ...], kind: str = "warning"):
-        if kind not in self.KINDS:
-            raise ValueError(f"kind must be one of {', '.join(self.KINDS)}; got {kind!r}")
-        if isinstance(paragraphs, str):
-            raise TypeError("paragraphs must be a list of strings, one per paragraph; got a single string")
-        self.title, self.paragraphs, self.kind = title, list(paragraphs), kind
-
-    @staticmethod
-    def _inline(text: str) -> str:
-        return re.sub(r"`([^`]+)`", r"<code>\1</code>", html.escape(text, quote=False))
-
-    def _repr_html_(self) -> str:
-        body = "".join(f"<p>{self._inline(p)}</p>" for p in self.paragraphs)
-        return f'<div class="admonition {self.kind}"><p class="admonition-title">{html.escape(self.title)}</p>{body}</div>'
-
-    def __repr__(self) -> str:
-        return "\n".join([f"{self.kind.upper()}: {self.title}", *self.paragraphs])
-
-    __str__ = __repr__
-
-
 _REASONS = {
     "missing": "are in neither of the folders cnnkit searches, and this notebook does not download them",
     "download_failed": "are in neither of the folders cnnkit searches and could not be downloaded (no internet access?)",
@@ -272,8 +227,7 @@ def missing_weights_admonition(reason: str = "missing", seed: int = 0) -> Admoni
         >>> print(repr(missing_weights_admonition()).splitlines()[0])
         WARNING: No ImageNet weights: this chapter runs on an untrained VGG16
     """
-    if reason not in _REASONS:
-        raise ValueError(f"reason must be one of {', '.join(_REASONS)}; got {reason!r}")
+    check_choice(reason, tuple(_REASONS), "reason", caller="missing_weights_admonition")
     spec = weights_spec("vgg16")
     return Admonition(
         "No ImageNet weights: this chapter runs on an untrained VGG16",
@@ -290,20 +244,6 @@ def missing_weights_admonition(reason: str = "missing", seed: int = 0) -> Admoni
             "`python -m cnnkit.weights where` shows both folders.",
         ],
     )
-
-
-def show(obj: object) -> None:
-    """Display ``obj`` in a notebook (its richest representation), or print it outside one."""
-    try:
-        from IPython import get_ipython
-        from IPython.display import display
-    except ImportError:  # pragma: no cover - IPython comes with Jupyter
-        print(obj)
-        return
-    if get_ipython() is None:
-        print(obj)
-    else:
-        display(obj)
 
 
 def load_vgg16(
@@ -330,8 +270,7 @@ def load_vgg16(
         >>> description
         'untrained: random weights, seed 0'
     """
-    if prefer not in ("imagenet", None):
-        raise ValueError(f"prefer must be 'imagenet' or None (random weights); got {prefer!r}")
+    check_choice(prefer, ("imagenet", None), "prefer", caller="load_vgg16")
     if prefer == "imagenet":
         try:
             return vgg16("imagenet", download=download), IMAGENET_DESCRIPTION
@@ -418,12 +357,12 @@ def imagenet_deprocess(x: torch.Tensor | np.ndarray) -> np.ndarray:
         >>> bool(np.allclose(imagenet_deprocess(imagenet_preprocess(image, size=8, crop=False)), image, atol=0.2))
         True
     """
-    x = x.detach().cpu().numpy() if isinstance(x, torch.Tensor) else np.asarray(x)
-    if x.ndim == 4 and x.shape[0] == 1:
-        x = x[0]
-    if x.ndim != 3 or x.shape[0] != 3:
-        raise ValueError(f"x must have shape (1, 3, H, W) or (3, H, W); got {x.shape}")
-    image = x.transpose(1, 2, 0) * np.array(IMAGENET_STD) + np.array(IMAGENET_MEAN)
+    arr = x.detach().cpu().numpy() if isinstance(x, torch.Tensor) else np.asarray(x)
+    if arr.ndim == 4 and arr.shape[0] == 1:
+        arr = arr[0]
+    if arr.ndim != 3 or arr.shape[0] != 3:
+        raise ValueError(f"x must have shape (1, 3, H, W) or (3, H, W); got {arr.shape}")
+    image = arr.transpose(1, 2, 0) * np.array(IMAGENET_STD) + np.array(IMAGENET_MEAN)
     return np.clip(image, 0.0, 1.0)
 
 
@@ -443,7 +382,7 @@ def imagenet_categories() -> list[str]:
 class Prediction(NamedTuple):
     """One of the top classes: its index, its ImageNet name and its softmax probability."""
 
-    index: int
+    index: int  # type: ignore[assignment]  # a field named like tuple.index, as Keras's decode_predictions
     category: str
     probability: float
 

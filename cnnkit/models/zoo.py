@@ -19,14 +19,15 @@ not in torchvision, so it is not here.
 
 from __future__ import annotations
 
-import difflib
 from collections import OrderedDict
-from dataclasses import dataclass
-from typing import Callable
+from collections.abc import Callable
+from dataclasses import dataclass, fields
+from typing import cast
 
 import torch
 from torch import nn
 
+from cnnkit._checks import did_you_mean
 from cnnkit.models.blocks import InceptionModule
 from cnnkit.models.summary import ModelSummary, summary
 
@@ -88,8 +89,7 @@ def build(name: str, device: torch.device | str = "meta") -> nn.Module:
         (138357544, 'meta')
     """
     if name not in ARCHITECTURES:
-        close = difflib.get_close_matches(name, list(ARCHITECTURES), n=1)
-        hint = f" (did you mean {close[0]!r}?)" if close else ""
+        hint = did_you_mean(name, list(ARCHITECTURES))
         raise ValueError(f"unknown architecture {name!r}; choose one of {', '.join(ARCHITECTURES)}{hint}")
     with torch.device(device):
         model = ARCHITECTURES[name]()
@@ -244,23 +244,16 @@ def parameter_count(model: nn.Module | str) -> int:
 
 
 @dataclass(frozen=True)
-class ParameterSplit:
-    """Where a network's parameters are: convolutions, dense (``nn.Linear``) layers, the rest.
-
-    Attributes:
-        conv: parameters of ``nn.Conv2d`` layers (weights and biases).
-        dense: parameters of ``nn.Linear`` layers.
-        other: everything else (batch normalisation's scale and shift, for example).
-    """
+class _Split:
+    """Counts split by kind of layer; ``total`` sums every field, the percentages divide by it."""
 
     conv: int
     dense: int
-    other: int
 
     @property
     def total(self) -> int:
-        """conv + dense + other."""
-        return self.conv + self.dense + self.other
+        """The sum of the parts."""
+        return sum(getattr(self, f.name) for f in fields(self))
 
     @property
     def conv_percent(self) -> float:
@@ -271,6 +264,20 @@ class ParameterSplit:
     def dense_percent(self) -> float:
         """Percentage of the total in dense layers."""
         return 100.0 * self.dense / self.total
+
+
+@dataclass(frozen=True)
+class ParameterSplit(_Split):
+    """Where a network's parameters are: convolutions, dense (``nn.Linear``) layers, the rest.
+
+    Attributes:
+        conv: parameters of ``nn.Conv2d`` layers (weights and biases).
+        dense: parameters of ``nn.Linear`` layers.
+        other: everything else (batch normalisation's scale and shift, for example).
+        total: conv + dense + other.
+    """
+
+    other: int
 
 
 def parameter_split(model: nn.Module | str) -> ParameterSplit:
@@ -333,35 +340,18 @@ def shapes_after(
     model = _model(model)
     modules = dict(model.named_modules())
     rows = summary(model, input_size).rows
-    return [(r.name, r.output_shape) for r in rows if isinstance(modules.get(r.name), layer_type)]
+    return [(r.name, cast(tuple[int, ...], r.output_shape)) for r in rows if isinstance(modules.get(r.name), layer_type)]
 
 
 @dataclass(frozen=True)
-class MultiplyAddSplit:
+class MultiplyAddSplit(_Split):
     """Multiply-adds of one forward pass of one image, in convolutions and in dense layers.
 
     Attributes:
         conv: multiply-adds of ``nn.Conv2d`` layers.
         dense: multiply-adds of ``nn.Linear`` layers.
+        total: conv + dense.
     """
-
-    conv: int
-    dense: int
-
-    @property
-    def total(self) -> int:
-        """conv + dense."""
-        return self.conv + self.dense
-
-    @property
-    def conv_percent(self) -> float:
-        """Percentage of the total in convolutions."""
-        return 100.0 * self.conv / self.total
-
-    @property
-    def dense_percent(self) -> float:
-        """Percentage of the total in dense layers."""
-        return 100.0 * self.dense / self.total
 
 
 def multiply_add_split(

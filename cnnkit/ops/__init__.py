@@ -6,12 +6,19 @@
 - :mod:`cnnkit.ops.transpose`: transposed convolution, its teaching forms and the
   convolution matrix.
 - :mod:`cnnkit.ops.filters`: classical image filters, noise and PSNR (chapter 1).
+- :mod:`cnnkit.ops.resizing`: resizing by interpolation, resize-convolution, the checkerboard score.
+- :mod:`cnnkit.ops.deconvolution`: true deconvolution (the Wiener filter).
+- :mod:`cnnkit.ops.intensity`: min-max scaling to [0, 1].
+- :mod:`cnnkit.ops.conv_steps`: the steps of a convolution, one per output value (for animations).
 
 Output sizes all come from :mod:`cnnkit.shapes`. Arrays are numpy in, numpy out, with
 PyTorch's layouts (N, C, H, W) and argument names.
 """
 
+from cnnkit.ops import conv, deconvolution, filters, intensity, pool, resizing, transpose
 from cnnkit.ops.conv import conv2d, conv2d_loop, convolve2d, correlate2d, pad2d
+from cnnkit.ops.conv_steps import conv2d_steps
+from cnnkit.ops.deconvolution import wiener_deconvolve
 from cnnkit.ops.filters import (
     add_gaussian_noise,
     add_impulse_noise,
@@ -26,7 +33,9 @@ from cnnkit.ops.filters import (
     psnr,
     sobel_kernels,
 )
+from cnnkit.ops.intensity import minmax_scale
 from cnnkit.ops.pool import avg_pool2d, global_avg_pool2d, lp_pool2d, max_pool2d, stochastic_pool2d
+from cnnkit.ops.resizing import checkerboard_score, resize, resize_conv
 from cnnkit.ops.transpose import (
     conv_matrix,
     conv_transpose2d,
@@ -35,36 +44,14 @@ from cnnkit.ops.transpose import (
     upsample_zeros,
 )
 
+# every public name of each module, and the steps of a convolution
 __all__ = [
-    # conv
-    "conv2d",
-    "conv2d_loop",
-    "correlate2d",
-    "convolve2d",
-    "pad2d",
-    # pool
-    "max_pool2d",
-    "avg_pool2d",
-    "lp_pool2d",
-    "stochastic_pool2d",
-    "global_avg_pool2d",
-    # transpose
-    "conv_transpose2d",
-    "conv_transpose2d_scatter",
-    "conv_transpose2d_zero_insertion",
-    "upsample_zeros",
-    "conv_matrix",
-    # filters
-    "box_kernel",
-    "gaussian_kernel",
-    "binomial_kernel3",
-    "sobel_kernels",
-    "prewitt_kernels",
-    "laplacian_kernel",
-    "filter2d",
-    "median_filter",
-    "psnr",
-    "add_salt_pepper",
-    "add_gaussian_noise",
-    "add_impulse_noise",
+    *conv.__all__,
+    *pool.__all__,
+    *transpose.__all__,
+    *filters.__all__,
+    *resizing.__all__,
+    *deconvolution.__all__,
+    *intensity.__all__,
+    "conv2d_steps",
 ]

@@ -26,26 +26,24 @@ float64).
 
 from __future__ import annotations
 
-from typing import Any, NamedTuple, Optional, Union
+from typing import Any, NamedTuple
 
 import numpy as np
 from numpy.lib.stride_tricks import sliding_window_view
 
-from cnnkit.ops._validate import (
+from cnnkit._checks import (
     as_array,
     as_pair,
     check_choice,
     check_ndim,
-    parse_padding,
+    is_int,
     positive_pair,
     result_dtype,
 )
-from cnnkit.shapes import _is_int, conv_output_size
+from cnnkit._types import IntOrPair, Padding
+from cnnkit.shapes import conv_output_size, dilated_span, padding_amounts
 
 __all__ = ["conv2d", "conv2d_loop", "correlate2d", "convolve2d", "pad2d"]
-
-IntOrPair = Union[int, tuple[int, int]]
-Padding = Union[int, tuple[int, int], str]
 
 PADDING_MODES = ("zeros", "reflect", "replicate", "circular")
 _NUMPY_PAD_MODE = {"reflect": "reflect", "replicate": "edge", "circular": "wrap"}
@@ -94,7 +92,7 @@ def pad2d(x: Any, padding: Any, mode: str = "zeros", value: float = 0) -> np.nda
     arr = np.asarray(x)
     if arr.ndim < 2:
         raise ValueError(f"x must have at least 2 dimensions (..., H, W); got shape {tuple(arr.shape)}")
-    check_choice(mode, PADDING_MODES, "mode")
+    check_choice(mode, PADDING_MODES, "mode", caller="pad2d")
     pads = _pad_pairs(padding)
     if pads == ((0, 0), (0, 0)):
         return arr
@@ -110,10 +108,10 @@ def pad2d(x: Any, padding: Any, mode: str = "zeros", value: float = 0) -> np.nda
                 f"circular padding must be at most the input size; got padding {pads} for input "
                 f"size {tuple(arr.shape[-2:])}"
             )
-    width = [(0, 0)] * (arr.ndim - 2) + list(pads)
+    width: list[tuple[int, int]] = [(0, 0)] * (arr.ndim - 2) + list(pads)
     if mode == "zeros":
         return np.pad(arr, width, mode="constant", constant_values=value)
-    return np.pad(arr, width, mode=_NUMPY_PAD_MODE[mode])
+    return np.pad(arr, width, mode=_NUMPY_PAD_MODE[mode])  # type: ignore[call-overload]
 
 
 def _pad_pairs(padding: Any) -> tuple[tuple[int, int], tuple[int, int]]:
@@ -133,7 +131,7 @@ class _Conv(NamedTuple):
 
     xp: np.ndarray  # padded input, in the result dtype
     w: np.ndarray  # kernels, flipped for mode='convolution'
-    b: Optional[np.ndarray]
+    b: np.ndarray | None
     s: tuple[int, int]
     d: tuple[int, int]
     groups: int
@@ -142,6 +140,7 @@ class _Conv(NamedTuple):
 
 
 def _prepare(
+    caller: str,
     input: Any,
     weight: Any,
     bias: Any,
@@ -156,7 +155,7 @@ def _prepare(
     w = as_array(weight, "weight")
     check_ndim(x, 4, "input", "(N, C, H, W)", "use correlate2d for a single 2-D image or add axes with x[None, None]")
     check_ndim(w, 4, "weight", "(C_out, C_in / groups, kH, kW)", "for a single 2-D kernel use kernel[None, None]")
-    if not _is_int(groups) or groups < 1:
+    if not is_int(groups) or groups < 1:
         raise ValueError(f"groups must be a positive int; got {groups!r}")
     n, c, h, wd = x.shape
     c_out, c_in_g, kh, kw = w.shape
@@ -176,11 +175,11 @@ def _prepare(
         b = as_array(bias, "bias")
         if b.shape != (c_out,):
             raise ValueError(f"bias must have shape (C_out,) = ({c_out},); got shape {tuple(b.shape)}")
-    check_choice(mode, CONV_MODES, "mode")
-    check_choice(padding_mode, PADDING_MODES, "padding_mode")
+    check_choice(mode, CONV_MODES, "mode", caller=caller)
+    check_choice(padding_mode, PADDING_MODES, "padding_mode", caller=caller)
     s = positive_pair(stride, "stride")
     d = positive_pair(dilation, "dilation")
-    pads = parse_padding(padding, (kh, kw), d, s)
+    pads = padding_amounts(padding, (kh, kw), s, d)
     size_padding = padding if isinstance(padding, str) else as_pair(padding, "padding")
     ho, wo = conv_output_size((h, wd), (kh, kw), s, size_padding, d)
     dtype = result_dtype(x, w, b)
@@ -201,7 +200,7 @@ def _prepare(
 
 def _windows(xp: np.ndarray, k: tuple[int, int], s: tuple[int, int], d: tuple[int, int], out_hw: tuple[int, int]) -> np.ndarray:
     """View of every (dilated, strided) window: shape (N, C, H_out, W_out, kH, kW), no copy."""
-    span = (d[0] * (k[0] - 1) + 1, d[1] * (k[1] - 1) + 1)
+    span = dilated_span(k, d)
     win = sliding_window_view(xp, span, axis=(-2, -1))
     return win[..., : (out_hw[0] - 1) * s[0] + 1 : s[0], : (out_hw[1] - 1) * s[1] + 1 : s[1], :: d[0], :: d[1]]
 
@@ -273,7 +272,7 @@ def conv2d(
         >>> conv2d(np.ones((2, 3, 32, 32)), np.ones((8, 3, 3, 3)), stride=2, padding=1).shape
         (2, 8, 16, 16)
     """
-    a = _prepare(input, weight, bias, stride, padding, dilation, groups, mode, padding_mode)
+    a = _prepare("conv2d", input, weight, bias, stride, padding, dilation, groups, mode, padding_mode)
     n, c_out, ho, wo = a.out_shape
     kh, kw = a.w.shape[2:]
     out = np.empty(a.out_shape, dtype=a.dtype)
@@ -329,10 +328,11 @@ def conv2d_loop(
         array([[4, 6],
                [5, 5]])
     """
-    a = _prepare(input, weight, bias, stride, padding, dilation, groups, mode, padding_mode)
+    a = _prepare("conv2d_loop", input, weight, bias, stride, padding, dilation, groups, mode, padding_mode)
     n_batch, c_out, ho, wo = a.out_shape
     kh, kw = a.w.shape[2:]
     (sh, sw), (dh, dw) = a.s, a.d
+    span_h, span_w = dilated_span((kh, kw), (dh, dw))  # input samples a dilated window spans
     c_in_g, c_out_g = a.w.shape[1], c_out // a.groups
     out = np.zeros(a.out_shape, dtype=a.dtype)
     for n in range(n_batch):
@@ -342,7 +342,7 @@ def conv2d_loop(
             for u in range(ho):
                 for v in range(wo):
                     top, left = u * sh, v * sw
-                    window = x[:, top : top + dh * (kh - 1) + 1 : dh, left : left + dw * (kw - 1) + 1 : dw]
+                    window = x[:, top : top + span_h : dh, left : left + span_w : dw]
                     out[n, o, u, v] = np.sum(window * a.w[o])
             if a.b is not None:
                 out[n, o] += a.b[o]

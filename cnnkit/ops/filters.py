@@ -13,13 +13,15 @@ edge kernel's response depends on it (see :func:`sobel_kernels`).
 from __future__ import annotations
 
 import math
-from typing import Any, Union
+from typing import Any
 
 import numpy as np
 from numpy.lib.stride_tricks import sliding_window_view
 
-from cnnkit.ops._validate import as_array, check_choice, check_rng, parse_padding, positive_pair
+from cnnkit._checks import as_array, check_choice, check_rng, positive_pair
+from cnnkit._types import IntOrPair
 from cnnkit.ops.conv import conv2d, pad2d
+from cnnkit.shapes import padding_amounts
 
 __all__ = [
     "box_kernel",
@@ -35,8 +37,6 @@ __all__ = [
     "add_gaussian_noise",
     "add_impulse_noise",
 ]
-
-IntOrPair = Union[int, tuple[int, int]]
 
 BOUNDARIES = ("zero", "reflect", "replicate", "circular")
 _PAD_MODE = {"zero": "zeros", "reflect": "reflect", "replicate": "replicate", "circular": "circular"}
@@ -236,8 +236,8 @@ def filter2d(image: Any, kernel: Any, padding: Any = "same", boundary: str = "ze
     ker = as_array(kernel, "kernel")
     if ker.ndim != 2:
         raise ValueError(f"kernel must have 2 dimensions (kH, kW); got shape {tuple(ker.shape)}")
-    check_choice(boundary, BOUNDARIES, "boundary")
-    pads = parse_padding(padding, ker.shape, (1, 1), (1, 1))
+    check_choice(boundary, BOUNDARIES, "boundary", caller="filter2d")
+    pads = padding_amounts(padding, ker.shape, (1, 1), (1, 1))
     planes = img[None, None] if img.ndim == 2 else np.moveaxis(img, -1, 0)[:, None]  # (C, 1, H, W)
     planes = pad2d(planes, pads, mode=_PAD_MODE[boundary])
     out = conv2d(planes, ker[None, None])[:, 0]
@@ -267,8 +267,8 @@ def median_filter(image: Any, size: IntOrPair = 3, boundary: str = "reflect") ->
     """
     img = _image(image)
     k = positive_pair(size, "size")
-    check_choice(boundary, BOUNDARIES, "boundary")
-    pads = parse_padding("same", k, (1, 1), (1, 1))
+    check_choice(boundary, BOUNDARIES, "boundary", caller="median_filter")
+    pads = padding_amounts("same", k, (1, 1), (1, 1))
     planes = img if img.ndim == 3 else img[..., None]
     planes = pad2d(np.moveaxis(planes, -1, 0), pads, mode=_PAD_MODE[boundary])
     windows = sliding_window_view(planes, k, axis=(1, 2))  # (C, H, W, kH, kW)

@@ -12,22 +12,23 @@ pools return floats (``float64`` for integer input, ``float32`` for ``float32``)
 from __future__ import annotations
 
 import math
-from typing import Any, Optional, Union
+from typing import Any
 
 import numpy as np
 from numpy.lib.stride_tricks import sliding_window_view
 
-from cnnkit.ops._validate import as_array, check_ndim, check_rng, non_negative_pair, positive_pair
-from cnnkit.shapes import pool_output_size
+from cnnkit._checks import as_array, check_ndim, check_rng, fmt, is_pair, non_negative_pair, positive_pair
+from cnnkit._types import IntOrPair
+from cnnkit.shapes import dilated_span, pool_output_size
 
 __all__ = ["max_pool2d", "avg_pool2d", "lp_pool2d", "stochastic_pool2d", "global_avg_pool2d"]
-
-IntOrPair = Union[int, tuple[int, int]]
 
 _HINT = "add axes with x[None, None] for a single 2-D map"
 
 
-def _setup(input: Any, kernel_size: Any, stride: Any, padding: Any, dilation: Any, ceil_mode: Any):
+def _setup(caller: str, input: Any, kernel_size: Any, stride: Any, padding: Any, dilation: Any, ceil_mode: Any):
+    """Check the arguments of ``caller`` and compute the output size; errors name the caller's
+    arguments (``padding``, ``kernel_size``), not the symbols of :func:`cnnkit.shapes.pool_output_size`."""
     x = as_array(input, "input")
     check_ndim(x, 4, "input", "(N, C, H, W)", _HINT)
     k = positive_pair(kernel_size, "kernel_size")
@@ -36,7 +37,16 @@ def _setup(input: Any, kernel_size: Any, stride: Any, padding: Any, dilation: An
     d = positive_pair(dilation, "dilation")
     if not isinstance(ceil_mode, (bool, np.bool_)):
         raise TypeError(f"ceil_mode must be a bool; got {ceil_mode!r}")
-    out = pool_output_size(tuple(x.shape[2:]), k, s, p, d, bool(ceil_mode))
+    if any(pv > kv // 2 for pv, kv in zip(p, k)):
+        given = is_pair(padding) or is_pair(kernel_size)
+        raise ValueError(
+            f"{caller}: padding={fmt(p, given)} is more than half of kernel_size={fmt(k, given)}; "
+            f"padding may be at most {fmt((k[0] // 2, k[1] // 2), given)} (as in PyTorch)"
+        )
+    try:
+        out = pool_output_size(tuple(x.shape[2:]), k, s, p, d, bool(ceil_mode))
+    except ValueError as error:  # the window does not fit: say which function was called
+        raise ValueError(f"{caller}: {error}") from None
     return x, k, s, p, d, out
 
 
@@ -45,7 +55,7 @@ def _padded(x: np.ndarray, k, s, p, d, out, fill) -> np.ndarray:
     bottom/right, with the constant ``fill``."""
     widths = [(0, 0), (0, 0)]
     for axis in range(2):
-        needed = (out[axis] - 1) * s[axis] + d[axis] * (k[axis] - 1) + 1
+        needed = (out[axis] - 1) * s[axis] + dilated_span(k[axis], d[axis])
         extra = max(0, needed - (x.shape[2 + axis] + 2 * p[axis]))
         widths.append((p[axis], p[axis] + extra))
     if widths[2:] == [(0, 0), (0, 0)]:
@@ -80,7 +90,7 @@ def _reduce_windows(xp: np.ndarray, k, s, d, out, op) -> np.ndarray:
 def max_pool2d(
     input: Any,
     kernel_size: IntOrPair,
-    stride: Optional[IntOrPair] = None,
+    stride: IntOrPair | None = None,
     padding: IntOrPair = 0,
     dilation: IntOrPair = 1,
     ceil_mode: bool = False,
@@ -117,7 +127,7 @@ def max_pool2d(
         array([[7, 8],
                [7, 8]])
     """
-    x, k, s, p, d, out = _setup(input, kernel_size, stride, padding, dilation, ceil_mode)
+    x, k, s, p, d, out = _setup("max_pool2d", input, kernel_size, stride, padding, dilation, ceil_mode)
     if x.dtype.kind == "f":
         fill: Any = -np.inf
     elif x.dtype.kind == "b":
@@ -142,11 +152,11 @@ def _avg_divisor(size: int, k: int, s: int, p: int, n_out: int, include_pad: boo
 def avg_pool2d(
     input: Any,
     kernel_size: IntOrPair,
-    stride: Optional[IntOrPair] = None,
+    stride: IntOrPair | None = None,
     padding: IntOrPair = 0,
     ceil_mode: bool = False,
     count_include_pad: bool = True,
-    divisor_override: Optional[int] = None,
+    divisor_override: int | None = None,
 ) -> np.ndarray:
     """Average each window, as ``torch.nn.functional.avg_pool2d``.
 
@@ -182,7 +192,7 @@ def avg_pool2d(
                [0.5 , 1.  , 0.5 ],
                [0.25, 0.5 , 0.25]])
     """
-    x, k, s, p, d, out = _setup(input, kernel_size, stride, padding, 1, ceil_mode)
+    x, k, s, p, d, out = _setup("avg_pool2d", input, kernel_size, stride, padding, 1, ceil_mode)
     if divisor_override is not None and (not isinstance(divisor_override, int) or divisor_override < 1):
         raise ValueError(f"divisor_override must be None or a positive int; got {divisor_override!r}")
     dtype = np.dtype(np.float32 if x.dtype == np.float32 else np.float64)
@@ -200,7 +210,7 @@ def lp_pool2d(
     input: Any,
     p: float,
     kernel_size: IntOrPair,
-    stride: Optional[IntOrPair] = None,
+    stride: IntOrPair | None = None,
     ceil_mode: bool = False,
     *,
     mean: bool = False,
@@ -271,8 +281,8 @@ def lp_pool2d(
 def stochastic_pool2d(
     input: Any,
     kernel_size: IntOrPair,
-    stride: Optional[IntOrPair] = None,
-    rng: Optional[np.random.Generator] = None,
+    stride: IntOrPair | None = None,
+    rng: np.random.Generator | None = None,
     training: bool = True,
 ) -> np.ndarray:
     """Stochastic pooling (Zeiler and Fergus, 2013): pick a value of each window at random.
@@ -308,7 +318,7 @@ def stochastic_pool2d(
         >>> 0.0 in samples, sorted(set(samples))
         (False, [1.0, 2.0])
     """
-    x, k, s, _, _, out = _setup(input, kernel_size, stride, 0, 1, False)
+    x, k, s, _, _, out = _setup("stochastic_pool2d", input, kernel_size, stride, 0, 1, False)
     if x.size and x.min() < 0:
         raise ValueError(
             f"input must be non-negative for stochastic pooling (probabilities a_i / sum(a)); got a "

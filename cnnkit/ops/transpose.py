@@ -24,21 +24,22 @@ the same array as the weight (C_out, C_in, kH, kW) of the convolution being tran
 
 from __future__ import annotations
 
-from typing import Any, Union
+from typing import Any
 
 import numpy as np
 
-from cnnkit.ops._validate import (
+from cnnkit._checks import (
     as_array,
     as_pair,
     check_ndim,
+    is_int,
     non_negative_pair,
-    parse_padding,
     positive_pair,
     result_dtype,
 )
+from cnnkit._types import IntOrPair
 from cnnkit.ops.conv import conv2d
-from cnnkit.shapes import _is_int, conv_output_size, conv_transpose_output_size
+from cnnkit.shapes import conv_output_size, conv_transpose_output_size, dilated_span, padding_amounts
 
 __all__ = [
     "conv_transpose2d",
@@ -48,8 +49,6 @@ __all__ = [
     "conv_matrix",
 ]
 
-IntOrPair = Union[int, tuple[int, int]]
-
 MAX_MATRIX_ENTRIES = 10**7
 
 
@@ -58,9 +57,9 @@ def _prepare(input, weight, bias, stride, padding, output_padding, groups, dilat
     w = as_array(weight, "weight")
     check_ndim(x, 4, "input", "(N, C_in, H, W)", "add axes with x[None, None] for a single 2-D map")
     check_ndim(w, 4, "weight", "(C_in, C_out / groups, kH, kW)", "for a single 2-D kernel use kernel[None, None]")
-    if not _is_int(groups) or groups < 1:
+    if not is_int(groups) or groups < 1:
         raise ValueError(f"groups must be a positive int; got {groups!r}")
-    n, c_in, h, wd = x.shape
+    _n, c_in, h, wd = x.shape
     if w.shape[0] != c_in:
         raise ValueError(
             f"weight of shape {tuple(w.shape)} expects C_in = {w.shape[0]} input channels, but input of "
@@ -91,7 +90,7 @@ def _prepare(input, weight, bias, stride, padding, output_padding, groups, dilat
 
 def _full_length(size: int, k: int, s: int, p: int, op: int, d: int) -> int:
     """Length of the uncropped output: every stamp, plus room for output_padding."""
-    full = (size - 1) * s + d * (k - 1) + 1
+    full = (size - 1) * s + dilated_span(k, d)
     return full + max(0, op - p)
 
 
@@ -218,7 +217,7 @@ def conv_transpose2d_scatter(
         (n_batch, c_out, _full_length(h, k[0], s[0], p[0], op[0], d[0]), _full_length(wd, k[1], s[1], p[1], op[1], d[1])),
         dtype=dtype,
     )
-    span = (d[0] * (k[0] - 1) + 1, d[1] * (k[1] - 1) + 1)
+    span = dilated_span(k, d)
     for n in range(n_batch):
         for c in range(c_in):
             first = (c // c_in_g) * c_out_g  # first output channel of this input channel's group
@@ -256,7 +255,7 @@ def upsample_zeros(x: Any, stride: IntOrPair) -> np.ndarray:
         raise ValueError(f"x must have 2 dimensions (H, W) or 4 (N, C, H, W); got shape {tuple(arr.shape)}")
     s = positive_pair(stride, "stride")
     h, w = arr.shape[-2:]
-    out = np.zeros(arr.shape[:-2] + (max(0, (h - 1) * s[0] + 1), max(0, (w - 1) * s[1] + 1)), dtype=arr.dtype)
+    out = np.zeros((*arr.shape[:-2], max(0, (h - 1) * s[0] + 1), max(0, (w - 1) * s[1] + 1)), dtype=arr.dtype)
     out[..., :: s[0], :: s[1]] = arr
     return out
 
@@ -302,7 +301,7 @@ def conv_transpose2d_zero_insertion(
         >>> conv_transpose2d_zero_insertion(x, np.array([[1, 1, 1]])[None, None], stride=2)[0, 0]
         array([[1, 1, 3, 2, 2]])
     """
-    x, w, b, k, s, p, op, d, groups, c_out, out_hw, dtype = _prepare(
+    x, w, b, k, s, p, op, d, groups, c_out, _out_hw, _dtype = _prepare(
         input, weight, bias, stride, padding, output_padding, groups, dilation
     )
     c_in = x.shape[1]
@@ -319,7 +318,7 @@ def conv_matrix(
     input_shape: tuple[int, ...],
     kernel: Any,
     stride: IntOrPair = 1,
-    padding: Union[int, tuple[int, int], str] = 0,
+    padding: int | tuple[int, int] | str = 0,
     dilation: IntOrPair = 1,
 ) -> np.ndarray:
     """The dense matrix ``W`` of a convolution (cross-correlation), so that ``y = W x``.
@@ -365,12 +364,12 @@ def conv_matrix(
     """
     ker = as_array(kernel, "kernel")
     shape = tuple(input_shape) if isinstance(input_shape, (tuple, list)) else None
-    if shape is None or not all(_is_int(v) and v >= 1 for v in shape) or len(shape) not in (2, 3):
+    if shape is None or not all(is_int(v) and v >= 1 for v in shape) or len(shape) not in (2, 3):
         raise ValueError(f"input_shape must be (H, W) or (C_in, H, W) of positive ints; got {input_shape!r}")
     if len(shape) == 2:
         check_ndim(ker, 2, "kernel", "(kH, kW) for input_shape (H, W)", "pass input_shape=(C_in, H, W) for a 4-D kernel")
         ker = ker[None, None]
-        shape = (1,) + shape
+        shape = (1, *shape)
     else:
         check_ndim(ker, 4, "kernel", "(C_out, C_in, kH, kW) for input_shape (C_in, H, W)")
         if ker.shape[1] != shape[0]:
@@ -379,7 +378,7 @@ def conv_matrix(
     c_out, _, kh, kw = ker.shape
     s = positive_pair(stride, "stride")
     d = positive_pair(dilation, "dilation")
-    (pt, _), (pl, _) = parse_padding(padding, (kh, kw), d, s)
+    (pt, _), (pl, _) = padding_amounts(padding, (kh, kw), s, d)
     ho, wo = conv_output_size((h, w), (kh, kw), s, padding if isinstance(padding, str) else as_pair(padding, "padding"), d)
     rows, cols = c_out * ho * wo, c_in * h * w
     if rows * cols > MAX_MATRIX_ENTRIES:

@@ -2,7 +2,7 @@
 
 Every number the animation shows comes from the actual computation: the padded input from
 :func:`cnnkit.ops.pad2d`, the output from :func:`cnnkit.ops.conv2d`, the output size from
-:func:`cnnkit.shapes.conv_output_size` (through ``conv2d``). :func:`conv2d_steps` lists what
+:func:`cnnkit.shapes.conv_output_size` (through ``conv2d``). :func:`cnnkit.ops.conv_steps.conv2d_steps` lists what
 each frame shows (the window, the products, the output value) and :func:`animate_conv2d`
 draws it; :func:`to_html` turns an animation into HTML for a notebook or the book, with alt
 text on its images.
@@ -16,116 +16,15 @@ from __future__ import annotations
 
 import html as _html
 import re
-from typing import Any, NamedTuple, Optional
+from typing import Any
 
 import numpy as np
 from matplotlib.animation import FuncAnimation
 
-from cnnkit.plot.arrays import Fmt, format_value, text_color
+from cnnkit.ops.conv_steps import ConvSteps, conv2d_steps
+from cnnkit.plot.arrays import Fmt, format_value
 
-__all__ = ["ConvStep", "ConvSteps", "conv2d_steps", "ConvAnimation", "animate_conv2d", "to_html"]
-
-
-class ConvStep(NamedTuple):
-    """One position of the kernel, i.e. one output value.
-
-    Attributes:
-        position: ``(u, v)``, the output cell computed at this step.
-        rows: the rows of the padded input under the kernel, shape (kH,).
-        cols: the columns of the padded input under the kernel, shape (kW,).
-        products: ``x_p[rows][:, cols] * kernel``, shape (kH, kW).
-        value: the output value at ``(u, v)``, taken from :func:`cnnkit.ops.conv2d`.
-    """
-
-    position: tuple[int, int]
-    rows: np.ndarray
-    cols: np.ndarray
-    products: np.ndarray
-    value: Any
-
-
-class ConvSteps(NamedTuple):
-    """Everything an animation of a 2-D convolution shows.
-
-    Attributes:
-        padded: the padded input, shape (H + top + bottom, W + left + right).
-        pads: ``((top, bottom), (left, right))``.
-        kernel: the kernel as it is slid (flipped for ``mode='convolution'``), shape (kH, kW).
-        output: ``conv2d`` of the input, shape (H_out, W_out).
-        steps: one :class:`ConvStep` per output value, row by row.
-    """
-
-    padded: np.ndarray
-    pads: tuple[tuple[int, int], tuple[int, int]]
-    kernel: np.ndarray
-    output: np.ndarray
-    steps: list
-
-
-def _matrix(a: Any, name: str) -> np.ndarray:
-    arr = np.asarray(a)
-    if arr.dtype.kind not in "biuf":
-        raise TypeError(f"{name} must be a numeric array; got dtype {arr.dtype}")
-    if arr.ndim != 2:
-        raise ValueError(f"{name} must be a 2-D array (H, W); got shape {tuple(arr.shape)}")
-    return arr
-
-
-def conv2d_steps(
-    x: Any,
-    kernel: Any,
-    stride: Any = 1,
-    padding: Any = 0,
-    dilation: Any = 1,
-    mode: str = "correlation",
-    padding_mode: str = "zeros",
-) -> ConvSteps:
-    """The steps of a 2-D convolution, one per output value, as an animation shows them.
-
-    The output is computed by :func:`cnnkit.ops.conv2d` (which checks the arguments and gets
-    the output size from :func:`cnnkit.shapes.conv_output_size`); each step records which
-    samples of the padded input the kernel covers for one output value and their products
-    with the kernel, whose sum is that value.
-
-    Args:
-        x: input of shape (H, W).
-        kernel: kernel of shape (kH, kW).
-        stride, padding, dilation, mode, padding_mode: as :func:`cnnkit.ops.conv2d`.
-
-    Returns:
-        A :class:`ConvSteps`.
-
-    Example:
-        >>> x = np.arange(16).reshape(4, 4)
-        >>> s = conv2d_steps(x, [[1, 0], [0, -1]], stride=2)
-        >>> s.output.tolist(), len(s.steps)
-        ([[-5, -5], [-5, -5]], 4)
-        >>> step = s.steps[1]
-        >>> step.position, step.rows.tolist(), step.cols.tolist(), step.products.tolist()
-        ((0, 1), [0, 1], [2, 3], [[2, 0], [0, -7]])
-    """
-    from cnnkit.ops import conv2d, pad2d
-    from cnnkit.shapes import padding_amounts, to_pair
-
-    xa = _matrix(x, "x")
-    ka = _matrix(kernel, "kernel")
-    out = conv2d(
-        xa[None, None], ka[None, None], stride=stride, padding=padding, dilation=dilation, mode=mode, padding_mode=padding_mode
-    )[0, 0]
-    s = to_pair(stride, "stride", minimum=1)
-    d = to_pair(dilation, "dilation", minimum=1)
-    pads = padding_amounts(padding, ka.shape, s=s, d=d)
-    padded = pad2d(xa.astype(out.dtype, copy=False), pads, padding_mode)
-    used = (ka[::-1, ::-1] if mode == "convolution" else ka).astype(out.dtype, copy=False)
-    kh, kw = used.shape
-    steps = []
-    for u in range(out.shape[0]):
-        for v in range(out.shape[1]):
-            rows = u * s[0] + d[0] * np.arange(kh)
-            cols = v * s[1] + d[1] * np.arange(kw)
-            products = padded[np.ix_(rows, cols)] * used
-            steps.append(ConvStep((u, v), rows, cols, products, out[u, v]))
-    return ConvSteps(padded, pads, used, out, steps)
+__all__ = ["ConvAnimation", "animate_conv2d", "to_html"]
 
 
 _WHITE = (1.0, 1.0, 1.0, 1.0)
@@ -254,7 +153,7 @@ def animate_conv2d(
     padding_mode: str = "zeros",
     mask: Any = None,
     mask_label: str = "inserted zero",
-    title: Optional[str] = None,
+    title: str | None = None,
     fmt: Fmt = None,
     figsize: tuple[float, float] = (7.0, 3.2),
     dpi: float = 60,
@@ -271,7 +170,7 @@ def animate_conv2d(
     value as the sum of the products. Frame ``i`` computes output value ``i`` in row-major
     order, so there are ``H_out * W_out`` frames.
 
-    All numbers come from :func:`conv2d_steps`, that is from :func:`cnnkit.ops.conv2d`.
+    All numbers come from :func:`cnnkit.ops.conv_steps.conv2d_steps`, that is from :func:`cnnkit.ops.conv2d`.
 
     Args:
         x: input of shape (H, W), small (the values are written in the cells).
@@ -329,7 +228,7 @@ def animate_conv2d(
             f"max_frames={max_frames}; animate a smaller input or raise max_frames"
         )
     ph, pw = st.padded.shape
-    (top, bottom), (left, right) = st.pads
+    (top, _bottom), (left, _right) = st.pads
     h, w = np.shape(x)
     is_pad = np.ones((ph, pw), dtype=bool)
     is_pad[top : top + h, left : left + w] = False
@@ -442,8 +341,8 @@ def to_html(anim: FuncAnimation, alt: str, close: bool = True, **jshtml_kwargs: 
         >>> 'alt="a 2x2 kernel slides over a 3x3 identity matrix"' in page.data
         True
     """
-    from IPython.display import HTML
     import matplotlib.pyplot as plt
+    from IPython.display import HTML
     from matplotlib.animation import Animation
 
     if not isinstance(anim, Animation):
@@ -454,5 +353,5 @@ def to_html(anim: FuncAnimation, alt: str, close: bool = True, **jshtml_kwargs: 
     escaped = _html.escape(alt.strip(), quote=True)
     page = _IMG_WITHOUT_ALT.sub(f'<img alt="{escaped}"', page)
     if close:
-        plt.close(getattr(anim, "_fig", None) or getattr(anim, "fig"))
+        plt.close(getattr(anim, "_fig", None) or getattr(anim, "fig", None))
     return HTML(page)

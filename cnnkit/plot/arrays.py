@@ -13,13 +13,14 @@ calls ``plt.show()`` or changes rcParams.
 from __future__ import annotations
 
 import math
-from typing import Any, Callable, Optional, Sequence, Union
+from collections.abc import Callable, Sequence
+from typing import Any
 
 import numpy as np
 
 __all__ = ["show_array", "show_kernel", "show_images", "format_value", "text_color"]
 
-Fmt = Union[str, Callable[[Any], str], None]
+Fmt = str | Callable[[Any], str] | None
 
 
 def format_value(value: Any, fmt: Fmt = None) -> str:
@@ -53,7 +54,7 @@ def format_value(value: Any, fmt: Fmt = None) -> str:
         return str(v)
     v = float(v)
     if math.isfinite(v) and v == round(v) and abs(v) < 1e15:
-        return str(int(round(v)))
+        return str(round(v))
     return f"{v:.3g}"
 
 
@@ -107,15 +108,15 @@ def show_array(
     a: Any,
     ax: Any = None,
     annotate: bool = True,
-    cmap: Optional[str] = None,
+    cmap: str | None = None,
     fmt: Fmt = None,
     highlight: Any = None,
     *,
-    vmin: Optional[float] = None,
-    vmax: Optional[float] = None,
-    fontsize: Optional[float] = None,
+    vmin: float | None = None,
+    vmax: float | None = None,
+    fontsize: float | None = None,
     highlight_color: str = "tab:orange",
-    title: Optional[str] = None,
+    title: str | None = None,
     grid: bool = True,
 ):
     """Draw a small matrix as coloured cells with each value written in its cell.
@@ -204,10 +205,10 @@ def show_kernel(
     annotate: bool = True,
     fmt: Fmt = None,
     cmap: str = "RdBu_r",
-    vmax: Optional[float] = None,
+    vmax: float | None = None,
     colorbar: bool = False,
-    title: Optional[str] = None,
-    fontsize: Optional[float] = None,
+    title: str | None = None,
+    fontsize: float | None = None,
 ):
     """Draw a kernel with a diverging colour map centred on zero.
 
@@ -247,16 +248,16 @@ def show_kernel(
 
 def show_images(
     images: Sequence[Any],
-    titles: Optional[Sequence[str]] = None,
-    ncols: Optional[int] = None,
+    titles: Sequence[str] | None = None,
+    ncols: int | None = None,
     cmap: str = "gray",
     *,
-    vmin: Optional[float] = None,
-    vmax: Optional[float] = None,
+    vmin: float | None = None,
+    vmax: float | None = None,
     symmetric: bool = False,
     panel_size: float = 2.2,
-    dpi: Optional[float] = None,
-    suptitle: Optional[str] = None,
+    dpi: float | None = None,
+    suptitle: str | None = None,
     colorbar: bool = False,
 ):
     """Show several images side by side in one figure, without axes ticks.

@@ -4,7 +4,7 @@ Each input pixel is a square cell. :func:`draw_padding` draws the input surround
 padding (cells that do not exist in the image and are made up, marked ``'?'`` or ``0``) with one
 kernel window outlined; :func:`draw_stride` marks the origins (top-left corners) of the windows a
 strided convolution keeps, shades the pixels they cover and crosses out the pixels no window
-ever reads. :func:`window_coverage` counts, for every input pixel, how many windows read it.
+ever reads. :func:`cnnkit.shapes.window_coverage` counts, for every input pixel, how many windows read it.
 
 Every size comes from :mod:`cnnkit.shapes`: output sizes from
 :func:`~cnnkit.shapes.conv_output_size` and the padded cells from
@@ -15,14 +15,14 @@ they never call ``plt.show()`` and never change rcParams.
 
 from __future__ import annotations
 
-from typing import Any, NamedTuple, Optional, Union
+from typing import Any, NamedTuple
 
 import numpy as np
 
-from cnnkit.shapes import conv_output_size, padding_amounts, to_pair
+from cnnkit._types import IntOrPair, Padding
+from cnnkit.shapes import conv_output_size, padding_amounts, to_pair, window_coverage
 
 __all__ = [
-    "window_coverage",
     "draw_padding",
     "PaddingDiagram",
     "draw_stride",
@@ -30,8 +30,6 @@ __all__ = [
     "same_scale",
 ]
 
-IntOrPair = Union[int, tuple[int, int]]
-Padding = Union[int, tuple[int, int], str]
 
 # Colours of the cells (light, so that the text written on them stays readable).
 INPUT_COLOUR = "#cfe3f3"  # an input pixel (read by some window)
@@ -72,50 +70,6 @@ def _geometry(
     return ii, kk, ss, dd, pads, out
 
 
-def window_coverage(
-    i: IntOrPair, k: IntOrPair, stride: IntOrPair = 1, padding: Padding = 0, dilation: IntOrPair = 1
-) -> np.ndarray:
-    """How many windows of a convolution read each input pixel.
-
-    Window ``(u, v)`` starts at input row ``u*s - top`` and column ``v*s - left`` (negative in
-    the padding) and reads every ``d``-th sample of the next ``d*(k - 1) + 1``. Windows are
-    products of a row range and a column range, so the count is the outer product of the
-    counts along each axis. A zero marks a pixel that no window reads: with ``'valid'``
-    padding and a stride that does not divide ``i - k``, the last rows and columns are lost.
-
-    Args:
-        i: input size, int or (H, W).
-        k: kernel size, int or (kH, kW).
-        stride: step between windows, int or (sH, sW).
-        padding: int, pair, ``'valid'``, ``'same'`` or ``'full'``, as :func:`cnnkit.ops.conv2d`.
-        dilation: spacing between kernel taps, int or (dH, dW).
-
-    Returns:
-        int64 array of shape (H, W); the sum of all counts is
-        ``H_out * W_out * kH * kW`` minus the taps that fall on padding.
-
-    Example:
-        >>> window_coverage(7, 3, stride=3)[0].tolist()   # the last column is never read
-        [1, 1, 1, 1, 1, 1, 0]
-        >>> window_coverage(5, 3)[2].tolist()
-        [3, 6, 9, 6, 3]
-        >>> window_coverage(5, 3, padding='same')[0].tolist()
-        [4, 6, 6, 6, 4]
-        >>> int((window_coverage(16, 3, stride=4) == 0).sum())
-        112
-    """
-    ii, kk, ss, dd, pads, out = _geometry(i, k, stride, padding, dilation)
-    counts = []
-    for axis in range(2):
-        c = np.zeros(ii[axis], dtype=np.int64)
-        for u in range(out[axis]):
-            taps = u * ss[axis] - pads[axis][0] + dd[axis] * np.arange(kk[axis])
-            taps = taps[(taps >= 0) & (taps < ii[axis])]
-            np.add.at(c, taps, 1)
-        counts.append(c)
-    return np.outer(counts[0], counts[1])
-
-
 def _axes(ax: Any) -> Any:
     if ax is None:
         import matplotlib.pyplot as plt
@@ -124,21 +78,21 @@ def _axes(ax: Any) -> Any:
     return ax
 
 
-def _cell(ax: Any, row: int, col: int, colour: str, text: str = "", hatch: Optional[str] = None, fontsize: float = 9) -> None:
+def _cell(ax: Any, row: int, col: int, color: str, text: str = "", hatch: str | None = None, fontsize: float = 9) -> None:
     from matplotlib.patches import Rectangle
 
     ax.add_patch(
-        Rectangle((col, row), 1, 1, facecolor=colour, edgecolor="#7f7f7f", linewidth=0.6, hatch=hatch)
+        Rectangle((col, row), 1, 1, facecolor=color, edgecolor="#7f7f7f", linewidth=0.6, hatch=hatch)
     )
     if text:
         ax.text(col + 0.5, row + 0.5, text, ha="center", va="center", fontsize=fontsize)
 
 
-def _outline(ax: Any, row: int, col: int, height: int, width: int, colour: str, style: str = "-") -> Any:
+def _outline(ax: Any, row: int, col: int, height: int, width: int, color: str, style: str = "-") -> Any:
     from matplotlib.patches import Rectangle
 
     patch = Rectangle(
-        (col, row), width, height, facecolor="none", edgecolor=colour, linewidth=2.5, linestyle=style, zorder=3
+        (col, row), width, height, facecolor="none", edgecolor=color, linewidth=2.5, linestyle=style, zorder=3
     )
     ax.add_patch(patch)
     return patch
@@ -190,9 +144,9 @@ def draw_padding(
     *,
     values: Any = None,
     fill: str = "?",
-    window: Optional[tuple[int, int]] = (0, 0),
+    window: tuple[int, int] | None = (0, 0),
     show_output: bool = True,
-    title: Optional[str] = None,
+    title: str | None = None,
 ) -> PaddingDiagram:
     """Draw an input grid with its padding, one kernel window and the output grid.
 
@@ -298,7 +252,7 @@ def draw_padding(
 
 
 def _fmt_size(value: IntOrPair) -> str:
-    return _fmt2(tuple(value)) if isinstance(value, (tuple, list)) else str(value)
+    return _fmt2((value[0], value[1])) if isinstance(value, (tuple, list)) else str(value)
 
 
 class StrideDiagram(NamedTuple):
@@ -309,7 +263,7 @@ class StrideDiagram(NamedTuple):
         output_size: (H_out, W_out) from :func:`cnnkit.shapes.conv_output_size`.
         origins: input coordinates ``(row, col)`` of the top-left corner of every window, one
             per output pixel, row by row (negative inside the top/left padding).
-        coverage: :func:`window_coverage`, shape (H, W): how many windows read each pixel.
+        coverage: :func:`cnnkit.shapes.window_coverage`, shape (H, W): how many windows read each pixel.
         n_uncovered: number of input pixels that no window reads (crossed out).
     """
 
@@ -328,7 +282,7 @@ def draw_stride(
     ax: Any = None,
     *,
     show_windows: bool = True,
-    title: Optional[str] = None,
+    title: str | None = None,
 ) -> StrideDiagram:
     """Draw which input pixels a strided convolution uses as window origins, covers and loses.
 
@@ -362,7 +316,7 @@ def draw_stride(
         ((2, 2), [(0, 0), (0, 3), (3, 0), (3, 3)], 13)
         >>> plt.close(fig)
     """
-    ii, kk, ss, dd, pads, out = _geometry(i, k, stride, padding, 1)
+    ii, kk, ss, _dd, pads, out = _geometry(i, k, stride, padding, 1)
     (top, bottom), (left, right) = pads
     coverage = window_coverage(ii, kk, ss, padding)
     ax = _axes(ax)

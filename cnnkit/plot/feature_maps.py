@@ -1,8 +1,7 @@
 """Grids of feature maps: what the channels of a convolutional layer respond to, and where.
 
 A convolutional layer's activation for one image has shape (C, H, W): one map of H x W
-responses per channel. :func:`plot_feature_maps` draws ``n`` of the maps of one layer in a
-grid, :func:`plot_feature_map_rows` draws a row of maps for each of several layers, so that
+responses per channel. :func:`plot_feature_map_rows` draws a row of maps for each of several layers, so that
 the shrinking resolution and the changing kind of response can be followed through a network.
 :func:`plot_layer_statistics` draws how sparse and how selective each layer is
 (:mod:`cnnkit.viz.activations` measures both), :func:`plot_statistics_comparison` the same for
@@ -21,9 +20,10 @@ from collections.abc import Mapping, Sequence
 
 import numpy as np
 
+from cnnkit._checks import check_choice
+
 __all__ = [
     "select_channels",
-    "plot_feature_maps",
     "plot_feature_map_rows",
     "plot_layer_statistics",
     "plot_statistics_comparison",
@@ -75,8 +75,7 @@ def select_channels(activation, n: int = 16, select: str = "first") -> list[int]
     arr = _as_chw(activation)
     if not isinstance(n, (int, np.integer)) or n < 1:
         raise ValueError(f"n must be a positive int; got {n!r}")
-    if select not in _SELECT:
-        raise ValueError(f"select must be one of {', '.join(map(repr, _SELECT))}; got {select!r}")
+    check_choice(select, _SELECT, "select", caller="select_channels")
     n = min(int(n), arr.shape[0])
     if select == "first":
         return list(range(n))
@@ -90,88 +89,6 @@ def _limits_and_cmap(maps: np.ndarray, cmap: str | None) -> tuple[float, float, 
         top = max(abs(low), abs(high)) or 1.0
         return -top, top, cmap or "RdBu_r"
     return 0.0, (high if high > 0 else 1.0), cmap or "viridis"
-
-
-def plot_feature_maps(
-    activation,
-    n: int = 16,
-    ncols: int = 8,
-    title: str | None = None,
-    cmap: str | None = None,
-    channels: Sequence[int] | None = None,
-    select: str = "first",
-    scale: str = "layer",
-    colorbar: bool = True,
-    panel_size: float = 1.1,
-    dpi: float | None = None,
-):
-    """Draw feature maps of one layer in a grid, each panel titled with its channel.
-
-    Args:
-        activation: one image's activation, shape (C, H, W) (or (1, C, H, W)); numpy or torch.
-        n: how many maps to draw (at most C), when ``channels`` is not given.
-        ncols: panels per row.
-        title: the figure's title (say which layer and which weights).
-        cmap: colour map; by default ``viridis`` from 0 for non-negative maps and ``RdBu_r``
-            symmetric about 0 for signed ones.
-        channels: the channels to draw, in order; overrides ``n`` and ``select``.
-        select: ``"first"`` or ``"strongest"``, see :func:`select_channels`.
-        scale: ``"layer"``: one colour scale for all panels (so they can be compared), with a
-            colour bar; ``"map"``: each panel scaled to its own range (shows each pattern best).
-        colorbar: draw the colour bar (``scale="layer"`` only).
-        panel_size: size of one panel in inches.
-        dpi: the figure's resolution (default: matplotlib's).
-
-    Returns:
-        The matplotlib Figure. Its first ``len(channels)`` axes are the panels, in order, each
-        holding one image whose data is ``activation[channel]``; a colour bar, if any, comes last.
-
-    Example:
-        >>> a = np.random.default_rng(0).uniform(size=(10, 5, 5))
-        >>> fig = plot_feature_maps(a, n=6, ncols=3, title="demo")
-        >>> len(fig.axes), [ax.get_title() for ax in fig.axes[:3]]
-        (7, ['0', '1', '2'])
-        >>> bool(np.array_equal(fig.axes[4].images[0].get_array(), a[4]))
-        True
-        >>> import matplotlib.pyplot as plt; plt.close(fig)
-    """
-    import matplotlib.pyplot as plt
-
-    arr = _as_chw(activation)
-    if channels is None:
-        channels = select_channels(arr, n, select)
-    else:
-        channels = [int(c) for c in channels]
-        bad = [c for c in channels if not 0 <= c < arr.shape[0]]
-        if bad or not channels:
-            raise ValueError(f"channels must be a non-empty list of indices in 0 … {arr.shape[0] - 1}; got {channels}")
-    if not isinstance(ncols, (int, np.integer)) or ncols < 1:
-        raise ValueError(f"ncols must be a positive int; got {ncols!r}")
-    if scale not in ("layer", "map"):
-        raise ValueError(f"scale must be 'layer' or 'map'; got {scale!r}")
-    ncols = min(int(ncols), len(channels))
-    nrows = -(-len(channels) // ncols)
-    maps = arr[channels]
-    vmin, vmax, cm = _limits_and_cmap(maps, cmap)
-    extra = 0.5 if (colorbar and scale == "layer") else 0.0
-    fig, axes = plt.subplots(
-        nrows, ncols, figsize=(ncols * panel_size + extra, nrows * panel_size + (0.35 if title else 0.0)),
-        squeeze=False, dpi=dpi, layout="constrained",
-    )
-    image = None
-    for ax, c, m in zip(axes.flat, channels, maps):
-        limits = (vmin, vmax) if scale == "layer" else _limits_and_cmap(m[None], cmap)[:2]
-        image = ax.imshow(m, cmap=cm, vmin=limits[0], vmax=limits[1], interpolation="nearest")
-        ax.set_title(str(c), fontsize=8, pad=2)
-        ax.set_xticks([])
-        ax.set_yticks([])
-    for ax in axes.flat[len(channels) :]:
-        fig.delaxes(ax)
-    if colorbar and scale == "layer" and image is not None:
-        fig.colorbar(image, ax=axes.ravel().tolist()[: len(channels)], shrink=0.9, pad=0.02)
-    if title:
-        fig.suptitle(title, fontsize=10)
-    return fig
 
 
 def plot_feature_map_rows(
@@ -189,7 +106,7 @@ def plot_feature_map_rows(
         activations: layer name -> one image's activation, (C, H, W) or (1, C, H, W).
         n: maps per row (fewer if a layer has fewer channels).
         title: the figure's title (say which weights produced the maps).
-        cmap: as in :func:`plot_feature_maps`.
+        cmap: ``viridis`` from 0 for non-negative maps, ``RdBu_r`` symmetric about 0 for signed ones.
         select: ``"first"`` or ``"strongest"``, see :func:`select_channels`.
         panel_size: size of one panel in inches.
         dpi: the figure's resolution.

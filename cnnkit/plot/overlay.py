@@ -12,11 +12,13 @@ none calls ``plt.show()`` or changes rcParams.
 from __future__ import annotations
 
 import math
-from typing import Any, NamedTuple, Optional, Sequence
+from collections.abc import Sequence
+from typing import Any, NamedTuple
 
 import numpy as np
 
-from cnnkit.ops._validate import as_array
+from cnnkit._checks import as_array
+from cnnkit.viz.cam import upsample_map
 
 __all__ = ["Overlay", "overlay_map", "draw_box", "overlay_grid"]
 
@@ -43,8 +45,8 @@ def overlay_map(
     ax: Any = None,
     alpha: float = 0.5,
     cmap: str = "inferno",
-    vmin: Optional[float] = None,
-    vmax: Optional[float] = None,
+    vmin: float | None = None,
+    vmax: float | None = None,
     image_cmap: str = "gray",
     symmetric: bool = False,
     percentile: float = 100.0,
@@ -86,8 +88,6 @@ def overlay_map(
         (-1.0, 1.0)
     """
     import matplotlib.pyplot as plt
-
-    from cnnkit.viz.cam import upsample_map
 
     picture = _as_picture(image)
     heat = as_array(heatmap, "heatmap").astype(np.float64)
@@ -157,12 +157,12 @@ def draw_box(box: Sequence[float], ax: Any = None, color: str = "cyan", linewidt
 def overlay_grid(
     images: Sequence[Any],
     heatmaps: Sequence[Any],
-    titles: Optional[Sequence[str]] = None,
+    titles: Sequence[str] | None = None,
     ncols: int = 5,
     panel_size: float = 1.5,
-    boxes: Optional[Sequence[Sequence[Sequence[float]]]] = None,
-    dpi: Optional[float] = None,
-    suptitle: Optional[str] = None,
+    boxes: Sequence[Sequence[Sequence[float]]] | None = None,
+    dpi: float | None = None,
+    suptitle: str | None = None,
     **kwargs: Any,
 ) -> Any:
     """A figure of overlays, one panel per image, with optional titles and boxes.

@@ -9,17 +9,18 @@ draw, they do not pool. Window positions come from :func:`cnnkit.shapes.pool_out
 
 from __future__ import annotations
 
-from typing import Any, Optional
+from typing import Any
 
 import numpy as np
 
-from cnnkit.shapes import to_pair
+from cnnkit._checks import check_choice
 from cnnkit.plot.arrays import Fmt, format_value
-from cnnkit.shapes import pool_output_size
+from cnnkit.shapes import pool_output_size, to_pair
 
 __all__ = ["window_colors", "draw_pool_windows", "draw_pooled", "plot_pooling"]
 
 _PALETTE = "tab10"
+POOL_MODES = ("max", "avg")
 
 
 def _matrix(a: Any, name: str) -> np.ndarray:
@@ -51,7 +52,7 @@ def window_colors(out_shape: tuple[int, int]) -> np.ndarray:
 
 
 def _window_starts(shape: tuple[int, int], k: tuple[int, int], s: tuple[int, int]) -> tuple[list[int], list[int], tuple[int, int]]:
-    out = pool_output_size(tuple(shape), k, s)
+    out = pool_output_size((shape[0], shape[1]), k, s)
     return [u * s[0] for u in range(out[0])], [v * s[1] for v in range(out[1])], out
 
 
@@ -182,8 +183,8 @@ def plot_pooling(
     stride: Any = None,
     mode: str = "max",
     fmt: Fmt = None,
-    titles: Optional[tuple[str, str]] = None,
-    figsize: Optional[tuple[float, float]] = None,
+    titles: tuple[str, str] | None = None,
+    figsize: tuple[float, float] | None = None,
 ) -> Any:
     """Input with coloured windows beside the pooled output: one figure, two panels.
 
@@ -193,7 +194,7 @@ def plot_pooling(
             :func:`cnnkit.ops.max_pool2d`).
         kernel_size: window size, int or pair.
         stride: int or pair; defaults to ``kernel_size``.
-        mode: ``'max'`` outlines the winning cells; any other value (``'avg'``) does not.
+        mode: ``'max'`` outlines the winning cells; ``'avg'`` does not.
         fmt: how to write the values.
         titles: the two panel titles; by default they name the window and the stride.
         figsize: figure size in inches.
@@ -209,6 +210,7 @@ def plot_pooling(
     """
     import matplotlib.pyplot as plt
 
+    check_choice(mode, POOL_MODES, "mode", caller="plot_pooling")
     arr, out = _matrix(x, "x"), _matrix(y, "y")
     k = to_pair(kernel_size, "kernel_size", minimum=1)
     s = k if stride is None else to_pair(stride, "stride", minimum=1)

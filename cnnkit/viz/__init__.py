@@ -1,4 +1,7 @@
-"""Seeing inside a network: activations, feature visualisation, class activation maps, saliency.
+"""Looking inside a network, without drawing: activations, class activation maps and their
+sanity checks, dataset exemplars, localisation, feature visualisation.
 
-Import from the submodule that defines each, e.g. ``from cnnkit.viz.cam import class_activation_map``.
+Nothing here imports matplotlib or :mod:`cnnkit.plot`; the figures of these results are in
+:mod:`cnnkit.plot`. Import from the submodule that defines each, e.g.
+``from cnnkit.viz.cam import class_activation_map``.
 """

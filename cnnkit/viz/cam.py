@@ -25,13 +25,8 @@ to the most general:
 - :func:`occlusion_map`: slide a constant patch over the input and record how much the class
   score drops (Zeiler and Fergus 2014). It treats the network as a black box.
 
-The sanity check of Adebayo et al. (2018) asks whether a map changes when the network's weights
-are destroyed: :func:`cascading_randomization` randomises the layers one after another from the
-top, and :func:`explanation_maps` computes signed CAM, Grad-CAM and saliency in one pass at
-each step.
-
-:func:`upsample_map`, :func:`normalize_map` and :func:`map_correlation` bring the maps to the
-input's size, to [0, 1], and compare them.
+:func:`upsample_map` and :func:`normalize_map` bring the maps to the input's size and to [0, 1].
+The sanity checks of these maps (Adebayo et al. 2018) are in :mod:`cnnkit.viz.sanity`.
 
 The model functions take a batch (N, C, H, W) or one image (C, H, W) as a numpy array or a
 tensor, put the model in eval mode for the computation and restore its mode afterwards, and
@@ -40,16 +35,18 @@ return a :class:`ClassMaps` of numpy arrays.
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Sequence
-from copy import deepcopy
-from typing import Any, NamedTuple, Optional, Union
+from collections.abc import Sequence
+from typing import Any, NamedTuple
 
 import numpy as np
 import torch
-import torch.nn.functional as F
 from torch import nn
 
-from cnnkit.ops._validate import as_array, non_negative_pair, positive_pair
+from cnnkit._checks import as_array, check_choice, non_negative_pair, positive_pair
+from cnnkit._types import IntOrPair
+from cnnkit.models.mode import eval_mode
+from cnnkit.ops.intensity import minmax_scale
+from cnnkit.ops.resizing import resize
 from cnnkit.shapes import conv_output_size
 
 __all__ = [
@@ -60,16 +57,11 @@ __all__ = [
     "saliency_map",
     "occlusion_map",
     "smooth_grad",
-    "ExplanationMaps",
-    "explanation_maps",
-    "cascading_randomization",
     "upsample_map",
     "normalize_map",
-    "map_correlation",
 ]
 
-IntOrPair = Union[int, tuple[int, int]]
-ClassIndex = Union[int, Sequence[int], np.ndarray, None]
+ClassIndex = int | Sequence[int] | np.ndarray | None
 
 
 class ClassMaps(NamedTuple):
@@ -142,7 +134,7 @@ def class_activation_map(features: Any, weights: Any, class_idx: Any = None) -> 
     return np.einsum("nk,nkhw->nhw", w64[classes], f64)
 
 
-def _check_classes(class_idx: Any, num_classes: int, n: Optional[int]) -> Any:
+def _check_classes(class_idx: Any, num_classes: int, n: int | None) -> Any:
     """An int (single image) or an (n,) int64 array of valid class indices."""
     arr = np.asarray(class_idx)
     if arr.dtype.kind not in "iu" or arr.ndim > 1:
@@ -189,7 +181,7 @@ def _resolve(class_idx: ClassIndex, logits: torch.Tensor) -> np.ndarray:
     return _check_classes(class_idx, logits.shape[1], logits.shape[0])
 
 
-def _module(model: nn.Module, layer: Union[str, nn.Module]) -> nn.Module:
+def _module(model: nn.Module, layer: str | nn.Module) -> nn.Module:
     if isinstance(layer, nn.Module):
         return layer
     if not isinstance(layer, str):
@@ -207,14 +199,11 @@ def _forward_with(model: nn.Module, x: torch.Tensor, module: nn.Module, grad: bo
     """
     found: list[torch.Tensor] = []
     handle = module.register_forward_hook(lambda _m, _i, out: found.append(out))
-    was_training = model.training
     try:
-        model.eval()
-        with torch.set_grad_enabled(grad):
+        with eval_mode(model), torch.set_grad_enabled(grad):
             logits = model(x)
     finally:
         handle.remove()
-        model.train(was_training)
     if not found:
         raise ValueError("the chosen layer was not used in the model's forward pass")
     return found[-1], logits
@@ -224,8 +213,8 @@ def cam_for_model(
     model: nn.Module,
     x: Any,
     class_idx: ClassIndex = None,
-    layer: Union[str, nn.Module, None] = None,
-    linear: Union[str, nn.Module, None] = None,
+    layer: str | nn.Module | None = None,
+    linear: str | nn.Module | None = None,
 ) -> ClassMaps:
     """Class activation maps of a network with a global-average-pooling head.
 
@@ -278,7 +267,7 @@ def cam_for_model(
     return _finish(maps, classes, logits, single)
 
 
-def _gap_linear(model: nn.Module, linear: Union[str, nn.Module, None]) -> nn.Linear:
+def _gap_linear(model: nn.Module, linear: str | nn.Module | None) -> nn.Linear:
     """The linear layer after global average pooling: ``linear``, or ``model.predictions``, or the layer named so."""
     if linear is None:
         found = getattr(model, "predictions", None)
@@ -296,7 +285,7 @@ def _gap_linear(model: nn.Module, linear: Union[str, nn.Module, None]) -> nn.Lin
 
 
 def grad_cam(
-    model: nn.Module, x: Any, layer: Union[str, nn.Module], class_idx: ClassIndex = None, relu: bool = True
+    model: nn.Module, x: Any, layer: str | nn.Module, class_idx: ClassIndex = None, relu: bool = True
 ) -> ClassMaps:
     """Grad-CAM (Selvaraju et al. 2017): CAM with gradient-derived weights, for any network.
 
@@ -377,15 +366,15 @@ def saliency_map(model: nn.Module, x: Any, class_idx: ClassIndex = None, reduce:
         >>> saliency_map(model, torch.zeros(1, 2, 2), class_idx=0, reduce="sum").maps.tolist()
         [[1.0, -2.0], [0.0, 3.0]]
     """
-    _check_reduce(reduce)
+    _check_reduce(reduce, "saliency_map")
     xb, single = _as_batch(x)
     grads, classes, logits = _input_gradient(model, xb, class_idx)
     return _finish(_reduce_channels(grads, reduce), classes, logits, single)
 
 
-def _check_reduce(reduce: str) -> None:
-    if reduce not in ("max_abs", "sum"):
-        raise ValueError(f"reduce must be 'max_abs' (largest absolute value over the channels) or 'sum' (signed); got {reduce!r}")
+def _check_reduce(reduce: str, caller: str) -> None:
+    """``'max_abs'``: the largest absolute value over the channels; ``'sum'``: their signed sum."""
+    check_choice(reduce, ("max_abs", "sum"), "reduce", caller=caller)
 
 
 def _reduce_channels(grads: torch.Tensor, reduce: str) -> torch.Tensor:
@@ -397,16 +386,11 @@ def _input_gradient(
 ) -> tuple[torch.Tensor, np.ndarray, torch.Tensor]:
     """The gradient of the class scores with respect to the input, in eval mode (mode restored)."""
     xb = xb.detach().clone().requires_grad_(True)
-    was_training = model.training
-    try:
-        model.eval()
-        with torch.enable_grad():
-            logits = model(xb)
-            classes = _resolve(class_idx, logits)
-            score = logits[torch.arange(len(classes)), torch.as_tensor(classes)].sum()
-            (grads,) = torch.autograd.grad(score, xb)
-    finally:
-        model.train(was_training)
+    with eval_mode(model), torch.enable_grad():
+        logits = model(xb)
+        classes = _resolve(class_idx, logits)
+        score = logits[torch.arange(len(classes)), torch.as_tensor(classes)].sum()
+        (grads,) = torch.autograd.grad(score, xb)
     return grads, classes, logits
 
 
@@ -456,20 +440,15 @@ def smooth_grad(
         >>> smooth_grad(model, torch.rand(1, 2, 2), class_idx=0, samples=5).maps.tolist()
         [[1.0, 2.0], [0.0, 3.0]]
     """
-    _check_reduce(reduce)
+    _check_reduce(reduce, "smooth_grad")
     for name, value in (("samples", samples), ("batch_size", batch_size)):
         if not isinstance(value, (int, np.integer)) or value < 1:
             raise ValueError(f"{name} must be a positive int; got {value!r}")
     if not (np.isfinite(noise) and noise >= 0):
         raise ValueError(f"noise must be a non-negative fraction of the image's range; got {noise!r}")
     xb, single = _as_batch(x)
-    was_training = model.training
-    try:
-        model.eval()
-        with torch.no_grad():
-            logits = model(xb)
-    finally:
-        model.train(was_training)
+    with eval_mode(model), torch.no_grad():
+        logits = model(xb)
     classes = _resolve(class_idx, logits)
     gen = torch.Generator().manual_seed(int(seed))
     sigma = noise * (xb.amax(dim=(1, 2, 3)) - xb.amin(dim=(1, 2, 3)))  # (N,)
@@ -547,181 +526,24 @@ def occlusion_map(
         for j in range(ow):
             r0, c0 = i * sh - qh, j * sw - qw
             masks[i * ow + j, 0, max(r0, 0) : max(r0 + ph, 0), max(c0, 0) : max(c0 + pw, 0)] = True
-    was_training = model.training
-    try:
-        model.eval()
-        with torch.no_grad():
-            logits = model(xb)
-            classes = _resolve(class_idx, logits)
-            base = logits[torch.arange(n), torch.as_tensor(classes)]
-            p = oh * ow
-            drops = torch.empty(n * p, dtype=torch.float64)
-            cls = torch.as_tensor(classes)
-            for start in range(0, n * p, batch_size):
-                idx = torch.arange(start, min(start + batch_size, n * p))
-                img, pos = idx // p, idx % p
-                covered = torch.where(masks[pos], torch.tensor(float(fill)), xb[img])
-                scores = model(covered)[torch.arange(len(idx)), cls[img]]
-                drops[idx] = (base[img] - scores).double()
-    finally:
-        model.train(was_training)
+    with eval_mode(model), torch.no_grad():
+        logits = model(xb)
+        classes = _resolve(class_idx, logits)
+        base = logits[torch.arange(n), torch.as_tensor(classes)]
+        p = oh * ow
+        drops = torch.empty(n * p, dtype=torch.float64)
+        cls = torch.as_tensor(classes)
+        for start in range(0, n * p, batch_size):
+            idx = torch.arange(start, min(start + batch_size, n * p))
+            img, pos = idx // p, idx % p
+            covered = torch.where(masks[pos], torch.tensor(float(fill)), xb[img])
+            scores = model(covered)[torch.arange(len(idx)), cls[img]]
+            drops[idx] = (base[img] - scores).double()
     return _finish(drops.reshape(n, oh, ow), classes, logits, single)
 
 
 # --------------------------------------------------------------------------------------------
 # The sanity check: three maps from one pass, and cascading randomisation
-
-
-class ExplanationMaps(NamedTuple):
-    """CAM, Grad-CAM and gradient saliency of the same images and classes, all *signed*.
-
-    Attributes:
-        cam: (N, h, w) class activation maps (:func:`cam_for_model`).
-        grad_cam: (N, h', w') Grad-CAM maps *before* the ReLU (:func:`grad_cam` with ``relu=False``).
-        saliency: (N, H, W) input gradients summed over the channels (:func:`saliency_map`
-            with ``reduce="sum"``).
-        class_idx: (N,) int64 array of the explained classes.
-        logits: (N, num_classes) scores of the input.
-
-    For one image (C, H, W) the leading N is dropped and ``class_idx`` is an int.
-    """
-
-    cam: np.ndarray
-    grad_cam: np.ndarray
-    saliency: np.ndarray
-    class_idx: Any
-    logits: np.ndarray
-
-
-def explanation_maps(
-    model: nn.Module,
-    x: Any,
-    layer: Union[str, nn.Module],
-    class_idx: ClassIndex = None,
-    grad_cam_layer: Union[str, nn.Module, None] = None,
-    linear: Union[str, nn.Module, None] = None,
-) -> ExplanationMaps:
-    """CAM at ``layer``, Grad-CAM at ``grad_cam_layer`` and saliency, from one forward and one backward pass.
-
-    The three maps are those of :func:`cam_for_model`, :func:`grad_cam` (``relu=False``) and
-    :func:`saliency_map` (``reduce="sum"``), kept signed so that a comparison can look at the
-    signs or, after ``np.abs``, at the magnitudes only; the single pass makes the cascading
-    randomisation of :func:`cascading_randomization` three times cheaper than calling them one by
-    one.
-
-    Args:
-        model: a classifier ending in global average pooling and one linear layer.
-        x: images (N, C, H, W) or one image (C, H, W).
-        layer: the maps that are pooled (``"head"`` for EfficientNet-Lite0), for CAM.
-        class_idx: None (predicted classes), an int, or one int per image.
-        grad_cam_layer: the layer of Grad-CAM; ``layer`` if None (then Grad-CAM is CAM / Z).
-        linear: the linear layer, as in :func:`cam_for_model`.
-
-    Returns:
-        An :class:`ExplanationMaps`.
-
-    Example:
-        >>> from cnnkit.models.small_vgg import small_vgg
-        >>> _ = torch.manual_seed(0)
-        >>> model, x = small_vgg(weights=None), torch.rand(2, 1, 28, 28)
-        >>> out = explanation_maps(model, x, "block3_conv2", class_idx=[3, 5], grad_cam_layer="block2_conv2")
-        >>> out.cam.shape, out.grad_cam.shape, out.saliency.shape
-        ((2, 7, 7), (2, 14, 14), (2, 28, 28))
-        >>> np.allclose(out.cam, cam_for_model(model, x, class_idx=[3, 5]).maps, atol=1e-5)
-        True
-        >>> np.allclose(out.saliency, saliency_map(model, x, class_idx=[3, 5], reduce="sum").maps, atol=1e-6)
-        True
-    """
-    xb, single = _as_batch(x)
-    dense = _gap_linear(model, linear)
-    cam_module = _module(model, layer)
-    gc_module = cam_module if grad_cam_layer is None else _module(model, grad_cam_layer)
-    found: dict[int, torch.Tensor] = {}
-    handles = [m.register_forward_hook(lambda m, _i, out: found.__setitem__(id(m), out)) for m in {cam_module, gc_module}]
-    xb = xb.detach().clone().requires_grad_(True)
-    was_training = model.training
-    try:
-        model.eval()
-        with torch.enable_grad():
-            logits = model(xb)
-            if id(cam_module) not in found or id(gc_module) not in found:
-                raise ValueError("the chosen layer was not used in the model's forward pass")
-            feats, acts = found[id(cam_module)], found[id(gc_module)]
-            if feats.ndim != 4 or feats.shape[1] != dense.in_features:
-                raise ValueError(
-                    f"layer {layer!r} gives shape {tuple(feats.shape)} but the linear layer expects "
-                    f"{dense.in_features} pooled features: the network has no global-average-pooling head here"
-                )
-            if acts.ndim != 4:
-                raise ValueError(f"grad_cam_layer must output maps (N, K, h, w); it gives shape {tuple(acts.shape)}")
-            classes = _resolve(class_idx, logits)
-            score = logits[torch.arange(len(classes)), torch.as_tensor(classes)].sum()
-            acts_grad, x_grad = torch.autograd.grad(score, (acts, xb))
-    finally:
-        for handle in handles:
-            handle.remove()
-        model.train(was_training)
-    cam = class_activation_map(feats.detach().cpu().numpy(), dense.weight.detach().cpu().numpy(), classes)
-    gc = (acts_grad.mean(dim=(2, 3), keepdim=True) * acts).sum(dim=1).detach().double().cpu().numpy()
-    sal = _reduce_channels(x_grad, "sum").cpu().numpy()
-    logits_np = logits.detach().cpu().numpy()
-    if single:
-        return ExplanationMaps(cam[0], gc[0], sal[0], int(classes[0]), logits_np[0])
-    return ExplanationMaps(cam, gc, sal, classes, logits_np)
-
-
-def cascading_randomization(
-    model: nn.Module, source: nn.Module, layers: Sequence[Union[str, nn.Module]]
-) -> Iterator[tuple[str, nn.Module]]:
-    """Randomise a network layer after layer, cumulatively (Adebayo et al. 2018's cascade).
-
-    A copy of ``model`` is made once; then for each entry of ``layers`` in turn, that layer of
-    the copy takes *every* parameter and buffer of the same layer of ``source`` (a network of
-    the same architecture with random weights): convolution and linear weights and biases,
-    batch normalisations' scales, shifts and running statistics. The copy is yielded after each
-    step, with all the layers so far randomised. List the layers from the top down (the
-    classifier first) for the paper's cascade. ``model`` and ``source`` are not changed.
-
-    Draw ``source`` independently of ``model``'s training: a network trained from the seed that
-    ``source`` was built with may have kept much of those initial values.
-
-    Args:
-        model: the trained network.
-        source: the random network, same architecture.
-        layers: names of ``model``'s layers (see ``model.layer_names()``), in the order to
-            randomise them; modules of ``model`` work too.
-
-    Yields:
-        ``(name, network)``: the name of the layer just randomised (``str(module)`` when a module
-        was given) and the copy with it and every earlier entry randomised. The copy is the same
-        object at every step, changed in place: copy it to keep a step.
-
-    Example:
-        >>> from cnnkit.models.small_vgg import small_vgg
-        >>> _ = torch.manual_seed(0)
-        >>> trained, random_net = small_vgg(weights=None), small_vgg(weights=None)
-        >>> steps = cascading_randomization(trained, random_net, ["predictions", "block3_conv2"])
-        >>> [(name, torch.equal(net.predictions.weight, random_net.predictions.weight),
-        ...   torch.equal(net.layer("block3_conv2").conv.weight, random_net.layer("block3_conv2").conv.weight))
-        ...  for name, net in steps]
-        [('predictions', True, False), ('block3_conv2', True, True)]
-    """
-    if isinstance(layers, (str, nn.Module)):
-        raise TypeError(f"layers must be a sequence of layer names or modules; got {layers!r}")
-    names = [layer if isinstance(layer, str) else None for layer in layers]
-    targets = [_module(model, layer) for layer in layers]  # fail early on a bad name
-    paths = {id(m): path for path, m in model.named_modules()}
-    copy_ = deepcopy(model)
-    copied = dict(copy_.named_modules())
-    sources = dict(source.named_modules())
-    for name, target, layer in zip(names, targets, layers):
-        path = paths.get(id(target))
-        if path is None:
-            raise ValueError(f"layer {layer!r} is not a module of model")
-        if path not in sources:
-            raise ValueError(f"source has no module {path!r}: it must have model's architecture")
-        copied[path].load_state_dict(sources[path].state_dict())
-        yield (name if name is not None else str(layer)), copy_
 
 
 # --------------------------------------------------------------------------------------------
@@ -751,11 +573,7 @@ def upsample_map(m: Any, size: IntOrPair) -> np.ndarray:
     arr = as_array(m, "m")
     if arr.ndim not in (2, 3):
         raise ValueError(f"m must have shape (h, w) or (N, h, w); got shape {tuple(arr.shape)}")
-    hw = positive_pair(size, "size")
-    t = torch.as_tensor(arr, dtype=torch.float64)
-    batch = t[:, None] if arr.ndim == 3 else t[None, None]
-    out = F.interpolate(batch, size=hw, mode="bilinear", align_corners=False)
-    return out[:, 0].numpy() if arr.ndim == 3 else out[0, 0].numpy()
+    return resize(arr, mode="bilinear", size=positive_pair(size, "size"))
 
 
 def normalize_map(m: Any, percentile: float = 100.0) -> np.ndarray:
@@ -786,50 +604,4 @@ def normalize_map(m: Any, percentile: float = 100.0) -> np.ndarray:
         raise ValueError(f"m must have shape (h, w) or (N, h, w); got shape {tuple(arr.shape)}")
     if not 0.0 < percentile <= 100.0:
         raise ValueError(f"percentile must lie in (0, 100]; got {percentile!r}")
-    lo = arr.min(axis=(-2, -1), keepdims=True)
-    hi = arr.max(axis=(-2, -1), keepdims=True) if percentile == 100.0 else np.percentile(arr, percentile, axis=(-2, -1), keepdims=True)
-    span = hi - lo
-    out = np.divide(arr - lo, span, out=np.zeros_like(arr), where=span > 0)
-    return np.minimum(out, 1.0)
-
-
-def map_correlation(a: Any, b: Any, method: str = "pearson") -> Any:
-    """Correlation between two maps, or between paired maps of two batches.
-
-    ``'pearson'`` is the linear correlation of the values, ``'spearman'`` that of their ranks
-    (ties get their mean rank, as ``scipy.stats.spearmanr``): 1 when the maps order the
-    positions the same way, about 0 when they are unrelated. A constant map gives ``nan``.
-
-    Args:
-        a, b: maps of the same shape, (h, w) or (N, h, w).
-        method: ``'pearson'`` or ``'spearman'``.
-
-    Returns:
-        A float for two maps, or an (N,) array for two batches.
-
-    Example:
-        >>> a = np.array([[1.0, 2.0], [3.0, 4.0]])
-        >>> round(map_correlation(a, 2 * a + 1), 6), round(map_correlation(a, -a), 6)
-        (1.0, -1.0)
-        >>> round(map_correlation(a, a ** 3, method="spearman"), 6)
-        1.0
-    """
-    from scipy.stats import rankdata
-
-    x = as_array(a, "a").astype(np.float64)
-    y = as_array(b, "b").astype(np.float64)
-    if x.shape != y.shape or x.ndim not in (2, 3):
-        raise ValueError(f"a and b must have the same shape, (h, w) or (N, h, w); got {x.shape} and {y.shape}")
-    if method not in ("pearson", "spearman"):
-        raise ValueError(f"method must be 'pearson' or 'spearman'; got {method!r}")
-    single = x.ndim == 2
-    x = x.reshape(1 if single else x.shape[0], -1)
-    y = y.reshape(x.shape)
-    if method == "spearman":
-        x, y = rankdata(x, axis=1), rankdata(y, axis=1)
-    x = x - x.mean(axis=1, keepdims=True)
-    y = y - y.mean(axis=1, keepdims=True)
-    den = np.sqrt((x * x).sum(axis=1) * (y * y).sum(axis=1))
-    with np.errstate(invalid="ignore", divide="ignore"):
-        r = np.where(den > 0, (x * y).sum(axis=1) / np.where(den > 0, den, 1.0), np.nan)
-    return float(r[0]) if single else r
+    return minmax_scale(arr, axis=(-2, -1), percentile=percentile)

@@ -25,13 +25,15 @@ channels themselves.
 
 from __future__ import annotations
 
-from typing import Any, Callable, NamedTuple, Sequence
+from collections.abc import Callable, Sequence
+from typing import Any, NamedTuple
 
 import numpy as np
 import torch
 from torch import nn
 
 from cnnkit.models.efficientnet import TFSameConv2d
+from cnnkit.models.named import NamedLayersMixin
 from cnnkit.shapes import (
     conv_output_size,
     pool_output_size,
@@ -53,7 +55,6 @@ __all__ = [
     "Crops",
     "photograph_crops",
     "exemplar_patches",
-    "plot_exemplars",
 ]
 
 _SPATIAL = (nn.Conv2d, nn.MaxPool2d, nn.AvgPool2d)
@@ -63,7 +64,7 @@ def _pair(value: Any) -> tuple[int, int]:
     return (int(value[0]), int(value[1])) if isinstance(value, (tuple, list)) else (int(value), int(value))
 
 
-def conv_layer_specs(model: nn.Module, layer: str, input_size: Sequence[int] | int | None = None) -> list[dict]:
+def conv_layer_specs(model: NamedLayersMixin, layer: str, input_size: Sequence[int] | int | None = None) -> list[dict]:
     """The convolution and pooling layers from the input up to and including ``layer``.
 
     The model's modules are walked in the order they were registered, which for VGG-style
@@ -165,7 +166,7 @@ class LayerGeometry(NamedTuple):
     offset: tuple[int, int]
 
 
-def layer_geometry(model: nn.Module, layer: str, input_size: Sequence[int] | int | None = None) -> LayerGeometry:
+def layer_geometry(model: NamedLayersMixin, layer: str, input_size: Sequence[int] | int | None = None) -> LayerGeometry:
     """Receptive field size, jump and offset of ``layer``'s units.
 
     ``input_size`` (H, W) is needed for networks that pad as TensorFlow does (see
@@ -182,10 +183,8 @@ def layer_geometry(model: nn.Module, layer: str, input_size: Sequence[int] | int
     specs = conv_layer_specs(model, layer, input_size)
     if not specs:
         return LayerGeometry((1, 1), (1, 1), (0, 0))
-    rf = receptive_field([{k: s[k] for k in ("kernel_size", "stride", "dilation")} for s in specs])
-    jumps_before = [(1, 1)] + [j for _, j in rf.per_layer[:-1]]
-    offset = tuple(-sum(s["padding"][axis] * j[axis] for s, j in zip(specs, jumps_before)) for axis in range(2))
-    return LayerGeometry(tuple(rf.size), tuple(rf.jump), offset)  # type: ignore[arg-type]
+    rf = receptive_field([{k: s[k] for k in ("kernel_size", "stride", "dilation", "padding")} for s in specs])
+    return LayerGeometry(tuple(rf.size), tuple(rf.jump), tuple(rf.offset))
 
 
 def receptive_box(
@@ -231,6 +230,23 @@ class Exemplars(NamedTuple):
     positions: np.ndarray
     boxes: np.ndarray
     geometry: LayerGeometry
+
+    def select(self, rows: Sequence[int]) -> Exemplars:
+        """The same exemplars restricted to some channels, ``rows`` indexing :attr:`channels`.
+
+        Example:
+            >>> g = LayerGeometry((3, 3), (1, 1), (-1, -1))
+            >>> ex = Exemplars("l", [4, 7], np.zeros((2, 1)), np.ones((2, 1)), np.zeros((2, 1, 2)), np.zeros((2, 1, 4)), g)
+            >>> ex.select([1]).channels
+            [7]
+        """
+        idx = [int(r) for r in rows]
+        if not idx or not all(0 <= r < len(self.channels) for r in idx):
+            raise ValueError(f"rows must be indices into the {len(self.channels)} channels; got {list(rows)!r}")
+        return self._replace(
+            channels=[self.channels[r] for r in idx], indices=self.indices[idx], values=self.values[idx],
+            positions=self.positions[idx], boxes=self.boxes[idx],
+        )
 
 
 def _check_channels(channels: Sequence[int], available: int, layer: str) -> list[int]:
@@ -279,7 +295,7 @@ def _batches(images: Any, batch_size: int, device: torch.device, preprocess: Cal
 
 
 def top_activating(
-    model: nn.Module,
+    model: NamedLayersMixin,
     images: np.ndarray | torch.Tensor,
     layer: str,
     channels: Sequence[int],
@@ -329,7 +345,7 @@ def top_activating(
             raise ValueError(f"layer {layer!r} must have (N, C, H, W) output for exemplars; got shape {act.shape}")
         _check_channels(channels, act.shape[1], layer)
         map_size = tuple(act.shape[2:])
-        flat = act[:, channels].reshape(len(act), len(channels), -1)
+        flat = np.asarray(act[:, channels]).reshape(len(act), len(channels), -1)
         maxima[start : start + len(act)] = flat.max(axis=2)
         argmax[start : start + len(act)] = flat.argmax(axis=2)
     image_size = tuple(int(v) for v in images.shape[2:])
@@ -377,7 +393,7 @@ def exemplars_from_maps(
 
 
 def layer_maps(
-    model: nn.Module,
+    model: NamedLayersMixin,
     images: np.ndarray | torch.Tensor,
     layers: str | Sequence[str],
     batch_size: int = 100,
@@ -542,86 +558,3 @@ def exemplar_patches(exemplars: Exemplars, images: np.ndarray | torch.Tensor) ->
         [arr[i][:, t:b, l:r] for i, (t, l, b, r) in zip(row_idx, row_box)]
         for row_idx, row_box in zip(exemplars.indices, exemplars.boxes)
     ]
-
-
-def _as_display(image: np.ndarray) -> tuple[np.ndarray, dict]:
-    """(C, H, W) -> what imshow needs: grey (H, W) with a colour map, or RGB (H, W, 3)."""
-    if image.shape[0] == 1:
-        return image[0], {"cmap": "gray", "vmin": 0.0, "vmax": 1.0}
-    return np.clip(np.moveaxis(image, 0, -1), 0, 1), {}
-
-
-def plot_exemplars(
-    exemplars: Exemplars,
-    images: np.ndarray | torch.Tensor,
-    patches: bool = False,
-    rows: Sequence[int] | None = None,
-    panel_size: float = 0.8,
-    dpi: float | None = None,
-    colour: str = "tab:red",
-    suptitle: str | None = None,
-):
-    """One row per channel: its ``k`` exemplars, strongest first, with the receptive field drawn.
-
-    Each panel's title is the activation value. With ``patches=True`` each panel shows only the
-    patch inside the receptive field (:func:`exemplar_patches`) instead of the whole image with
-    the rectangle. Grey images are drawn with the ``gray`` colour map from 0 (black) to 1
-    (white); colour images as RGB.
-
-    Args:
-        exemplars: from :func:`top_activating`.
-        images: the same images that were passed to :func:`top_activating`, (N, C, H, W).
-        patches: show the patches rather than the whole images.
-        rows: which of the exemplars' channels to draw, as indices into ``exemplars.channels``;
-            default all.
-        panel_size: size of one panel in inches.
-        dpi: figure resolution.
-        colour: colour of the receptive-field rectangles.
-        suptitle: a title above all panels.
-
-    Returns:
-        The ``Figure``; axes row by row (channel by channel), ``k`` per row.
-
-    Example:
-        >>> g = LayerGeometry((3, 3), (1, 1), (-1, -1))
-        >>> ex = Exemplars("l", [4], np.array([[0, 1]]), np.array([[2.0, 1.0]]),
-        ...                np.array([[[1, 1], [0, 0]]]), np.array([[[0, 0, 3, 3], [0, 0, 2, 2]]]), g)
-        >>> fig = plot_exemplars(ex, np.zeros((2, 1, 4, 4)))
-        >>> [ax.get_title() for ax in fig.axes], fig.axes[1].patches[0].get_width()
-        (['2.00', '1.00'], 2)
-    """
-    import matplotlib.pyplot as plt
-    from matplotlib.patches import Rectangle
-
-    arr = images.detach().cpu().numpy() if isinstance(images, torch.Tensor) else np.asarray(images)
-    if rows is not None:
-        idx = [int(r) for r in rows]
-        if not idx or not all(0 <= r < len(exemplars.channels) for r in idx):
-            raise ValueError(f"rows must be indices into the {len(exemplars.channels)} channels; got {list(rows)!r}")
-        exemplars = exemplars._replace(
-            channels=[exemplars.channels[r] for r in idx], indices=exemplars.indices[idx], values=exemplars.values[idx],
-            positions=exemplars.positions[idx], boxes=exemplars.boxes[idx],
-        )
-    n_rows, k = exemplars.indices.shape
-    crops = exemplar_patches(exemplars, arr) if patches else None
-    figsize = (panel_size * k + 0.6, (panel_size + 0.25) * n_rows + (0.3 if suptitle else 0))
-    fig, axes = plt.subplots(n_rows, k, figsize=figsize, dpi=dpi, squeeze=False)
-    for r in range(n_rows):
-        for c in range(k):
-            ax = axes[r, c]
-            idx = int(exemplars.indices[r, c])
-            top, left, bottom, right = (int(v) for v in exemplars.boxes[r, c])
-            shown, kwargs = _as_display(crops[r][c] if crops is not None else arr[idx])
-            ax.imshow(shown, interpolation="nearest", **kwargs)
-            if crops is None:
-                ax.add_patch(
-                    Rectangle((left - 0.5, top - 0.5), right - left, bottom - top, fill=False, edgecolor=colour, linewidth=1.2)
-                )
-            ax.set_xticks([])
-            ax.set_yticks([])
-            ax.set_title(f"{exemplars.values[r, c]:.2f}", fontsize=7, pad=2)
-        axes[r, 0].set_ylabel(f"{exemplars.layer}:{exemplars.channels[r]}", fontsize=7)
-    if suptitle:
-        fig.suptitle(suptitle, fontsize=9)
-    fig.tight_layout(pad=0.3)
-    return fig

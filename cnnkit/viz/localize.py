@@ -21,11 +21,11 @@ square ``[i, i + 1) x [j, j + 1)``; a box's centre is ``((top + bottom) / 2, (le
 
 from __future__ import annotations
 
-from typing import Any, NamedTuple, Union
+from typing import Any, NamedTuple
 
 import numpy as np
 
-from cnnkit.ops._validate import as_array, check_rng
+from cnnkit._checks import as_array, check_rng
 
 __all__ = ["Box", "paste_on_canvas", "box_from_map", "box_contains", "box_covers", "box_iou"]
 
@@ -68,7 +68,7 @@ def _tight_box(mask: np.ndarray) -> Box:
 
 
 def paste_on_canvas(
-    digit: Any, canvas_size: Union[int, tuple[int, int]], rng: np.random.Generator, ink: float = 0.0
+    digit: Any, canvas_size: int | tuple[int, int], rng: np.random.Generator, ink: float = 0.0
 ) -> tuple[np.ndarray, Box]:
     """Paste a small image at a uniformly random position of a blank (zero) canvas.
 
@@ -98,7 +98,7 @@ def paste_on_canvas(
     if isinstance(canvas_size, (int, np.integer)):
         size = (int(canvas_size), int(canvas_size))
     else:
-        size = tuple(int(s) for s in canvas_size)
+        size = (int(canvas_size[0]), int(canvas_size[1]))
     h, w = img.shape
     if len(size) != 2 or size[0] < h or size[1] < w:
         raise ValueError(f"canvas_size must be at least the digit's size {(h, w)}; got {canvas_size!r}")

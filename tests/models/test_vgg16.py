@@ -18,9 +18,9 @@ from torch import nn
 
 import cnnkit.models.vgg16 as V
 import cnnkit.weights as W
+from cnnkit.display import Admonition
 from cnnkit.models.vgg16 import (
     IMAGENET_DESCRIPTION,
-    Admonition,
     decode_predictions,
     imagenet_deprocess,
     imagenet_preprocess,
@@ -227,7 +227,7 @@ def test_load_vgg16_prints_outside_a_notebook(capsys):
 
 
 def test_load_vgg16_rejects_bad_prefer():
-    with pytest.raises(ValueError, match="prefer must be 'imagenet' or None"):
+    with pytest.raises(ValueError, match="load_vgg16: prefer='imagenett' is not one of 'imagenet', None; did you mean 'imagenet'"):
         load_vgg16(prefer="imagenett")
 
 
@@ -253,11 +253,11 @@ def test_admonition_html_and_text(reason):
 
 def test_admonition_escapes_and_checks():
     assert "&lt;b&gt;" in Admonition("t", ["<b>"])._repr_html_()
-    with pytest.raises(ValueError, match="kind must be one of"):
+    with pytest.raises(ValueError, match="Admonition: kind='warn' is not one of 'warning'"):
         Admonition("t", ["x"], kind="warn")
     with pytest.raises(TypeError, match="list of strings"):
         Admonition("t", "one string")
-    with pytest.raises(ValueError, match="reason must be one of"):
+    with pytest.raises(ValueError, match="missing_weights_admonition: reason="):
         missing_weights_admonition("offline")
 
 

@@ -38,7 +38,7 @@ def transpose_cases(draw):
     x = rng.standard_normal((draw(st.integers(1, 2)), c_in, *sizes))
     w = rng.standard_normal((c_in, c_out_g, *k))
     b = rng.standard_normal(c_out_g * groups) if draw(st.booleans()) else None
-    as_int = lambda v: v[0] if v[0] == v[1] else v  # noqa: E731 - also pass ints
+    as_int = lambda v: v[0] if v[0] == v[1] else v
     kwargs = dict(stride=as_int(s), padding=as_int(p), output_padding=as_int(op), groups=groups, dilation=as_int(d))
     return x, w, b, kwargs
 

@@ -2,20 +2,19 @@
 
 from __future__ import annotations
 
-import warnings
-
 import matplotlib
 
 matplotlib.use("Agg")
 
-import matplotlib.pyplot as plt  # noqa: E402
-import numpy as np  # noqa: E402
-import pytest  # noqa: E402
-import torch  # noqa: E402
-import torch.nn.functional as F  # noqa: E402
+import matplotlib.pyplot as plt
+import numpy as np
+import pytest
+import torch
 
-from cnnkit.plot.diagrams import draw_padding, draw_stride, same_scale, window_coverage  # noqa: E402
-from cnnkit.shapes import conv_output_size  # noqa: E402
+from cnnkit.plot.diagrams import draw_padding, draw_stride, same_scale
+from cnnkit.shapes import (
+    conv_output_size,
+)
 
 
 @pytest.fixture
@@ -27,65 +26,6 @@ def ax():
 
 def texts(ax, value):
     return sum(t.get_text() == value for t in ax.texts)
-
-
-# ------------------------------------------------------------------------------------------
-# window_coverage
-# ------------------------------------------------------------------------------------------
-
-
-def torch_coverage(i, k, stride, padding, dilation=1):
-    """Reference: the gradient of the sum of a ones-kernel convolution counts the reads."""
-    x = torch.zeros(1, 1, *i, dtype=torch.float64, requires_grad=True)
-    w = torch.ones(1, 1, *k, dtype=torch.float64)
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore", UserWarning)  # torch's note on 'same' with even kernels
-        F.conv2d(x, w, stride=stride, padding=padding, dilation=dilation).sum().backward()
-    return x.grad[0, 0].round().long().numpy()
-
-
-@pytest.mark.parametrize(
-    "i, k, stride, padding, dilation",
-    [
-        ((7, 7), (3, 3), 3, 0, 1),
-        ((16, 16), (3, 3), 4, 0, 1),
-        ((5, 6), (3, 2), (2, 1), (1, 0), 1),
-        ((9, 9), (3, 3), 1, 2, 2),
-        ((5, 5), (3, 3), 2, 1, 1),
-    ],
-)
-def test_window_coverage_matches_torch_gradient(i, k, stride, padding, dilation):
-    expected = torch_coverage(i, k, stride, padding, dilation)
-    np.testing.assert_array_equal(window_coverage(i, k, stride, padding, dilation), expected)
-
-
-def test_window_coverage_same_matches_torch():
-    np.testing.assert_array_equal(window_coverage(6, 4, padding="same"), torch_coverage((6, 6), (4, 4), 1, "same"))
-
-
-def test_window_coverage_full_reads_every_tap_once_per_window():
-    cov = window_coverage(5, 3, padding="full")
-    # every input pixel is read by every one of the k*k kernel taps exactly once
-    assert cov.tolist() == [[9] * 5] * 5
-
-
-def test_window_coverage_shape_and_int_or_pair():
-    assert window_coverage(4, 2).shape == (4, 4)
-    assert window_coverage((4, 6), 2).shape == (4, 6)
-    assert window_coverage((4, 6), 2).dtype == np.int64
-
-
-def test_window_coverage_errors():
-    with pytest.raises(ValueError, match="larger than the padded input"):
-        window_coverage(3, 5)
-    with pytest.raises(ValueError, match="not supported for strided"):
-        window_coverage(5, 3, stride=2, padding="same")
-    with pytest.raises(ValueError, match="padding must be one of"):
-        window_coverage(5, 3, padding="smae")
-    with pytest.raises(ValueError, match="stride must be positive"):
-        window_coverage(5, 3, stride=0)
-    with pytest.raises(ValueError, match="input size i must be positive"):
-        window_coverage(0, 1)
 
 
 # ------------------------------------------------------------------------------------------

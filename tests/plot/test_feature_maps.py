@@ -7,11 +7,9 @@ import torch
 
 from cnnkit.plot.feature_maps import (
     plot_feature_map_rows,
-    plot_feature_maps,
     plot_rgb_filters,
     plot_statistics_comparison,
     rgb_filter_patches,
-    select_channels,
 )
 
 
@@ -27,91 +25,6 @@ def _maps(c=20, h=6, w=5, seed=0):
 
 def _panels(fig, n):
     return fig.axes[:n]
-
-
-@pytest.mark.parametrize("n, ncols", [(16, 8), (6, 4), (5, 8), (1, 1)])
-def test_number_of_axes_and_images(n, ncols):
-    a = _maps()
-    fig = plot_feature_maps(a, n=n, ncols=ncols)
-    assert len(fig.axes) == n + 1  # n panels and a colour bar, unused grid cells removed
-    for k, ax in enumerate(_panels(fig, n)):
-        assert len(ax.images) == 1
-        assert np.array_equal(ax.images[0].get_array(), a[k])
-        assert ax.get_title() == str(k)
-    fig2 = plot_feature_maps(a, n=n, ncols=ncols, colorbar=False)
-    assert len(fig2.axes) == n
-
-
-def test_grid_layout():
-    fig = plot_feature_maps(_maps(), n=10, ncols=4, colorbar=False)
-    rows = {round(ax.get_subplotspec().rowspan.start) for ax in fig.axes}
-    cols = {ax.get_subplotspec().colspan.start for ax in fig.axes}
-    assert rows == {0, 1, 2} and cols == {0, 1, 2, 3}
-
-
-def test_strongest_channels_are_drawn_strongest_first():
-    a = _maps()
-    a[7] += 5
-    a[3] += 3
-    fig = plot_feature_maps(a, n=3, select="strongest")
-    assert [ax.get_title() for ax in _panels(fig, 3)][:2] == ["7", "3"]
-    for ax, c in zip(_panels(fig, 3), select_channels(a, 3, "strongest")):
-        assert np.array_equal(ax.images[0].get_array(), a[c])
-
-
-def test_explicit_channels():
-    a = _maps()
-    fig = plot_feature_maps(a, channels=[19, 0, 4], ncols=3, title="block1_conv2 (untrained)")
-    assert [ax.get_title() for ax in _panels(fig, 3)] == ["19", "0", "4"]
-    assert np.array_equal(fig.axes[0].images[0].get_array(), a[19])
-    assert fig._suptitle.get_text() == "block1_conv2 (untrained)"
-    with pytest.raises(ValueError, match=r"indices in 0 … 19; got \[20\]"):
-        plot_feature_maps(a, channels=[20])
-
-
-def test_layer_scale_is_shared_and_starts_at_zero():
-    a = _maps()
-    fig = plot_feature_maps(a, n=4, ncols=4)
-    limits = {ax.images[0].get_clim() for ax in _panels(fig, 4)}
-    assert limits == {(0.0, float(a[:4].max()))}
-    assert fig.axes[0].images[0].get_cmap().name == "viridis"
-
-
-def test_map_scale_is_per_panel():
-    a = _maps()
-    fig = plot_feature_maps(a, n=3, scale="map")
-    for k, ax in enumerate(_panels(fig, 3)):
-        assert ax.images[0].get_clim() == (0.0, float(a[k].max()))
-    assert len(fig.axes) == 3  # no colour bar for per-map scales
-
-
-def test_signed_maps_get_a_diverging_symmetric_scale():
-    a = _maps() - 0.7
-    fig = plot_feature_maps(a, n=2)
-    low, high = fig.axes[0].images[0].get_clim()
-    assert low == -high == -float(np.abs(a[:2]).max())
-    assert fig.axes[0].images[0].get_cmap().name == "RdBu_r"
-    fig = plot_feature_maps(a, n=2, cmap="gray")
-    assert fig.axes[0].images[0].get_cmap().name == "gray"
-
-
-def test_accepts_a_batch_of_one_and_tensors():
-    a = _maps()
-    fig = plot_feature_maps(torch.from_numpy(a[None]), n=2)
-    assert np.array_equal(fig.axes[1].images[0].get_array(), a[1])
-
-
-def test_rejects_bad_arguments():
-    with pytest.raises(ValueError, match=r"pick one image"):
-        plot_feature_maps(np.zeros((2, 3, 4, 4)))
-    with pytest.raises(ValueError, match="n must be a positive int"):
-        plot_feature_maps(_maps(), n=0)
-    with pytest.raises(ValueError, match="select must be one of 'first', 'strongest'"):
-        plot_feature_maps(_maps(), select="best")
-    with pytest.raises(ValueError, match="scale must be 'layer' or 'map'"):
-        plot_feature_maps(_maps(), scale="global")
-    with pytest.raises(ValueError, match="ncols must be"):
-        plot_feature_maps(_maps(), ncols=0)
 
 
 def test_rows_one_per_layer():

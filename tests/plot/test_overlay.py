@@ -20,7 +20,7 @@ def _close():
 def test_overlay_draws_image_and_upsampled_heatmap():
     image = np.linspace(0, 1, 28 * 28).reshape(28, 28)
     heat = np.arange(49.0).reshape(7, 7)
-    fig, ax = plt.subplots()
+    _fig, ax = plt.subplots()
     out = overlay_map(image, heat, ax=ax, alpha=0.3, cmap="viridis", vmin=0, vmax=48)
     assert isinstance(out, Overlay)
     assert list(ax.images) == [out.image, out.heatmap]  # the heat map is drawn on top
@@ -57,7 +57,7 @@ def test_overlay_bad_inputs(image, heat, kwargs, match):
 
 
 def test_draw_box_surrounds_the_pixels():
-    fig, ax = plt.subplots()
+    _fig, ax = plt.subplots()
     patch = draw_box(Box(2, 3, 6, 5), ax=ax, color="red")
     assert patch in ax.patches
     assert patch.get_xy() == (2.5, 1.5) and patch.get_width() == 2 and patch.get_height() == 4

@@ -26,7 +26,7 @@ def test_paste_puts_the_digit_inside_its_box():
         assert (box.height, box.width) == (18, 7)
         inside = canvas[box.top : box.bottom, box.left : box.right]
         assert inside.sum() == pytest.approx(canvas.sum())
-        assert 0 <= box.top and box.bottom <= 84 and 0 <= box.left and box.right <= 84
+        assert box.top >= 0 and box.bottom <= 84 and box.left >= 0 and box.right <= 84
 
 
 def test_paste_is_seeded_and_covers_the_positions():
@@ -38,7 +38,7 @@ def test_paste_is_seeded_and_covers_the_positions():
 
 
 def test_paste_keeps_a_channel_axis_and_handles_blank_digits():
-    canvas, box = paste_on_canvas(_digit()[None], 30, np.random.default_rng(0))
+    canvas, _box = paste_on_canvas(_digit()[None], 30, np.random.default_rng(0))
     assert canvas.shape == (1, 30, 30)
     _, blank_box = paste_on_canvas(np.zeros((4, 4)), 4, np.random.default_rng(0))
     assert blank_box == Box(0, 0, 4, 4)

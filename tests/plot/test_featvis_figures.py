@@ -1,4 +1,4 @@
-"""Tests of cnnkit/plot/featvis.py: display normalisation, grids of filters, objective curves.
+"""Tests of cnnkit/plot/featvis_figures.py: display normalisation, grids of filters, objective curves.
 
 (Named test_featvis_plots.py so that its module name does not clash with tests/viz/test_featvis.py.)
 """
@@ -8,10 +8,9 @@ import numpy as np
 import pytest
 import torch
 
-from cnnkit.plot.featvis import (
+from cnnkit.plot.featvis_figures import (
     display_images,
     plot_basis_vs_random,
-    plot_objective_history,
     show_feature_rows,
 )
 
@@ -37,7 +36,7 @@ def test_display_images_modes():
 def test_display_images_checks_its_arguments():
     with pytest.raises(ValueError, match="shape \\(B, C, H, W\\) with C = 1 or 3; got shape \\(2, 2, 4, 4\\)"):
         display_images(np.zeros((2, 2, 4, 4)))
-    with pytest.raises(ValueError, match="normalise must be one of 'clip', 'minmax', 'standardise'; got 'std'"):
+    with pytest.raises(ValueError, match="display_images: normalize='std' is not one of 'clip', 'minmax', 'standardise'"):
         display_images(np.zeros((1, 1, 4, 4)), "std")
 
 
@@ -45,7 +44,7 @@ def test_show_feature_rows_draws_one_row_per_batch():
     rng = np.random.default_rng(1)
     rows = [rng.random((4, 1, 8, 8)), rng.normal(size=(2, 1, 8, 8)), rng.random((3, 3, 8, 8))]
     titles = [["0", "1", "2", "3"], ["a", "b"], ["x", "y", "z"]]
-    fig = show_feature_rows(rows, ["one", "two", "three"], titles, normalise=["clip", "standardise", "clip"], suptitle="s")
+    fig = show_feature_rows(rows, ["one", "two", "three"], titles, normalize=["clip", "standardise", "clip"], suptitle="s")
     axes = np.array(fig.axes).reshape(3, 4)
     assert [ax.get_visible() for ax in axes[1]] == [True, True, False, False]
     assert [ax.get_ylabel() for ax in axes[:, 0]] == ["one", "two", "three"]
@@ -65,26 +64,8 @@ def test_show_feature_rows_checks_its_arguments():
         show_feature_rows([np.zeros((2, 1, 4, 4))], ["a"], [["only one"]])
     with pytest.raises(ValueError, match="rows must contain at least one batch"):
         show_feature_rows([], [])
-    with pytest.raises(ValueError, match="normalise must be a string or one entry per row"):
-        show_feature_rows([np.zeros((1, 1, 4, 4))], ["a"], normalise=["clip", "clip"])
-
-
-def test_plot_objective_history_draws_the_batch_mean():
-    a = np.array([[1.0, 3.0], [2.0, 6.0], [4.0, 8.0]])
-    b = np.array([[0.5], [1.0], [1.5]])
-    lines = plot_objective_history([a, b], ["a", "b"])
-    np.testing.assert_array_equal(lines[0].get_ydata(), [2.0, 4.0, 6.0])
-    np.testing.assert_array_equal(lines[0].get_xdata(), [1, 2, 3])
-    assert [line.get_label() for line in lines] == ["a", "b"]
-    fig, ax = plt.subplots()
-    (rel,) = plot_objective_history([a], ["a"], ax=ax, relative=True)
-    np.testing.assert_array_equal(rel.get_ydata(), [1.0, 2.0, 3.0])
-    assert ax.get_ylabel() == "objective / first step"
-    with pytest.raises(ValueError, match="labels must have one entry per history"):
-        plot_objective_history([a], [])
-    with pytest.raises(ValueError, match="each history must have shape \\(steps, B\\)"):
-        plot_objective_history([np.zeros(3)], ["x"])
-    plt.close("all")
+    with pytest.raises(ValueError, match="normalize must be a string or one entry per row"):
+        show_feature_rows([np.zeros((1, 1, 4, 4))], ["a"], normalize=["clip", "clip"])
 
 
 def test_plot_basis_vs_random_histograms_are_fractions():
@@ -93,7 +74,7 @@ def test_plot_basis_vs_random_histograms_are_fractions():
     fig, ax = plt.subplots()
     drawn = plot_basis_vs_random(basis, random, ax=ax, bins=12, log=True)
     assert ax.get_xscale() == "log"
-    for key, values in (("basis", basis), ("random", random)):
+    for key in ("basis", "random"):
         (polygon,) = drawn[key]
         heights = polygon.get_xy()[1:-1:2, 1]  # the top of each step, bin by bin
         assert heights.sum() == pytest.approx(1.0)
@@ -107,7 +88,7 @@ def test_plot_basis_vs_random_strip_and_checks():
     drawn = plot_basis_vs_random([3.0, np.nan, 1.0], [2.0, 4.0, 5.0], ax=ax, kind="strip", labels=("e", "v"))
     assert drawn["basis"].get_offsets()[:, 0].tolist() == [3.0, 1.0]  # the NaN is left out
     assert [t.get_text() for t in ax.get_yticklabels()] == ["e (2)", "v (3)"]
-    with pytest.raises(ValueError, match="kind must be 'hist' or 'strip'; got 'box'"):
+    with pytest.raises(ValueError, match="plot_basis_vs_random: kind='box' is not one of 'hist', 'strip'"):
         plot_basis_vs_random([1.0], [1.0], ax=ax, kind="box")
     with pytest.raises(ValueError, match="log=True needs positive values"):
         plot_basis_vs_random([0.0], [1.0], ax=ax, log=True)

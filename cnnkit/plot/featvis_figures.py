@@ -1,29 +1,33 @@
-"""Plots for feature visualisation: grids of optimised images, and the objective while it rises.
+"""Figures of feature visualisation: grids of optimised images, and channels against random directions.
 
 The images come from :func:`cnnkit.viz.featvis.visualise`. :func:`plot_basis_vs_random` compares
 a number measured for the channels of a layer with the same number for random directions. A pixel-parametrised image has no
-fixed range, so it is shown as the Keras blog shows it (``normalise="standardise"``: each image
+fixed range, so it is shown as the Keras blog shows it (``normalize="standardise"``: each image
 shifted to mean 0.5 and scaled to standard deviation 0.1, then clipped to [0, 1]); a
-sigmoid-parametrised one already lies in (0, 1) and is shown as it is (``normalise="clip"``).
+sigmoid-parametrised one already lies in (0, 1) and is shown as it is (``normalize="clip"``).
 """
 
 from __future__ import annotations
 
-from typing import Any, Optional, Sequence
+from collections.abc import Sequence
+from typing import Any
 
 import numpy as np
 
-__all__ = ["NORMALISATIONS", "display_images", "show_feature_rows", "plot_objective_history", "plot_basis_vs_random"]
+from cnnkit._checks import check_choice
+from cnnkit.ops.intensity import minmax_scale
 
-NORMALISATIONS = ("clip", "minmax", "standardise")
+__all__ = ["NORMALIZATIONS", "display_images", "show_feature_rows", "plot_basis_vs_random"]
+
+NORMALIZATIONS = ("clip", "minmax", "standardise")
 
 
-def display_images(images: Any, normalise: str = "clip") -> np.ndarray:
+def display_images(images: Any, normalize: str = "clip") -> np.ndarray:
     """Turn a batch (B, C, H, W) into images ready for ``imshow``, values in [0, 1].
 
     Args:
         images: a tensor or array of shape (B, C, H, W) with C = 1 or 3.
-        normalise: ``"clip"`` (clip to [0, 1]), ``"minmax"`` (each image stretched to [0, 1])
+        normalize: ``"clip"`` (clip to [0, 1]), ``"minmax"`` (each image stretched to [0, 1])
             or ``"standardise"`` (each image to mean 0.5 and standard deviation 0.1, clipped;
             the Keras blog's ``deprocess_image``).
 
@@ -42,13 +46,11 @@ def display_images(images: Any, normalise: str = "clip") -> np.ndarray:
     arr = np.asarray(images, dtype=np.float64)
     if arr.ndim != 4 or arr.shape[1] not in (1, 3):
         raise ValueError(f"images must have shape (B, C, H, W) with C = 1 or 3; got shape {arr.shape}")
-    if normalise not in NORMALISATIONS:
-        raise ValueError(f"normalise must be one of {', '.join(map(repr, NORMALISATIONS))}; got {normalise!r}")
+    check_choice(normalize, NORMALIZATIONS, "normalize", caller="display_images")
     axes = (1, 2, 3)
-    if normalise == "minmax":
-        lo, hi = arr.min(axis=axes, keepdims=True), arr.max(axis=axes, keepdims=True)
-        arr = (arr - lo) / np.where(hi > lo, hi - lo, 1.0)
-    elif normalise == "standardise":
+    if normalize == "minmax":
+        arr = minmax_scale(arr, axis=axes)
+    elif normalize == "standardise":
         mean, std = arr.mean(axis=axes, keepdims=True), arr.std(axis=axes, keepdims=True)
         arr = (arr - mean) / (std + 1e-5) * 0.1 + 0.5
     arr = np.clip(arr, 0.0, 1.0)
@@ -58,11 +60,11 @@ def display_images(images: Any, normalise: str = "clip") -> np.ndarray:
 def show_feature_rows(
     rows: Sequence[Any],
     labels: Sequence[str],
-    titles: Optional[Sequence[Sequence[str]]] = None,
-    normalise: str | Sequence[str] = "clip",
+    titles: Sequence[Sequence[str]] | None = None,
+    normalize: str | Sequence[str] = "clip",
     panel_size: float = 0.85,
-    dpi: Optional[float] = None,
-    suptitle: Optional[str] = None,
+    dpi: float | None = None,
+    suptitle: str | None = None,
     label_width: float = 1.1,
 ):
     """A grid of visualised filters: one row per batch (a layer, or a method), one panel per filter.
@@ -74,7 +76,7 @@ def show_feature_rows(
         rows: R batches of shape (B_r, C, H, W) (tensors or arrays); rows may differ in length.
         labels: one label per row, written to the left of it.
         titles: per row, one title per panel (e.g. the channel numbers), or None.
-        normalise: one normalisation for every row, or one per row (see :func:`display_images`).
+        normalize: one normalisation for every row, or one per row (see :func:`display_images`).
         panel_size: size of one panel in inches.
         dpi: figure resolution.
         suptitle: a title above the grid.
@@ -96,13 +98,12 @@ def show_feature_rows(
         raise ValueError("rows must contain at least one batch of images")
     if len(labels) != len(rows):
         raise ValueError(f"labels must have one entry per row ({len(rows)}); got {len(labels)}")
-    norms = [normalise] * len(rows) if isinstance(normalise, str) else list(normalise)
+    norms = [normalize] * len(rows) if isinstance(normalize, str) else list(normalize)
     if len(norms) != len(rows):
-        raise ValueError(f"normalise must be a string or one entry per row ({len(rows)}); got {len(norms)}")
+        raise ValueError(f"normalize must be a string or one entry per row ({len(rows)}); got {len(norms)}")
     shown = [display_images(batch, norm) for batch, norm in zip(rows, norms)]
-    if titles is not None:
-        if len(titles) != len(rows) or any(len(t) != len(s) for t, s in zip(titles, shown)):
-            raise ValueError("titles must give one title per image, row by row")
+    if titles is not None and (len(titles) != len(rows) or any(len(t) != len(s) for t, s in zip(titles, shown))):
+        raise ValueError("titles must give one title per image, row by row")
     ncols = max(len(s) for s in shown)
     extra = 0.22 if titles is not None else 0.05
     figsize = (label_width + panel_size * ncols, (panel_size + extra) * len(rows) + (0.35 if suptitle else 0.05))
@@ -129,50 +130,6 @@ def show_feature_rows(
         wspace=0.06, hspace=0.3 if titles is not None else 0.06,
     )
     return fig
-
-
-def plot_objective_history(
-    histories: Sequence[np.ndarray],
-    labels: Sequence[str],
-    ax: Any = None,
-    relative: bool = False,
-):
-    """The objective during optimisation: the mean over the batch, step by step, one line per run.
-
-    Args:
-        histories: arrays (steps, B), as :func:`cnnkit.viz.featvis.visualise` returns.
-        labels: one legend label per run.
-        ax: axes to draw on; default a new figure's.
-        relative: divide each line by its value at the first step.
-
-    Returns:
-        The list of ``Line2D`` drawn.
-
-    Example:
-        >>> lines = plot_objective_history([np.array([[1.0, 3.0], [2.0, 4.0]])], ["run"])
-        >>> lines[0].get_ydata().tolist()
-        [2.0, 3.0]
-    """
-    import matplotlib.pyplot as plt
-
-    if len(histories) != len(labels):
-        raise ValueError(f"labels must have one entry per history ({len(histories)}); got {len(labels)}")
-    if ax is None:
-        _, ax = plt.subplots(figsize=(4.5, 2.8))
-    lines = []
-    for history, label in zip(histories, labels):
-        h = np.asarray(history, dtype=np.float64)
-        if h.ndim != 2:
-            raise ValueError(f"each history must have shape (steps, B); got shape {h.shape}")
-        mean = h.mean(axis=1)
-        if relative:
-            mean = mean / (mean[0] if mean[0] != 0 else 1.0)
-        (line,) = ax.plot(np.arange(1, len(mean) + 1), mean, label=label)
-        lines.append(line)
-    ax.set_xlabel("step")
-    ax.set_ylabel("objective / first step" if relative else "mean objective over the batch")
-    ax.legend(fontsize=8)
-    return lines
 
 
 def plot_basis_vs_random(
@@ -217,8 +174,7 @@ def plot_basis_vs_random(
     b, r = b[np.isfinite(b)], r[np.isfinite(r)]
     if len(b) == 0 or len(r) == 0:
         raise ValueError("basis and random must each hold at least one finite value")
-    if kind not in ("hist", "strip"):
-        raise ValueError(f"kind must be 'hist' or 'strip'; got {kind!r}")
+    check_choice(kind, ("hist", "strip"), "kind", caller="plot_basis_vs_random")
     if log and (b.min() <= 0 or r.min() <= 0):
         raise ValueError("log=True needs positive values")
     if ax is None:

@@ -442,7 +442,7 @@ def check(
         )
         try:
             actual = func(*_fresh(case))
-        except Exception as err:  # noqa: BLE001 - the reader's code: report it, never raise it
+        except Exception as err:
             if isinstance(err, NotImplementedError) and number == 1:  # still the notebook's stub
                 message = f"not implemented yet: write the body of {_name(func)}, then run this cell again"
                 return CheckResult(False, message, number, case, expected, None)
@@ -457,7 +457,7 @@ def check(
             return CheckResult(False, message, number, case, expected, None)
         try:
             difference = compare(actual, expected)
-        except Exception as err:  # noqa: BLE001 - a result the comparison did not foresee
+        except Exception as err:
             difference = (
                 f"could not compare the result {_format_value(actual)} with the expected one ({type(err).__name__}: {err})"
             )

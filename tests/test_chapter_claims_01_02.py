@@ -38,7 +38,7 @@ def chapter1_coffee_layer() -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     target = (443, 592)
     crop_width = round(original.shape[0] * target[1] / target[0])
     left = (original.shape[1] - crop_width) // 2
-    coffee = resize(original[:, left:left + crop_width], target + (3,), anti_aliasing=True)
+    coffee = resize(original[:, left:left + crop_width], (*target, 3), anti_aliasing=True)
 
     sx = np.pad(sobel_kernels()[0], 1)
     box5 = box_kernel(5)

@@ -68,7 +68,7 @@ def test_ch3_pad2d_agrees_with_torch_pad_in_every_mode(mode):
 
 @pytest.fixture(scope="module")
 def photo() -> np.ndarray:
-    return load_image("camera", grey=True, size=192)
+    return load_image("camera", gray=True, size=192)
 
 
 @pytest.mark.parametrize("mode", list(TORCH_PAD_MODES))

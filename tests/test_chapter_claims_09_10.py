@@ -10,11 +10,8 @@ same random network). The last tests keep the code that chapters 9 and 10 show w
 
 from __future__ import annotations
 
-import ast
-import re
 from pathlib import Path
 
-import nbformat
 import numpy as np
 import pytest
 import torch
@@ -25,7 +22,8 @@ from cnnkit.models.efficientnet import (
     efficientnet_lite0,
     efficientnet_lite_preprocess,
 )
-from cnnkit.viz.cam import cam_for_model, cascading_randomization, grad_cam
+from cnnkit.viz.cam import cam_for_model, grad_cam
+from cnnkit.viz.sanity import cascading_randomization
 
 ROOT = Path(__file__).resolve().parents[1]
 CHAPTERS = [
@@ -77,88 +75,10 @@ def test_ch10_identity_holds_for_a_fully_random_network(net, photos, top):
     xs = photos[:4]
     classes = top.class_idx[:4]
     random_net = efficientnet_lite0(weights=None, seed=1)
-    randomised = None
-    for _, randomised in cascading_randomization(net, random_net, cascade):
-        pass
-    assert randomised is not None
+    *_, (_, randomised) = cascading_randomization(net, random_net, cascade)  # the last, fully random step
     cam = cam_for_model(randomised, xs, layer="head", class_idx=classes).maps
     gc = grad_cam(randomised, xs, "head", class_idx=classes, relu=False).maps
     z = cam.shape[-2] * cam.shape[-1]
     assert np.allclose(gc * z, cam, rtol=1e-4, atol=1e-4 * np.abs(cam).max())
     # and the network really is another one: its maps are not the trained network's
     assert not np.allclose(cam, top.maps[:4], atol=1e-2)
-
-
-# --------------------------------------------------------------------------------------------
-# Chapters 9 and 10: the code they show with literalinclude exists
-
-
-def _literalincludes(path: Path) -> list[tuple[str, dict[str, str]]]:
-    """Every ``literalinclude`` of a notebook's markdown: (file, options)."""
-    found = []
-    for cell in nbformat.read(path, as_version=4).cells:
-        if cell.cell_type != "markdown":
-            continue
-        for target, body in re.findall(
-            r"```\{literalinclude\}\s+(\S+)\n(.*?)```", cell.source, flags=re.DOTALL
-        ):
-            options = dict(
-                re.findall(r"^:([\w-]+):[ \t]*(.*)$", body, flags=re.MULTILINE)
-            )
-            found.append((target, options))
-    return found
-
-
-def _top_level_source(file: Path, name: str) -> str:
-    """The source of the top-level function or class ``name`` of a module."""
-    text = file.read_text()
-    for node in ast.parse(text).body:
-        if isinstance(node, (ast.FunctionDef, ast.ClassDef)) and node.name == name:
-            return ast.get_source_segment(text, node) or ""
-    raise AssertionError(f"{file.relative_to(ROOT)} has no top-level {name}")
-
-
-def test_chapters_show_cnnkit_code_with_literalinclude():
-    shown = {
-        path.name: [opts.get("pyobject") for _, opts in _literalincludes(path)]
-        for path in CHAPTERS
-    }
-    assert shown == {
-        "09_filter_visualisation.ipynb": ["visualise", "normalised_step"],
-        "10_class_activation_maps.ipynb": ["class_activation_map", "grad_cam"],
-    }
-
-
-@pytest.mark.parametrize("path", CHAPTERS, ids=lambda p: p.name)
-def test_literalinclude_targets_exist(path):
-    for target, options in _literalincludes(path):
-        file = (path.parent / target).resolve()
-        assert file.is_file(), f"{path.name}: literalinclude of a missing file {target}"
-        source = _top_level_source(file, options["pyobject"])
-        for anchor in ("start-at", "end-before"):
-            if anchor in options:
-                assert options[anchor] in source, (
-                    f"{path.name}: {options[anchor]!r} no longer in {options['pyobject']}"
-                )
-
-
-@pytest.mark.parametrize("path", CHAPTERS, ids=lambda p: p.name)
-def test_literalinclude_resolves_with_sphinx(path):
-    """Sphinx's own reader selects non-empty code for every directive (what the book shows)."""
-    code = pytest.importorskip("sphinx.directives.code")
-    from sphinx.config import Config
-
-    config = Config({}, {})
-    for target, options in _literalincludes(path):
-        opts = {
-            key: (value or None) for key, value in options.items() if key != "language"
-        }
-        text, lines = code.LiteralIncludeReader(
-            str((path.parent / target).resolve()), opts, config
-        ).read()
-        assert lines > 0 and text.strip(), (
-            f"{path.name}: {target} {options} selects nothing"
-        )
-        assert not text.startswith((" ", "\t")), (
-            f"{path.name}: {options['pyobject']} is shown indented"
-        )

@@ -12,7 +12,7 @@ import pytest
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "tools"))
 
-import homework  # noqa: E402
+import homework
 
 STUB = '''def pad2d(x, p):
     """Zero padding."""

@@ -5,7 +5,7 @@
 - :mod:`cnnkit.ops.pool`: max, average, Lp, stochastic and global average pooling.
 - :mod:`cnnkit.ops.transpose`: transposed convolution, its teaching forms and the
   convolution matrix.
-- :mod:`cnnkit.ops.filters`: classical image filters, noise and PSNR (chapter 1).
+- :mod:`cnnkit.ops.filters`: classical image filters, noise and PSNR (chapter 2).
 - :mod:`cnnkit.ops.resizing`: resizing by interpolation, resize-convolution, the checkerboard score.
 - :mod:`cnnkit.ops.deconvolution`: true deconvolution (the Wiener filter).
 - :mod:`cnnkit.ops.intensity`: min-max scaling to [0, 1].

@@ -1,4 +1,4 @@
-"""Classical image filtering for chapter 1: kernels, filtering with boundary handling, the
+"""Classical image filtering for chapter 2 (image filtering): kernels, filtering with boundary handling, the
 median filter, noise models and PSNR.
 
 Images are float arrays, grey (H, W) or colour (H, W, 3) (any number of channels in the last

@@ -8,7 +8,7 @@ draws it; :func:`to_html` turns an animation into HTML for a notebook or the boo
 text on its images.
 
 The same helper animates a transposed convolution written as a convolution of a
-zero-inserted input (chapter 5): pass the upsampled input, the flipped kernel and the padding,
+zero-inserted input (chapter 6): pass the upsampled input, the flipped kernel and the padding,
 and a ``mask`` of the inserted zeros so that they are drawn differently.
 """
 

@@ -99,7 +99,7 @@ from cnnkit.ops import (
     pad2d,
     psnr,
 )
-from cnnkit.shapes import conv_output_size, receptive_field, tf_same_padding
+from cnnkit.shapes import conv_output_size, dilated_span, receptive_field, tf_same_padding
 from cnnkit.viz.activations import channel_activity
 from cnnkit.viz.cam import class_activation_map
 from cnnkit.viz.featvis import ChannelObjective, normalised_step
@@ -1184,7 +1184,7 @@ def check_conv_output_size(func: Callable) -> CheckResult:
     random = []
     for _ in range(5):
         k, p, s, d = (int(v) for v in (rng.integers(1, 6), rng.integers(0, 3), rng.integers(1, 4), rng.integers(1, 4)))
-        smallest = max(1, d * (k - 1) + 1 - 2 * p)
+        smallest = max(1, dilated_span(k, d) - 2 * p)
         random.append((int(rng.integers(smallest, smallest + 12)), k, p, s, d))
     names = ["i", "k", "p", "s", "d"]
     return check(func, _conv_output_size, fixed + random, compare=compare_numbers, names=names, fixed=len(fixed))

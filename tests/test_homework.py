@@ -65,6 +65,8 @@ def test_the_homework_has_the_stub_and_not_the_solution(tmp_path):
     assert "from cnnkit.exercises import check_pad2d" in sources[2]
     assert STUB in sources and SOLUTION not in sources
     assert not any("solution" in s for s in sources)
+    assert "## Exercise ex-ch3-9\n\n**Implement it.** Write `pad2d`." in sources  # plain Markdown, no directive
+    assert not any("```" in s for s in sources)
     with pytest.raises(SystemExit, match="no implement-it exercise labelled ex-ch3-10"):
         homework.make_homework(chapter(tmp_path), ["ex-ch3-10"])
 

@@ -63,6 +63,13 @@ def implement_it_exercises(notebook: nbformat.NotebookNode) -> list[Exercise]:
     return found
 
 
+def plain_markdown(exercise: Exercise) -> str:
+    """The exercise's text as plain Markdown (a heading and the text), not the book's directive."""
+    body = exercise.text.source.split("```{exercise}", 1)[1].rsplit("```", 1)[0]
+    body = LABEL.sub("", body).strip()
+    return f"## Exercise {exercise.label}\n\n{body}"
+
+
 def make_homework(chapter: Path, labels: list[str]) -> nbformat.NotebookNode:
     """A notebook with the chapter's set-up cell, the imports and the chosen exercises without solutions."""
     notebook = nbformat.read(chapter, as_version=4)
@@ -85,7 +92,7 @@ def make_homework(chapter: Path, labels: list[str]) -> nbformat.NotebookNode:
                                   + ", ".join(checkers)),
     ]
     for exercise in chosen:
-        text = nbformat.v4.new_markdown_cell(exercise.text.source)
+        text = nbformat.v4.new_markdown_cell(plain_markdown(exercise))
         stub = nbformat.v4.new_code_cell(exercise.stub.source)
         stub.metadata["homework"] = {"label": exercise.label}
         cells += [text, stub]

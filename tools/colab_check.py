@@ -93,8 +93,10 @@ def main(argv: list[str] | None = None) -> int:
     env["CNNKIT_NO_PRETRAINED"] = "1"
     try:
         subprocess.run([uv(), "venv", "--quiet", "--python", find_python(args.python), str(venv)], check=True, env=env)
-        # The newest releases within cnnkit's own bounds, as Colab has them; then cnnkit from git.
-        newest = ["numpy", "scipy", "matplotlib", "scikit-image", "torch", "torchvision", "ipykernel", "nbclient"]
+        # The newest releases within cnnkit's own bounds, as Colab has them (Colab also ships Keras 3,
+        # which the chapters' Keras cells run on the torch backend); then cnnkit from git.
+        newest = ["numpy", "scipy", "matplotlib", "scikit-image", "torch", "torchvision", "keras", "ipykernel",
+                  "nbclient"]
         subprocess.run([uv(), "pip", "install", "--quiet", "--python", str(python), "--upgrade", *newest],
                        check=True, env=env)
         subprocess.run([uv(), "pip", "install", "--quiet", "--python", str(python), colab_requirement()],

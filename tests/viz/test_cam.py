@@ -8,8 +8,6 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
-from cnnkit.models.efficientnet import efficientnet_lite0
-from cnnkit.models.small_vgg import small_vgg
 from cnnkit.ops.resizing import resize
 from cnnkit.shapes import conv_output_size
 from cnnkit.viz.cam import (
@@ -26,17 +24,6 @@ from cnnkit.viz.cam import (
 from cnnkit.viz.sanity import (
     map_correlation,
 )
-
-
-@pytest.fixture(scope="module")
-def model():
-    torch.manual_seed(0)
-    return small_vgg(weights=None)
-
-
-@pytest.fixture(scope="module")
-def digits():
-    return torch.rand(3, 1, 28, 28, generator=torch.Generator().manual_seed(1))
 
 
 class GapNet(nn.Module):
@@ -361,11 +348,6 @@ def test_cam_of_every_class_stacks_the_single_maps():
     for c in range(7):
         np.testing.assert_allclose(every[:, c], class_activation_map(f, w, c))
     np.testing.assert_allclose(class_activation_map(f[0], w), every[0])
-
-
-@pytest.fixture(scope="module")
-def lite():
-    return efficientnet_lite0(weights=None, seed=0)
 
 
 def test_cam_for_model_on_efficientnet_by_layer_name(lite):

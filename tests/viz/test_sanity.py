@@ -23,22 +23,6 @@ from cnnkit.viz.sanity import (
 )
 
 
-@pytest.fixture(scope="module")
-def model():
-    torch.manual_seed(0)
-    return small_vgg(weights=None)
-
-
-@pytest.fixture(scope="module")
-def digits():
-    return torch.rand(3, 1, 28, 28, generator=torch.Generator().manual_seed(1))
-
-
-@pytest.fixture(scope="module")
-def lite():
-    return efficientnet_lite0(weights=None, seed=0)
-
-
 def _state(module):
     return {k: v.clone() for k, v in module.state_dict().items()}
 

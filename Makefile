@@ -13,8 +13,8 @@ STAMP  := $(VENV)/.installed
 BOOK_HTML := _build/html
 NOTEBOOKS := $(sort $(wildcard chapters/*.ipynb)) $(wildcard guide/*.ipynb)
 # The chapters that show more with VGG16's ImageNet weights; the publish workflow re-runs them online.
-ONLINE_CHAPTERS := chapters/08_vgg16_activations.ipynb chapters/09_filter_visualisation.ipynb \
-	chapters/10_class_activation_maps.ipynb
+ONLINE_CHAPTERS := chapters/09_vgg16_activations.ipynb chapters/10_filter_visualisation.ipynb \
+	chapters/11_class_activation_maps.ipynb
 # Every chapter runs on the CPU, so the printed numbers match.
 export CUDA_VISIBLE_DEVICES ?=
 export PYTHONHASHSEED := 0
@@ -30,7 +30,7 @@ help:
 	@echo "make test         run every check: lint, unit tests, doctests, nbval, book build, browser test"
 	@echo "make lint         ruff (style, imports, bugs) on cnnkit, tests and tools; mypy on cnnkit"
 	@echo "make execute      re-run every chapter in place (fresh kernel, top to bottom)"
-	@echo "make book-online  build a copy of the book whose chapters 8-10 use VGG16's ImageNet weights (if cached)"
+	@echo "make book-online  build a copy of the book whose chapters 9-11 use VGG16's ImageNet weights (if cached)"
 	@echo "make timings      execute every chapter and report its time against the budget"
 	@echo "make lock         recompile requirements.txt from pyproject.toml (needs the registry)"
 	@echo "make check-lock   prove the lock resolves on every platform and Python (needs the registry)"

@@ -1,6 +1,6 @@
 """Time a chapter quiet and beside CPU-bound processes: does it slow down in proportion?
 
-Usage: python benchmarks/load.py [--busy 0 2] [--repeat 1] chapters/07_architectures.ipynb
+Usage: python benchmarks/load.py [--busy 0 2] [--repeat 1] chapters/08_architectures.ipynb
 
 For each number of busy processes, that many Python processes spin (`while True: pass`, one core
 each) while the notebook executes in a fresh kernel (nbclient, outputs discarded); the wall time

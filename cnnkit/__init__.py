@@ -9,7 +9,7 @@ The chapters import everything they compute from here. The layout follows one ru
 - :mod:`cnnkit.shapes`: all size arithmetic (output sizes, padding, receptive fields, the span of
   a dilated kernel, which pixels the windows read); the one source of truth for every formula.
 - :mod:`cnnkit.models`: networks and the loading of their weights (LeNet, a small VGG, VGG16,
-  EfficientNet-Lite0, the architectures of chapter 7), summaries, :func:`cnnkit.models.eval_mode`;
+  EfficientNet-Lite0, the architectures of chapter 8), summaries, :func:`cnnkit.models.eval_mode`;
   beside it :mod:`cnnkit.train` (the training loop), :mod:`cnnkit.weights`, :mod:`cnnkit.augment`.
 - :mod:`cnnkit.viz`: looking inside models, without matplotlib: activations, class activation
   maps and their sanity checks, dataset exemplars, localisation, and feature visualisation split

@@ -54,9 +54,9 @@ def test_chapters_show_cnnkit_code_with_literalinclude():
         "01_convolution.ipynb": ["conv2d_loop"],
         "05_pooling.ipynb": ["stochastic_pool2d"],
         "06_transposed_convolution.ipynb": ["conv_transpose2d_scatter"],
-        "08_vgg16_activations.ipynb": ["train_small_vgg"],
-        "09_filter_visualisation.ipynb": ["visualise", "normalised_step"],
-        "10_class_activation_maps.ipynb": ["class_activation_map", "grad_cam"],
+        "09_vgg16_activations.ipynb": ["train_small_vgg"],
+        "10_filter_visualisation.ipynb": ["visualise", "normalised_step"],
+        "11_class_activation_maps.ipynb": ["class_activation_map", "grad_cam"],
     }
 
 

@@ -33,7 +33,7 @@ CITED: dict[str, list[tuple[str, str]]] = {
     "04_stride.ipynb": [],
     "05_pooling.ipynb": [],
     "06_transposed_convolution.ipynb": [],
-    "07_architectures.ipynb": [
+    "08_architectures.ipynb": [
         ("1.7159", "lecun1998gradient, Appendix A: the squashing function A tanh(Sa) with A = 1.7159"),
         ("1.2", "russakovsky2015imagenet: about 1.2 million ILSVRC training images"),
         ("0.5", "krizhevsky2012imagenet, Section 4.2: dropout with probability 0.5"),
@@ -43,9 +43,9 @@ CITED: dict[str, list[tuple[str, str]]] = {
         ("3.57%", "he2016deep, Table 5: ILSVRC 2015 test top-5 error of the ensemble"),
         ("15.3%", "krizhevsky2012imagenet, Table 2: ILSVRC-2012 test top-5 error"),
     ],
-    "08_vgg16_activations.ipynb": [],
-    "09_filter_visualisation.ipynb": [],
-    "10_class_activation_maps.ipynb": [],
+    "09_vgg16_activations.ipynb": [],
+    "10_filter_visualisation.ipynb": [],
+    "11_class_activation_maps.ipynb": [],
 }
 
 

@@ -4,7 +4,7 @@ The architecture follows VGG's recipe on a small scale: blocks of two 3x3 convol
 ('same' padding, each followed by batch normalisation and a ReLU) and a 2x2 max-pool, so the resolution halves while the
 channels double. The last block keeps its 7x7 resolution and hands its 64 maps to *global
 average pooling* and a single linear layer. That head is what makes class activation maps
-(chapter 10, Zhou et al. 2016) exact: the class score is a weighted sum of the averaged maps.
+(chapter 11, Zhou et al. 2016) exact: the class score is a weighted sum of the averaged maps.
 
 =============  =============  ==========
 layer          output shape   parameters

@@ -1,8 +1,8 @@
 """Rescaling intensities: min-max scaling of maps and images to [0, 1].
 
 One function for every place that stretches values to [0, 1] to show or compare them: the class
-activation maps of chapter 10 (:func:`cnnkit.viz.cam.normalize_map`) and the optimised images of
-chapter 9 (:func:`cnnkit.plot.featvis_figures.display_images`).
+activation maps of chapter 11 (:func:`cnnkit.viz.cam.normalize_map`) and the optimised images of
+chapter 10 (:func:`cnnkit.plot.featvis_figures.display_images`).
 """
 
 from __future__ import annotations

@@ -6,7 +6,7 @@ module holds what chapter 6 compares it with:
 - :func:`resize` and :func:`resize_conv`: enlarge by nearest-neighbour or bilinear
   interpolation, then apply an ordinary convolution. This is the alternative to a strided
   transposed convolution that avoids checkerboard artefacts (Odena, Dumoulin and Olah, 2016).
-  :func:`resize` also resizes to any ``size``, as the class activation maps of chapter 10 need.
+  :func:`resize` also resizes to any ``size``, as the class activation maps of chapter 11 need.
 - :func:`checkerboard_score`: how much of an image is a pattern that repeats with the stride
   (the share of its variance explained by the position modulo the period).
 """

@@ -1,9 +1,9 @@
-"""Claims of chapters 9 and 10 that the chapters state once and these tests keep checking.
+"""Claims of chapters 10 and 11 that the chapters state once and these tests keep checking.
 
-Chapter 10 shows each identity between CAM and Grad-CAM once, on its five photographs; the
+Chapter 11 shows each identity between CAM and Grad-CAM once, on its five photographs; the
 checks that repeated an identity already shown are here, recomputed with the chapter's own
 inputs (EfficientNet-Lite0 with its ImageNet weights, the same photographs and classes, the
-same random network). The last tests keep the code that chapters 9 and 10 show with
+same random network). The last tests keep the code that chapters 10 and 11 show with
 ``literalinclude`` resolvable: the function named by ``:pyobject:`` exists in the file, and the
 ``:start-at:`` and ``:end-before:`` anchors still occur in it.
 """
@@ -27,11 +27,11 @@ from cnnkit.viz.sanity import cascading_randomization
 
 ROOT = Path(__file__).resolve().parents[1]
 CHAPTERS = [
-    ROOT / "chapters" / "09_filter_visualisation.ipynb",
-    ROOT / "chapters" / "10_class_activation_maps.ipynb",
+    ROOT / "chapters" / "10_filter_visualisation.ipynb",
+    ROOT / "chapters" / "11_class_activation_maps.ipynb",
 ]
 
-#: The photographs of chapter 10, in its order; the first four are the sanity check's.
+#: The photographs of chapter 11, in its order; the first four are the sanity check's.
 PHOTOS = ["chelsea", "coffee", "camera", "rocket", "astronaut"]
 
 
@@ -57,11 +57,11 @@ def top(net, photos):
 
 
 # --------------------------------------------------------------------------------------------
-# Chapter 10: Grad-CAM at the last layer of a GAP network is CAM / Z
+# Chapter 11: Grad-CAM at the last layer of a GAP network is CAM / Z
 
 
 def test_ch10_grad_cam_with_relu_is_positive_part_of_cam_over_z(net, photos, top):
-    """With its ReLU, Grad-CAM at ``head`` is max(CAM, 0) / Z (chapter 10 shows it without)."""
+    """With its ReLU, Grad-CAM at ``head`` is max(CAM, 0) / Z (chapter 11 shows it without)."""
     z = top.maps.shape[-2] * top.maps.shape[-1]
     assert z == 49
     gc_head = grad_cam(net, photos, "head", class_idx=top.class_idx)

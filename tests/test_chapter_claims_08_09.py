@@ -1,8 +1,8 @@
-"""Checks that chapters 7 and 8 used to print or assert, kept here so the chapters show one check per idea.
+"""Checks that chapters 8 and 9 used to print or assert, kept here so the chapters show one check per idea.
 
 Each test rebuilds what the chapter builds, with the same settings and seeds, and asserts what the
-chapter's cell printed or asserted. The chapters keep one visible check per idea (chapter 7: the
-multiply-adds of the efficient blocks counted by formula and by hooks; chapter 8: the hand-written
+chapter's cell printed or asserted. The chapters keep one visible check per idea (chapter 8: the
+multiply-adds of the efficient blocks counted by formula and by hooks; chapter 9: the hand-written
 VGG16 has the parameter shapes of cnnkit's); the repeats live here. Nothing is trained.
 """
 
@@ -16,7 +16,7 @@ from cnnkit.models.efficientnet import MBConv
 from cnnkit.models.vgg16 import vgg16
 
 # --------------------------------------------------------------------------------------------
-# Chapter 7, "Blocks of efficient modern networks"
+# Chapter 8, "Blocks of efficient modern networks"
 
 
 def efficient_blocks(C: int = 24, k: int = 3, t: int = 6) -> dict[str, nn.Module]:
@@ -30,7 +30,7 @@ def efficient_blocks(C: int = 24, k: int = 3, t: int = 6) -> dict[str, nn.Module
     }
 
 
-def test_ch7_efficient_blocks_keep_the_shape_of_their_input():
+def test_ch8_efficient_blocks_keep_the_shape_of_their_input():
     """The table compares the blocks on the same input and output, 24 channels of 56x56."""
     C, size = 24, 56
     x = torch.randn(1, C, size, size)
@@ -40,7 +40,7 @@ def test_ch7_efficient_blocks_keep_the_shape_of_their_input():
 
 
 # --------------------------------------------------------------------------------------------
-# Chapter 8, "The same network in PyTorch"
+# Chapter 9, "The same network in PyTorch"
 
 
 def vgg_block(in_channels: int, out_channels: int, n_convs: int) -> list[nn.Module]:

@@ -58,10 +58,12 @@ book: setup
 test: setup lint check-browser test-unit test-notebooks test-book
 	@echo "make test: all checks passed."
 
-# Lint and types, configured in pyproject.toml ([tool.ruff], [tool.mypy]).
+# Lint and types, configured in pyproject.toml ([tool.ruff], [tool.mypy]); then zizmor, offline, on
+# the GitHub workflows: any medium or high finding fails (CONTRIBUTING.md, "Security").
 lint: setup
 	$(BIN)/ruff check cnnkit tests tools
 	$(BIN)/mypy
+	$(BIN)/zizmor --offline --min-severity medium .github/workflows/
 
 test-unit: setup
 	$(BIN)/python -m pytest tests cnnkit --ignore=tests/book -q

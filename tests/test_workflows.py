@@ -59,6 +59,15 @@ def test_the_test_target_runs_lint_first_and_lint_runs_ruff_and_mypy():
     assert "ruff check cnnkit tests tools" in recipe and "mypy" in recipe
 
 
+def test_lint_audits_the_workflows_with_the_locked_zizmor_failing_on_medium_and_high():
+    recipe = (ROOT / "Makefile").read_text().split("\nlint:", 1)[1].split("\n\n", 1)[0]
+    assert "$(BIN)/zizmor --offline --min-severity medium .github/workflows/" in recipe
+    project = __import__("tomllib").loads((ROOT / "pyproject.toml").read_text())["project"]
+    pinned = [d for d in project["optional-dependencies"]["test"] if d.startswith("zizmor")]
+    assert len(pinned) == 1 and re.fullmatch(r"zizmor==[\d.]+", pinned[0]), "zizmor is pinned in the test extra"
+    assert any(n == "zizmor" and f"zizmor=={v}" == pinned[0] for n, v, _ in lock_entries())
+
+
 @pytest.mark.parametrize("path", WORKFLOWS, ids=lambda p: p.name)
 def test_workflow_parses_and_uses_existing_make_targets_and_tools(path):
     workflow = yaml.safe_load(path.read_text())
@@ -91,22 +100,20 @@ def test_latest_job_runs_every_chapter_with_the_newest_packages_like_colab():
     assert "requirements.txt" not in commands, "the latest job must not install the lock"
 
 
-def test_publish_runs_only_after_the_tests_passed_on_that_commit():
+def test_publish_builds_the_online_book_and_deploys_it_to_pages():
     workflow = load("publish.yml")
-    run = triggers(workflow)["workflow_run"]
-    assert run["workflows"] == ["test"] and run["types"] == ["completed"] and run["branches"] == ["main"]
-    assert "push" not in triggers(workflow)
+    assert set(triggers(workflow)) == {"workflow_call", "workflow_dispatch"}, "called by test.yml, or by hand"
     build = workflow["jobs"]["build"]
-    assert "github.event.workflow_run.conclusion == 'success'" in build["if"]
     checkout = next(s for s in build["steps"] if s.get("uses", "").startswith("actions/checkout"))
-    assert "workflow_run.head_sha" in checkout["with"]["ref"]
+    assert "ref" not in checkout.get("with", {}), "the commit the tests passed on (github.sha), nothing else"
     commands = "\n".join(run_steps(workflow))
     assert "cnnkit.weights fetch vgg16" in commands
     assert commands.index("cnnkit.weights fetch vgg16") < commands.index("make book-online")
     uploads = [s for job in workflow["jobs"].values() for s in job["steps"] if "upload-pages-artifact" in s.get("uses", "")]
     assert uploads[0]["with"]["path"] == "_build/online/_build/html"
-    uses = [s.get("uses", "") for job in workflow["jobs"].values() for s in job["steps"]]
-    assert any(u.startswith("actions/deploy-pages") for u in uses)
+    deploy = workflow["jobs"]["deploy"]
+    assert deploy["needs"] == "build"
+    assert [s["uses"].split("@")[0] for s in deploy["steps"]] == ["actions/deploy-pages"]
     makefile = (ROOT / "Makefile").read_text()
     block = makefile[makefile.index("ONLINE_CHAPTERS :="):].split("\n\n", 1)[0]
     chapters = re.findall(r"chapters/\S+\.ipynb", block)
@@ -117,15 +124,125 @@ def test_publish_runs_only_after_the_tests_passed_on_that_commit():
 
 def test_release_tags_the_pinned_version_after_the_tests_pass():
     workflow = load("release.yml")
-    assert triggers(workflow)["workflow_run"]["workflows"] == ["test"]
-    assert workflow["permissions"]["contents"] == "write"
-    job = workflow["jobs"]["tag"]
-    assert "conclusion == 'success'" in job["if"]
-    commands = run_steps(workflow, "tag")
+    assert set(triggers(workflow)) == {"workflow_call"}, "release.yml runs only when test.yml calls it"
+    version, create = workflow["jobs"]["version"], workflow["jobs"]["create"]
+    commands = run_steps(workflow, "version")
     check = next(i for i, c in enumerate(commands) if "tools/pin.py --check" in c)
-    create = next(i for i, c in enumerate(commands) if "gh release create" in c)
-    assert check < create, "the cells must be checked against the version before the tag is made"
-    assert "tools/pin.py --tag" in commands[create]
+    tag = next(i for i, c in enumerate(commands) if "tools/pin.py --tag" in c)
+    assert check < tag, "the cells must be checked against the version before the tag is made"
+    assert version["outputs"]["tag"] == "${{ steps.tag.outputs.tag }}"
+    assert create["needs"] == "version"
+    assert create["permissions"] == {"contents": "write"} and version["permissions"] == {"contents": "read"}
+    assert create["steps"][0]["env"]["TAG"] == "${{ needs.version.outputs.tag }}"
+    assert "gh release create" in run_steps(workflow, "create")[0]
+
+
+# --- the workflows' security: see CONTRIBUTING.md, "Security" ---------------------------------
+
+PUSH_TO_MAIN = "github.event_name == 'push' && github.ref == 'refs/heads/main'"
+CALLED = {"release": "./.github/workflows/release.yml", "publish": "./.github/workflows/publish.yml"}
+
+
+def all_jobs() -> list[tuple[str, str, dict]]:
+    """(workflow, job name, job) for every job; a job without permissions of its own gets its workflow's."""
+    found = []
+    for path in WORKFLOWS:
+        workflow = yaml.safe_load(path.read_text())
+        for name, job in workflow["jobs"].items():
+            found.append((path.name, name, {"permissions": workflow.get("permissions", "write-all"), **job}))
+    return found
+
+
+def writes(job: dict) -> set[str]:
+    """The scopes the job's token may write (GitHub's default, with no permissions set, may be all)."""
+    permissions = job["permissions"]
+    return {scope for scope, level in permissions.items() if level == "write"} if isinstance(permissions, dict) else {"all"}
+
+
+def test_release_and_publish_run_only_for_a_push_of_this_repository_to_main_after_the_tests():
+    """A pull request (even from a fork whose branch is called main), a schedule or a manual run of the
+    tests never reaches the jobs that hold write tokens: only a push to main does, and only after
+    both test jobs have passed on it."""
+    workflow = load("test.yml")
+    for name, path in CALLED.items():
+        job = workflow["jobs"][name]
+        assert job["uses"] == path
+        assert job["if"] == PUSH_TO_MAIN, f"test.yml's {name} job must run only for a push to main"
+        assert set(job["needs"]) == {"test", "latest"}, f"{name} must wait for every test job"
+    callers = {job["uses"] for _, _, job in all_jobs() if "uses" in job}
+    assert callers == set(CALLED.values()), "release.yml and publish.yml are called from test.yml only"
+
+
+def test_no_workflow_runs_privileged_jobs_on_another_workflows_run_unguarded():
+    """`workflow_run` with `branches: [main]` also fires for a fork's pull request from a branch named
+    main. None of the workflows uses it now; one that does must check that the run was a push of this
+    repository, in every job."""
+    guards = [
+        "github.event.workflow_run.conclusion == 'success'",
+        "github.event.workflow_run.event == 'push'",
+        "github.event.workflow_run.head_repository.full_name == github.repository",
+    ]
+    for path in WORKFLOWS:
+        workflow = yaml.safe_load(path.read_text())
+        assert "pull_request_target" not in triggers(workflow), f"{path.name} runs with a fork's code and a token"
+        if "workflow_run" in triggers(workflow):
+            for name, job in workflow["jobs"].items():
+                for guard in guards:
+                    assert guard in job.get("if", ""), f"{path.name}: job {name} lacks `{guard}`"
+    for name in CALLED:
+        assert set(triggers(load(f"{name}.yml"))) <= {"workflow_call", "workflow_dispatch"}
+
+
+def test_permissions_are_granted_per_job_and_only_where_needed():
+    for path in WORKFLOWS:
+        assert yaml.safe_load(path.read_text())["permissions"] == {}, f"{path.name}: no permissions at workflow level"
+    granted = {}
+    for path in WORKFLOWS:
+        for name, job in yaml.safe_load(path.read_text())["jobs"].items():
+            assert "permissions" in job, f"{path.name}: job {name} sets no permissions of its own"
+    for workflow, name, job in all_jobs():
+        assert set(job["permissions"].values()) <= {"read", "write", "none"}, f"{workflow}: job {name}"
+        if writes(job):
+            granted[(workflow, name)] = writes(job)
+    assert granted == {
+        ("test.yml", "release"): {"contents"},
+        ("test.yml", "publish"): {"pages", "id-token"},
+        ("release.yml", "create"): {"contents"},
+        ("publish.yml", "deploy"): {"pages", "id-token"},
+    }
+
+
+def test_no_code_of_the_commit_runs_while_a_write_token_is_in_scope():
+    """The jobs that hold a write token check nothing out and run none of the repository's code: the
+    tag is computed, and the book built, in jobs with a read-only token."""
+    for workflow, name, job in all_jobs():
+        if not writes(job) or "uses" in job:  # a caller job: the called workflow's jobs are checked here
+            continue
+        for step in job["steps"]:
+            assert not step.get("uses", "").startswith("actions/checkout"), f"{workflow}: {name} checks out code"
+            command = step.get("run", "")
+            assert not re.search(r"\b(make|python\d*|pip|bash|sh)\b|tools/|\./", command), (
+                f"{workflow}: job {name} runs `{command.strip()}` with a write token"
+            )
+
+
+def test_every_action_is_pinned_to_a_commit_hash_with_its_version_in_a_comment():
+    for path in WORKFLOWS:
+        for line in path.read_text().splitlines():
+            match = re.match(r"\s*(?:- )?uses: (\S+)(.*)$", line)
+            if not match or match.group(1).startswith("./"):
+                continue
+            assert re.fullmatch(r"[\w.-]+/[\w./-]+@[0-9a-f]{40}", match.group(1)), f"{path.name}: {line.strip()}"
+            assert re.fullmatch(r"\s+# v\d+(\.\d+)*", match.group(2)), f"{path.name}: {line.strip()} (no version)"
+
+
+def test_no_checkout_keeps_its_token():
+    """actions/checkout would leave the token in .git/config, where a later step or an uploaded
+    artifact could carry it off; no job pushes with git, so none keeps it."""
+    checkouts = [(w, n, s) for w, n, job in all_jobs() for s in job.get("steps", []) if "actions/checkout" in s.get("uses", "")]
+    assert len(checkouts) == 4
+    for workflow, name, step in checkouts:
+        assert step["with"]["persist-credentials"] is False, f"{workflow}: job {name}"
 
 
 # --- the lock --------------------------------------------------------------------------------
@@ -211,5 +328,5 @@ def test_copy_book_copies_tracked_files_and_refuses_the_repository(tmp_path):
     assert copy_book.main([str(ROOT)]) == 2
     assert copy_book.main([str(ROOT / "chapters")]) == 2
     assert copy_book.copy_book(tmp_path) > 20
-    assert (tmp_path / "_config.yml").is_file() and (tmp_path / "chapters" / "07_architectures.ipynb").is_file()
+    assert (tmp_path / "_config.yml").is_file() and (tmp_path / "chapters" / "08_architectures.ipynb").is_file()
     assert not (tmp_path / ".venv").exists()

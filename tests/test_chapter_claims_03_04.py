@@ -15,7 +15,7 @@ import torch.nn.functional as F
 from cnnkit.data import load_image
 from cnnkit.ops import conv2d, correlate2d, pad2d
 from cnnkit.ops.filters import box_kernel
-from cnnkit.shapes import conv_output_size
+from cnnkit.shapes import conv_output_size, window_coverage
 
 #: The worked example of chapters 1 to 4 and the Laplacian kernel.
 IMAGE = np.array(
@@ -92,3 +92,26 @@ def test_ch4_stride_two_with_padding_one_agrees_with_torch():
     shape = F.conv2d(torch.zeros(1, 1, 5, 5), torch.zeros(1, 1, 3, 3), stride=2, padding=1).shape
     assert tuple(shape) == (1, 1, 3, 3)
     assert conv_output_size(5, 3, s=2, p=1) == 3
+
+
+@pytest.mark.parametrize(("k", "p"), [(3, 1), (7, 3)])
+def test_ch4_half_padding_on_even_sizes_skips_only_a_padding_zero(k, p):
+    """Chapter 4, 'When the stride does not fit': with k=3, p=1 or k=7, p=3 and stride 2 on even
+    sizes, i + 2p - k is odd, the last padded sample is skipped, and no image pixel goes unread."""
+    for i in range(8, 226, 2):
+        assert (i + 2 * p - k) % 2 == 1
+        assert (window_coverage((i + 2 * p, 1), (k, 1), stride=(2, 1))[:, 0] == 0).sum() == 1
+        assert (window_coverage(i, k, stride=2, padding=p) == 0).sum() == 0
+
+
+@pytest.mark.parametrize(
+    ("i", "k", "p", "s"), [(16, 3, 0, 2), (7, 3, 0, 3), (8, 5, 1, 3), (224, 3, 1, 2), (225, 3, 1, 2)]
+)
+def test_ch4_skipped_samples_lose_image_rows_only_beyond_the_padding(i, k, p, s):
+    """The floor skips r = (i + 2p - k) mod s padded samples: max(r - p, 0) image rows are lost,
+    and the output grid's centre sits r/2 pixels before the image's centre."""
+    r = (i + 2 * p - k) % s
+    lost_rows = int((window_coverage((i, 1), (k, 1), stride=(s, 1), padding=(p, 0))[:, 0] == 0).sum())
+    assert lost_rows == max(r - p, 0)
+    centres = -p + (k - 1) / 2 + s * np.arange(conv_output_size(i, k, s, p))
+    assert centres.mean() - (i - 1) / 2 == -r / 2

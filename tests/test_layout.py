@@ -128,7 +128,9 @@ def test_type_aliases_are_defined_once():
     assert defined == ["_types.py"]
 
 
-@pytest.mark.parametrize("module", ["cnnkit.ops", "cnnkit.models", "cnnkit.viz.featvis", "cnnkit.display", "cnnkit._checks"])
+@pytest.mark.parametrize(
+    "module", ["cnnkit.ops", "cnnkit.models", "cnnkit.viz.featvis", "cnnkit.exercises", "cnnkit.display", "cnnkit._checks"]
+)
 def test_every_name_in_all_exists(module):
     import importlib
 

@@ -1,0 +1,136 @@
+"""Checkers for the implement-it exercises: write the function, then let cnnkit compare it.
+
+In these exercises the reader writes a small function in a code cell (the stub gives its
+signature and docstring) and passes it to a checker, for example
+``check_correlate2d(my_correlate2d)``. The checker calls the reader's function and cnnkit's
+reference on the same inputs: first a few fixed cases picked by hand (the lecture's small
+examples and the edge cases: a kernel as large as the input, a stride greater than 1,
+non-square arrays), then seeded random ones (``np.random.default_rng(0)``), so that every run
+sees the same cases. It stops at the first disagreement and returns a :class:`CheckResult`,
+which a notebook (Jupyter or Colab) shows as a short green or red box:
+
+- ``passed: 11 cases``, or
+- ``failed on case 2 of 11 (fixed)``, followed by the input, what was expected and what came
+  back, and the case's hint (what the case tests and where to look, never the answer). Arrays
+  of at most 36 entries are printed in full; larger ones by their shape, with the first index
+  at which the two differ. If the reader's function raises an exception, the result names its
+  type, its message and the input; the traceback is not shown.
+- ``not implemented yet: write the body of correlate2d, then run this cell again`` when the
+  function is still the notebook's stub (it raises ``NotImplementedError`` on the first case),
+  or ``returned None: did you forget to return the result?`` when it returns nothing.
+
+Arrays are compared by shape first (a wrong shape is reported as such), then with
+``np.allclose(actual, expected, rtol=1e-5, atol=1e-8)`` (:func:`compare_arrays`); counts with
+``==`` (:func:`compare_numbers`). The failing case's arguments, expected and actual values are
+kept on the result (``result.inputs``, ``result.expected``, ``result.actual``, ``result.hint``)
+to inspect.
+
+The package is a small grading core and one module per topic. :mod:`~cnnkit.exercises.core`
+holds the :class:`Case` (arguments, optional expected value, hint), the runner :func:`check`,
+the :class:`CheckResult` and the runner's messages; :mod:`~cnnkit.exercises.compare` the
+comparisons and how a value is printed; :mod:`~cnnkit.exercises.cases` the lecture's arrays
+and the seeded random values. The checkers live in
+:mod:`~cnnkit.exercises.convolution`, :mod:`~cnnkit.exercises.sizes`,
+:mod:`~cnnkit.exercises.filters`, :mod:`~cnnkit.exercises.pooling`,
+:mod:`~cnnkit.exercises.transposed`, :mod:`~cnnkit.exercises.architectures`,
+:mod:`~cnnkit.exercises.activations`, :mod:`~cnnkit.exercises.featvis` and
+:mod:`~cnnkit.exercises.cam`, and every public name is re-exported here. Each checker's
+reference is the library's public function wherever one computes the same thing.
+
+The checkers by module, each with the signature of the reader's function (its docstring says more):
+
+====================================  ==============  =====================================================
+checker                               module          the reader's function
+====================================  ==============  =====================================================
+:func:`check_correlate2d`             convolution     ``f(x, w)``: valid cross-correlation, with loops
+:func:`check_pad2d`                   convolution     ``f(x, p)``: zero padding, ``p`` samples per side
+:func:`check_conv2d_strided`          convolution     ``f(x, w, stride)``: valid cross-correlation with a stride
+:func:`check_conv_output_size`        sizes           ``f(i, k, p=0, s=1, d=1)``: a convolution's output length
+:func:`check_same_padding`            sizes           ``f(size, k, stride=1, dilation=1)``: TensorFlow's 'same'
+:func:`check_gaussian_kernel`         filters         ``f(size, sigma)``: a normalised 2-D Gaussian kernel
+:func:`check_psnr`                    filters         ``f(reference, image, data_range=1.0)``: PSNR in dB
+:func:`check_max_pool2d`              pooling         ``f(x, k)``: max pooling, stride ``k``
+:func:`check_max_pool2d_backward`     pooling         ``f(x, k, grad_out)``: its gradient with respect to ``x``
+:func:`check_avg_pool_as_conv`        pooling         ``f(x, k)``: average pooling as a strided convolution
+:func:`check_conv_transpose2d`        transposed      ``f(x, w, stride)``: transposed convolution by scattering
+:func:`check_conv_matrix`             transposed      ``f(w, input_shape)``: cross-correlation as a matrix
+:func:`check_conv_params`             architectures   ``f(c_in, c_out, k, bias=True)``: a layer's parameters
+:func:`check_receptive_field`         architectures   ``f(layers)``: the receptive field of a stack
+:func:`check_conv_macs`               architectures   ``f(c_in, c_out, k, h_out, w_out, groups=1)``: multiply-adds
+:func:`check_channel_sparsity`        activations     ``f(activations)``: fraction of exact zeros per channel
+:func:`check_top_exemplars`           activations     ``f(activations, channel, k)``: top-k images by mean
+:func:`check_gradient_ascent_step`    featvis         ``f(x, model, channel, lr)``: one normalised ascent step
+:func:`check_total_variation`         featvis         ``f(image)``: total variation, differentiable (torch)
+:func:`check_cam`                     cam             ``f(features, weights, class_idx)``: class activation map
+:func:`check_grad_cam`                cam             ``f(features, grads)``: the Grad-CAM map of one image
+====================================  ==============  =====================================================
+
+Example:
+    >>> from cnnkit.ops import convolve2d, correlate2d
+    >>> check_correlate2d(correlate2d)
+    passed: 11 cases
+    >>> check_correlate2d(convolve2d)   # a true convolution flips the kernel
+    failed on case 2 of 11 (fixed)
+    input:
+      x = [[ 0  1  2  3]
+           [ 4  5  6  7]
+           [ 8  9 10 11]
+           [12 13 14 15]]
+      w = [[ 1  0]
+           [ 0 -1]]
+    expected (shape (3, 3)):
+      [[-5 -5 -5]
+       [-5 -5 -5]
+       [-5 -5 -5]]
+    got (shape (3, 3)):
+      [[5 5 5]
+       [5 5 5]
+       [5 5 5]]
+    first difference at index (0, 0): expected -5, got 5 (9 of 9 entries differ)
+    hint: an asymmetric kernel: cross-correlation slides w as it is; flipping it first would be a convolution
+"""
+
+from cnnkit.exercises import (
+    activations,
+    architectures,
+    cam,
+    cases,
+    compare,
+    convolution,
+    core,
+    featvis,
+    filters,
+    pooling,
+    sizes,
+    transposed,
+)
+from cnnkit.exercises.activations import check_channel_sparsity, check_top_exemplars
+from cnnkit.exercises.architectures import check_conv_macs, check_conv_params, check_receptive_field
+from cnnkit.exercises.cam import check_cam, check_grad_cam
+from cnnkit.exercises.cases import LAPLACIAN, LECTURE_IMAGE, POOL_EXAMPLE
+from cnnkit.exercises.compare import FULL_PRINT_SIZE, RETURNED_NONE, compare_arrays, compare_numbers, compare_pair
+from cnnkit.exercises.convolution import check_conv2d_strided, check_correlate2d, check_pad2d
+from cnnkit.exercises.core import MAX_ERROR_CHARS, SEED, Case, CheckResult, check
+from cnnkit.exercises.featvis import check_gradient_ascent_step, check_total_variation, tiny_conv_model
+from cnnkit.exercises.filters import check_gaussian_kernel, check_psnr
+from cnnkit.exercises.pooling import check_avg_pool_as_conv, check_max_pool2d, check_max_pool2d_backward
+from cnnkit.exercises.sizes import check_conv_output_size, check_same_padding
+from cnnkit.exercises.transposed import check_conv_matrix, check_conv_transpose2d
+
+__all__ = [
+    *core.__all__,
+    *compare.__all__,
+    *convolution.__all__,
+    *sizes.__all__,
+    *filters.__all__,
+    *pooling.__all__,
+    *transposed.__all__,
+    *architectures.__all__,
+    *activations.__all__,
+    *featvis.__all__,
+    *cam.__all__,
+    # the lecture's arrays that the cases are made of
+    "LECTURE_IMAGE",
+    "LAPLACIAN",
+    "POOL_EXAMPLE",
+]

@@ -7,6 +7,8 @@ chapters once printed goes unchecked.
 
 from __future__ import annotations
 
+import os
+
 import numpy as np
 import pytest
 import torch
@@ -81,6 +83,41 @@ def test_ch3_blurred_photograph_agrees_with_torch_padding_mode(photo, mode):
         layer.weight.copy_(torch.from_numpy(box_kernel(k))[None, None])
         reference = layer(torch.from_numpy(photo)[None, None])[0, 0].numpy()
     assert np.abs(ours - reference).max() < 1e-12
+
+
+def test_ch3_functional_conv2d_has_no_padding_mode():
+    """Only the module nn.Conv2d takes padding_mode: F.conv2d refuses it, and F.pad followed by
+    F.conv2d is what the module computes."""
+    x = torch.rand(1, 3, 8, 8, generator=torch.Generator().manual_seed(0))
+    layer = torch.nn.Conv2d(3, 4, 3, padding=1, padding_mode="reflect")
+    with pytest.raises(TypeError):
+        F.conv2d(x, layer.weight, padding=1, padding_mode="reflect")
+    with torch.no_grad():
+        assert torch.equal(layer(x), F.conv2d(F.pad(x, (1, 1, 1, 1), mode="reflect"), layer.weight, layer.bias))
+
+
+@pytest.mark.filterwarnings("ignore::DeprecationWarning:keras.*")
+def test_ch3_keras_pad_modes_on_the_torch_backend():
+    """The Keras column of the chapter's framework table (Keras 3 on the PyTorch backend):
+    'replicate' runs though Keras does not document it, 'symmetric' pads like replicate, and the
+    documented 'edge' and 'wrap' are refused."""
+    os.environ.setdefault("KERAS_BACKEND", "torch")  # before the first `import keras`, as in the chapter
+    keras = pytest.importorskip("keras")
+    if keras.backend.backend() != "torch":
+        pytest.skip("the chapter runs Keras on the PyTorch backend")
+    row = np.array([[1, 2, 3, 4, 5]], dtype="float32")
+
+    def pad(mode: str) -> np.ndarray:
+        return keras.ops.convert_to_numpy(keras.ops.pad(row, [[0, 0], [2, 2]], mode=mode))[0]
+
+    replicate = np.pad(row, ((0, 0), (2, 2)), mode="edge")[0]
+    assert np.array_equal(pad("replicate"), replicate)
+    assert np.array_equal(pad("symmetric"), replicate)  # not NumPy's symmetric [2 1 1 2 3 4 5 5 4]
+    assert '"replicate"' not in keras.ops.pad.__doc__
+    for mode in ("edge", "wrap"):
+        assert f'"{mode}"' in keras.ops.pad.__doc__
+        with pytest.raises(NotImplementedError):
+            pad(mode)
 
 
 # --------------------------------------------------------------------------------------------

@@ -30,6 +30,7 @@ __all__ = [
     "conv_output_size",
     "pool_output_size",
     "conv_transpose_output_size",
+    "conv_transpose_output_padding",
     "keras_conv_transpose_output_size",
     "same_padding",
     "tf_same_padding",
@@ -547,6 +548,55 @@ def conv_transpose_output_size(
             f"output size would be {fmt(out if pairs_given else (out,), pairs_given)}; use a smaller padding"
         )
     return out
+
+
+def conv_transpose_output_padding(i: IntOrPair, k: IntOrPair, s: IntOrPair = 1, p: Padding = 0, d: IntOrPair = 1) -> Any:
+    """The ``output_padding`` that takes a convolution's output back to its input size ``i``.
+
+    A convolution of an input of size ``i`` reads its windows from the start of the padded input;
+    the floor in :func:`conv_output_size` leaves the last
+
+    .. math::
+
+        r = i + p_\\text{before} + p_\\text{after} - \\bigl((o - 1)s + d(k - 1) + 1\\bigr), \\qquad 0 \\le r < s,
+
+    padded samples unread. A transposed convolution of the output (same ``k``, ``s``, ``p``,
+    ``d``) returns the size without them, so ``output_padding = r`` gets back to ``i``: it is
+    the ``output_padding`` of ``i`` among :func:`transposed_input_sizes`. This is what the
+    input gradient of a strided convolution needs (the unread samples get a zero gradient).
+
+    Args:
+        i: input size of the convolution, int or (H, W).
+        k: kernel size, int or pair.
+        s: stride, int or pair.
+        p: padding on each side, int or pair, or ``'valid'``, ``'same'`` or ``'full'`` as in
+            :func:`conv_output_size` (``'same'`` needs stride 1, so ``r = 0``).
+        d: dilation, int or pair.
+
+    Returns:
+        ``r``, an int, or a pair if any argument is a pair.
+
+    Raises:
+        ValueError: as :func:`conv_output_size` (for instance a kernel larger than the padded input).
+
+    Example:
+        >>> conv_transpose_output_padding(6, 3, s=2, p=1)    # conv: 6 -> 3; transposed: 3 -> 5 + 1
+        1
+        >>> o = conv_output_size(6, 3, s=2, p=1)
+        >>> conv_transpose_output_size(o, 3, s=2, p=1, output_padding=1)
+        6
+        >>> conv_transpose_output_padding((7, 8), 3, s=(3, 2), p='full')
+        (2, 1)
+    """
+    o = conv_output_size(i, k, s, p, d)  # checks every argument, and that the kernel fits
+
+    def one(i: int, o: int, k: int, s: int, p: Padding, d: int) -> int:
+        before, after = _pad_amounts(p, (k, k), (d, d), (s, s))[0]
+        return i + before + after - ((o - 1) * s + dilated_span(k, d))
+
+    return _elementwise(
+        one, (i, o, k, s, p, d), ("input size i", "output size o", "kernel size k", "stride s", "padding p", "dilation d")
+    )
 
 
 def keras_conv_transpose_output_size(

@@ -16,6 +16,7 @@ from cnnkit.shapes import (
     ReceptiveField,
     TransposedInput,
     conv_output_size,
+    conv_transpose_output_padding,
     conv_transpose_output_size,
     keras_conv_transpose_output_size,
     padding_amounts,
@@ -103,6 +104,24 @@ def test_transposed_convolution_ambiguity():
                 assert ours(conv_output_size, i, k, s, p, d) != o
     assert transposed_input_sizes(3, 3, 2, 1) == [TransposedInput(5, 0), TransposedInput(6, 1)]
     assert len(transposed_input_sizes(10, 3, 4)) == 4
+
+
+def test_conv_transpose_output_padding_gets_back_to_the_input_size():
+    """torch's transposed convolution of the output, with this output_padding, has the input's size."""
+    for i, k, s, p, d in itertools.product(range(1, 9), range(1, 4), range(1, 4), range(0, 3), range(1, 3)):
+        o = ours(conv_output_size, i, k, s, p, d)
+        if o is None:  # the kernel does not fit
+            continue
+        op = conv_transpose_output_padding(i, k, s, p, d)
+        assert 0 <= op < s
+        assert TransposedInput(i, op) in transposed_input_sizes(o, k, s, p, d)
+        back = F.conv_transpose2d(torch.zeros(1, 1, 1, o), torch.zeros(1, 1, 1, k), stride=(1, s), padding=(0, p), output_padding=(0, op), dilation=(1, d))
+        assert back.shape[-1] == i, (i, k, s, p, d)
+    assert conv_transpose_output_padding(7, 4, p="same") == 0
+    assert conv_transpose_output_padding((7, 8), 3, s=(3, 2), p="full") == (2, 1)
+    assert conv_transpose_output_padding(9, 3, s=4, p="valid") == 2
+    with pytest.raises(ValueError, match=r"kernel 5 is larger than the padded input 3"):
+        conv_transpose_output_padding(3, 5)
 
 
 def test_keras_conv_transpose_output_size_matches_keras():

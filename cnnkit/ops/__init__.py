@@ -5,6 +5,8 @@
 - :mod:`cnnkit.ops.pool`: max, average, Lp, stochastic and global average pooling.
 - :mod:`cnnkit.ops.transpose`: transposed convolution, its teaching forms and the
   convolution matrix.
+- :mod:`cnnkit.ops.backward`: the backward passes of convolution and of max and average pooling
+  (:func:`conv2d_backward`, :func:`max_pool2d_backward`, :func:`avg_pool2d_backward`).
 - :mod:`cnnkit.ops.filters`: classical image filters, noise and PSNR (chapter 2).
 - :mod:`cnnkit.ops.resizing`: resizing by interpolation, resize-convolution, the checkerboard score.
 - :mod:`cnnkit.ops.deconvolution`: true deconvolution (the Wiener filter).
@@ -15,7 +17,8 @@ Output sizes all come from :mod:`cnnkit.shapes`. Arrays are numpy in, numpy out,
 PyTorch's layouts (N, C, H, W) and argument names.
 """
 
-from cnnkit.ops import conv, deconvolution, filters, intensity, pool, resizing, transpose
+from cnnkit.ops import backward, conv, deconvolution, filters, intensity, pool, resizing, transpose
+from cnnkit.ops.backward import avg_pool2d_backward, conv2d_backward, max_pool2d_backward
 from cnnkit.ops.conv import conv2d, conv2d_loop, convolve2d, correlate2d, pad2d
 from cnnkit.ops.conv_steps import conv2d_steps
 from cnnkit.ops.deconvolution import wiener_deconvolve
@@ -49,6 +52,7 @@ __all__ = [
     *conv.__all__,
     *pool.__all__,
     *transpose.__all__,
+    *backward.__all__,
     *filters.__all__,
     *resizing.__all__,
     *deconvolution.__all__,

@@ -5,7 +5,9 @@ import pytest
 
 from cnnkit.ops import (
     avg_pool2d,
+    avg_pool2d_backward,
     conv2d,
+    conv2d_backward,
     conv2d_loop,
     conv_matrix,
     conv_transpose2d,
@@ -13,6 +15,7 @@ from cnnkit.ops import (
     global_avg_pool2d,
     lp_pool2d,
     max_pool2d,
+    max_pool2d_backward,
     pad2d,
 )
 
@@ -127,3 +130,30 @@ def test_pad2d_errors():
         pad2d(np.ones((3, 3)), -1)
     with pytest.raises(ValueError, match=r"x must have at least 2 dimensions \(\.\.\., H, W\); got shape \(3,\)"):
         pad2d(np.ones(3), 1)
+
+
+def test_backward_errors():
+    with pytest.raises(
+        ValueError,
+        match=r"conv2d_backward: grad_output must have the shape of conv2d's output \(N, C_out, H_out, W_out\) = "
+        r"\(1, 3, 3, 3\); got shape \(1, 3, 5, 5\) \(H_out and W_out: cnnkit.shapes.conv_output_size\)",
+    ):
+        conv2d_backward(X, W, np.ones((1, 3, 5, 5)))
+    with pytest.raises(ValueError, match=r"weight of shape \(3, 4, 3, 3\) expects C_in = 4 x groups = 4 input channels, but input of shape \(1, 2, 5, 5\) has 2"):
+        conv2d_backward(X, np.ones((3, 4, 3, 3)), np.ones((1, 3, 3, 3)))
+    with pytest.raises(ValueError, match=r"padding='same' is not supported for strided convolutions"):
+        conv2d_backward(X, W, np.ones((1, 3, 3, 3)), stride=2, padding="same")
+    with pytest.raises(TypeError, match=r"grad_output must be a numeric \(bool, int or float\) array; got dtype <U1"):
+        conv2d_backward(X, W, np.full((1, 3, 3, 3), "a"))
+    with pytest.raises(
+        ValueError,
+        match=r"max_pool2d_backward: grad_output must have the shape of max_pool2d's output \(N, C, H_out, W_out\) = "
+        r"\(1, 2, 2, 2\); got shape \(1, 2, 3, 3\) \(H_out and W_out: cnnkit.shapes.pool_output_size\)",
+    ):
+        max_pool2d_backward(X, np.ones((1, 2, 3, 3)), 2)
+    with pytest.raises(ValueError, match=r"max_pool2d_backward: padding=2 is more than half of kernel_size=3; padding may be at most 1"):
+        max_pool2d_backward(X, np.ones((1, 2, 3, 3)), 3, padding=2)
+    with pytest.raises(ValueError, match=r"avg_pool2d_backward: grad_output must have the shape of avg_pool2d's output \(N, C, H_out, W_out\) = \(1, 2, 3, 3\); got shape \(1, 2, 2, 2\)"):
+        avg_pool2d_backward(X, np.ones((1, 2, 2, 2)), 2, ceil_mode=True)
+    with pytest.raises(ValueError, match=r"divisor_override must be None or a positive int; got 0"):
+        avg_pool2d_backward(X, np.ones((1, 2, 2, 2)), 2, divisor_override=0)

@@ -8,6 +8,7 @@ unchecked.
 from __future__ import annotations
 
 import gc
+import math
 import os
 import warnings
 
@@ -26,7 +27,9 @@ from cnnkit.ops import (
     max_pool2d,
     upsample_zeros,
 )
+from cnnkit.ops.resizing import resize_conv
 from cnnkit.plot.animation import animate_conv2d
+from cnnkit.shapes import pool_output_size, tf_same_padding
 
 # --------------------------------------------------------------------------------------------
 # Chapter 5: pooling
@@ -54,6 +57,55 @@ def test_ch5_avg_pool_without_the_padding_matches_keras_same():
     )[0, :, :, 0]
     ours = avg_pool2d(x7[None, None].astype(float), 3, stride=2, padding=1, count_include_pad=False)[0, 0]
     assert np.abs(keras_avg - ours).max() == 0.0
+
+
+@pytest.mark.parametrize("k", [1, 2, 3, 4])
+@pytest.mark.parametrize("s", [1, 2, 3])
+def test_ch5_ceil_mode_drops_a_window_that_would_start_in_the_right_padding(k, s):
+    """Chapter 5's rule: ceil((i + 2p - k) / s) + 1 windows, minus one if (o - 1) s >= i + p."""
+    for i in range(max(k - 1, 1), 12):
+        for p in range(k // 2 + 1):
+            o = math.ceil((i + 2 * p - k) / s) + 1
+            if (o - 1) * s >= i + p:
+                o -= 1
+            if o < 1:
+                continue
+            layer = torch.nn.MaxPool2d(k, s, padding=p, ceil_mode=True)
+            assert layer(torch.zeros(1, 1, i, i)).shape[-1] == o == pool_output_size(i, k, s, p, ceil_mode=True)
+
+
+@pytest.mark.filterwarnings("ignore::DeprecationWarning:keras.*")
+@pytest.mark.parametrize(("k", "s"), [(2, 2), (3, 3), (3, 2), (4, 2), (2, 1), (1, 2)])
+def test_ch5_keras_same_equals_ceil_mode_only_without_padding_at_the_top_left(k, s):
+    """Chapter 5's two rules: Keras 'same' has the size of PyTorch's ceil_mode when ceil(i/s) equals
+    it (always for k = s), and the same values when, in addition, Keras pads nothing before."""
+    os.environ.setdefault("KERAS_BACKEND", "torch")  # before the first `import keras`, as in the chapter
+    keras = pytest.importorskip("keras")
+    rng = np.random.default_rng(0)
+    for i in range(max(k, 2), 12):
+        x = rng.normal(size=(i, i)).astype("float32")
+        ceil_mode = torch.nn.MaxPool2d(k, s, ceil_mode=True)(torch.from_numpy(x)[None, None])[0, 0].numpy()
+        layer = keras.layers.MaxPooling2D(k, s, padding="same")
+        same = keras.ops.convert_to_numpy(layer(x[None, :, :, None]))[0, :, :, 0]
+        assert same.shape[0] == math.ceil(i / s)
+        if k == s:
+            assert same.shape == ceil_mode.shape
+        if same.shape == ceil_mode.shape:
+            before, _ = tf_same_padding(i, k, s)
+            assert np.array_equal(same, ceil_mode) == (before == 0)
+
+
+def test_ch5_pooling_over_rotated_filters_is_invariant_to_quarter_turns():
+    """Chapter 5: a quarter turn of the input permutes the spatially pooled responses of four
+    filters that are quarter turns of one another, so their maximum does not change."""
+    rng = np.random.default_rng(0)
+    prototype = rng.normal(size=(5, 5))
+    filters = np.stack([np.rot90(prototype, r) for r in range(4)])[:, None]
+    image = rng.normal(size=(12, 12))
+    responses = [conv2d(np.rot90(image, r).copy()[None, None], filters).max(axis=(2, 3))[0] for r in range(4)]
+    for r, response in enumerate(responses):
+        np.testing.assert_allclose(np.sort(response), np.sort(responses[0]), rtol=1e-12)
+        np.testing.assert_allclose(response, np.roll(responses[0], r), rtol=1e-12)
 
 
 # --------------------------------------------------------------------------------------------
@@ -122,3 +174,19 @@ def test_ch6_keras_example_cnnkit_matches_torch():
     ours = conv_transpose2d(batch.numpy(), layer.weight.detach().numpy(), bias, stride=2)
     assert ours.shape == out.shape == (4, 32, 21, 17)
     assert np.abs(ours - out).max() == 0.0
+
+
+@pytest.mark.parametrize("seed", range(5))
+def test_ch6_resize_then_convolve_is_a_transposed_convolution_with_its_stamp(seed):
+    """Chapter 6: nearest-neighbour resize (x2) + 3x3 convolution ('same', zeros) equals the
+    stride-2 transposed convolution, padding 1, whose 4x4 kernel is its response to a single 1."""
+    rng = np.random.default_rng(seed)
+    w3 = rng.normal(size=(1, 1, 3, 3))
+    impulse = np.zeros((1, 1, 5, 5))
+    impulse[..., 2, 2] = 1.0
+    stamp = resize_conv(impulse, w3)
+    w4 = stamp[..., 3:7, 3:7].copy()
+    stamp[..., 3:7, 3:7] = 0
+    assert not stamp.any()
+    x = rng.normal(size=(1, 1, 7, 9))
+    np.testing.assert_allclose(conv_transpose2d(x, w4, stride=2, padding=1), resize_conv(x, w3), atol=1e-12)

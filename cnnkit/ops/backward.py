@@ -34,7 +34,7 @@ import numpy as np
 from cnnkit._checks import as_array, as_pair, result_dtype
 from cnnkit._types import IntOrPair, Padding
 from cnnkit.ops.conv import _prepare as _prepare_conv
-from cnnkit.ops.conv import conv2d
+from cnnkit.ops.conv import _windows
 from cnnkit.ops.pool import _avg_divisor, _padded, _setup, max_pool2d
 from cnnkit.ops.transpose import conv_transpose2d
 from cnnkit.shapes import conv_transpose_output_padding, padding_amounts
@@ -94,10 +94,13 @@ def conv2d_backward(
       ``output_padding = r`` (:func:`cnnkit.shapes.conv_transpose_output_padding`) gives them
       back, with a zero gradient. ``'same'`` padding with an even kernel pads one sample more
       on the bottom/right; that sample's gradient is dropped.
-    - The second is a **correlation of the padded input with** ``grad_output``: ``conv2d``
-      with the batch axis as the channels summed over, ``grad_output`` as the kernels,
-      and the roles of stride and dilation swapped (the taps of ``grad_output`` are ``s``
-      apart, the kernel positions ``d`` apart), once per group.
+    - The second is a **correlation of the padded input with** ``grad_output``: each kernel
+      tap adds up the input samples it saw, each weighted by the gradient of the window it
+      saw them in. It is itself a convolution, ``conv2d`` of the input with ``grad_output``
+      as the kernels, batch and channel axes swapped and the roles of stride and dilation
+      exchanged (the example shows it). It is computed as the transpose of the forward's
+      im2col product: the forward is ``y = w @ windows`` (one column of input samples per
+      output pixel), so ``dL/dw = grad_output @ windows.T``, one matrix product per group.
 
     Args:
         input: the forward's input, shape (N, C_in, H, W).
@@ -129,6 +132,10 @@ def conv2d_backward(
         True
         >>> dw[0, 0], db                                              # 1*1 - 3*1, 2*1 - 4*1
         (array([[-2., -2.]]), array([0.]))
+        >>> from cnnkit.ops import conv2d
+        >>> swap = lambda a: a.transpose(1, 0, 2, 3)                  # batch <-> channels
+        >>> swap(conv2d(swap(x[..., :4]), swap(dy), dilation=(1, 2)))  # the input (as read) correlated with dy
+        array([[[[-2., -2.]]]])
     """
     a = _prepare_conv("conv2d_backward", input, weight, None, stride, padding, dilation, groups, "correlation", "zeros")
     _, c_in, h, wd = np.shape(input)
@@ -147,15 +154,17 @@ def conv2d_backward(
     )
     grad_input = np.ascontiguousarray(grad_input[:, :, :h, :wd])  # 'same', even kernel: drop the bottom/right pad
 
-    # dL/dw: correlate the padded input (the part the windows read) with grad_output, per group
-    read = xp[:, :, : xp.shape[2] - unread[0], : xp.shape[3] - unread[1]]
+    # dL/dw: correlate the input's windows with grad_output, as the transpose of the forward's
+    # im2col product y = w @ windows: dL/dw = grad_output @ windows.T, per group
+    win = _windows(xp, (kh, kw), a.s, a.d, a.out_shape[2:])  # (N, C_in, H_out, W_out, kH, kW), a view
     c_in_g, c_out_g = c_in // a.groups, c_out // a.groups
     grad_weight = np.empty(w.shape, dtype=dtype)
     for g in range(a.groups):
         ins, outs = slice(g * c_in_g, (g + 1) * c_in_g), slice(g * c_out_g, (g + 1) * c_out_g)
-        images = read[:, ins].transpose(1, 0, 2, 3)  # (C_in/g, N, H_p, W_p): the batch becomes the channels
-        kernels = gy[:, outs].transpose(1, 0, 2, 3)  # (C_out/g, N, H_out, W_out): grad_output is the kernel
-        grad_weight[outs] = conv2d(images, kernels, stride=a.d, dilation=a.s).transpose(1, 0, 2, 3)
+        # rows (c, i, j), one column per output pixel (n, u, v): the forward's im2col matrix
+        windows = np.ascontiguousarray(win[:, ins].transpose(1, 4, 5, 0, 2, 3)).reshape(c_in_g * kh * kw, -1)
+        delta = np.ascontiguousarray(gy[:, outs].transpose(1, 0, 2, 3)).reshape(c_out_g, -1)  # (C_out/g, N H_out W_out)
+        grad_weight[outs] = (delta @ windows.T).reshape(c_out_g, c_in_g, kh, kw)
 
     # dL/db: every output position of channel o added b[o]
     grad_bias = gy.sum(axis=(0, 2, 3))

@@ -17,6 +17,7 @@ from cnnkit.ops import (
     conv_transpose2d,
     max_pool2d,
     max_pool2d_backward,
+    pad2d,
 )
 from cnnkit.shapes import conv_transpose_output_padding, padding_amounts
 
@@ -91,6 +92,28 @@ def test_input_gradient_is_the_transposed_convolution_with_the_same_weights(case
     op = conv_transpose_output_padding(x.shape[2:], w.shape[2:], pair(kwargs["stride"]), pair(kwargs["padding"]), pair(kwargs["dilation"]))
     expected = conv_transpose2d(gy, w, output_padding=op, **kwargs)
     np.testing.assert_array_equal(conv2d_backward(x, w, gy, **kwargs)[0], expected)
+
+
+@settings(max_examples=40, deadline=None)
+@given(conv_cases())
+def test_weight_gradient_is_the_correlation_of_the_input_with_grad_output(case):
+    """conv2d of the (padded, read) input with grad_output as the kernels, batch and channel axes
+    swapped, stride and dilation exchanged, per group: the formula the docstring states."""
+    x, w, gy, kwargs = case
+    k, s, d, groups = w.shape[2:], pair(kwargs["stride"]), pair(kwargs["dilation"]), kwargs["groups"]
+    padding = kwargs["padding"] if isinstance(kwargs["padding"], str) else pair(kwargs["padding"])
+    xp = pad2d(x, padding_amounts(padding, k, s, d))
+    unread = conv_transpose_output_padding(x.shape[2:], k, s, padding, d)
+    xp = xp[:, :, : xp.shape[2] - unread[0], : xp.shape[3] - unread[1]]
+    swap = lambda a: a.transpose(1, 0, 2, 3)
+    c_in_g, c_out_g = x.shape[1] // groups, w.shape[0] // groups
+    expected = np.concatenate(
+        [
+            swap(conv2d(swap(xp[:, g * c_in_g : (g + 1) * c_in_g]), swap(gy[:, g * c_out_g : (g + 1) * c_out_g]), stride=d, dilation=s))
+            for g in range(groups)
+        ]
+    )
+    np.testing.assert_allclose(conv2d_backward(x, w, gy, **kwargs)[1], expected, **TOL)
 
 
 @settings(max_examples=40, deadline=None)

@@ -42,6 +42,8 @@ __all__ = [
     "ReceptiveField",
     "transposed_input_sizes",
     "TransposedInput",
+    "unit_centres",
+    "window_starts",
 ]
 
 _PADDING_STRINGS = ("valid", "same", "full")
@@ -729,12 +731,28 @@ class ReceptiveField(NamedTuple):
         per_layer: ``(size, jump)`` after each layer, first layer first.
         offset: the first input sample seen by the first unit of the last layer; negative when
             padding is involved: ``offset_l = offset_{l-1} - p_l j_{l-1}`` (0 without padding).
+
+    The field of unit ``u`` covers input samples ``offset + u*jump`` to ``offset + u*jump + size - 1``
+    and is centred on ``centre + u*jump`` (:attr:`centre`, :func:`unit_centres`).
+
+    Example:
+        >>> rf = receptive_field([{"kernel_size": 3, "padding": 1}, {"kernel_size": 2, "stride": 2}])
+        >>> rf.size, rf.jump, rf.offset, rf.centre
+        (4, 2, -1, 0.5)
     """
 
     size: Any
     jump: Any
     per_layer: list
     offset: Any = 0
+
+    @property
+    def centre(self) -> Any:
+        """Where the field of the first unit is centred: ``offset + (size - 1) / 2`` (a pair for pairs)."""
+        if isinstance(self.size, tuple) or isinstance(self.offset, tuple):
+            size, offset = as_pair(self.size, "size"), as_pair(self.offset, "offset")
+            return (offset[0] + (size[0] - 1) / 2, offset[1] + (size[1] - 1) / 2)
+        return self.offset + (self.size - 1) / 2
 
 
 def _layer_params(layer: Any, index: int) -> tuple[Any, Any, Any, Any]:
@@ -819,3 +837,93 @@ def receptive_field(layers: Sequence[Any]) -> ReceptiveField:
     if pairs_given:
         return ReceptiveField(size, jump, per_layer, offset)
     return ReceptiveField(size[0], jump[0], per_layer, offset[0])
+
+
+def unit_centres(n: IntOrPair, size: IntOrPair, jump: IntOrPair, offset: IntOrPair = 0) -> Any:
+    """Where the units of a layer are centred in the input: ``offset + (size - 1)/2 + u*jump``.
+
+    Unit ``u`` of a layer whose receptive field spans ``size`` input samples, whose units lie
+    ``jump`` samples apart and whose first unit's field starts at sample ``offset`` (negative in
+    the padding; see :func:`receptive_field`) reads the samples ``offset + u*jump`` to
+    ``offset + u*jump + size - 1``. Its centre is the middle of that range:
+
+    .. math::
+
+        c_u = \\text{offset} + \\frac{\\text{size} - 1}{2} + u \\cdot \\text{jump},
+        \\qquad u = 0, \\dots, n - 1.
+
+    Coordinates are pixel indices: pixel ``p`` is centred on ``p``, so a half-integer lies
+    between two pixels. The padding moves the centres. Symmetric padding keeps each unit in the
+    middle of its block of ``jump`` pixels (the small VGG: ``4u + 1.5``, the middle of rows
+    ``4u`` to ``4u + 3``). TensorFlow's ``'same'`` padding of a stride-2 layer on an even size
+    pads nothing before the image, so each unit is centred on the second sample of its pair;
+    compounded over EfficientNet-Lite0's five stride-2 layers, head unit ``u`` is centred on
+    pixel ``32u + 31``, the last row of its block, not its middle ``32u + 15.5``.
+
+    Args:
+        n: number of units along the axis (the size of the layer's map), int or (h, w).
+        size: receptive field size, int or pair.
+        jump: distance between neighbouring units in input samples, int or pair.
+        offset: first input sample seen by unit 0, int or pair (negative with padding).
+
+    Returns:
+        float64 array of shape (n,); for pair arguments, a pair ``(rows, columns)`` of arrays.
+
+    Example:
+        >>> unit_centres(7, 32, 4, -14).tolist()      # the small VGG's block3_conv2, 28x28 digits
+        [1.5, 5.5, 9.5, 13.5, 17.5, 21.5, 25.5]
+        >>> unit_centres(7, 851, 32, -394).tolist()   # EfficientNet-Lite0's head, 224x224
+        [31.0, 63.0, 95.0, 127.0, 159.0, 191.0, 223.0]
+        >>> rf = receptive_field([{"kernel_size": 3, "stride": 2, "padding": 1}])   # PyTorch's padding=1
+        >>> unit_centres(3, rf.size, rf.jump, rf.offset).tolist()
+        [0.0, 2.0, 4.0]
+        >>> [c.tolist() for c in unit_centres((2, 3), 3, (2, 1), (0, -1))]
+        [[1.0, 3.0], [0.0, 1.0, 2.0]]
+    """
+
+    def one(n: int, size: int, jump: int, offset: int) -> np.ndarray:
+        _check_int(n, "number of units n", 1, "positive")
+        _check_int(size, "receptive field size", 1, "positive")
+        _check_int(jump, "jump", 1, "positive")
+        if not is_int(offset):
+            raise TypeError(f"offset must be an int or a pair of ints; got {offset!r}")
+        return offset + (size - 1) / 2 + jump * np.arange(n, dtype=np.float64)
+
+    return _elementwise(one, (n, size, jump, offset), ("number of units n", "receptive field size", "jump", "offset"))
+
+
+def window_starts(centres: Any, window: int) -> np.ndarray:
+    """The first sample of the window of ``window`` samples centred on each of ``centres``.
+
+    A window of ``w`` samples that starts at ``t`` is centred on ``t + (w - 1)/2``, so the
+    window centred on ``c`` starts at ``c - (w - 1)/2``. When that is not a whole number (an
+    even window on a pixel, an odd one between two pixels) no window is centred exactly on
+    ``c``, and the one half a sample further down (or right) is taken:
+
+    .. math::
+
+        t = \\left\\lfloor c - \\frac{w - 1}{2} + \\frac{1}{2} \\right\\rfloor .
+
+    The windows may start before the first sample or end after the last: clip them to the image.
+
+    Args:
+        centres: 1-D sequence of centres, in samples (pixel ``p`` is centred on ``p``), such as
+            one axis of :func:`unit_centres`.
+        window: the window's length, a positive int.
+
+    Returns:
+        int64 array of the same length: window ``u`` covers ``t[u]`` to ``t[u] + window - 1``.
+
+    Example:
+        >>> window_starts([1.5, 5.5, 9.5], 4).tolist()   # the small VGG: the 4x4 blocks
+        [0, 4, 8]
+        >>> window_starts([31.0, 63.0], 32).tolist()     # Lite0's head: rows 16-47, 48-79 (centres 31.5, 63.5)
+        [16, 48]
+        >>> window_starts([31.0, 63.0], 33).tolist()     # an odd window is centred exactly
+        [15, 47]
+    """
+    c = np.asarray(centres, dtype=np.float64)
+    if c.ndim != 1 or not np.all(np.isfinite(c)):
+        raise ValueError(f"centres must be a 1-D sequence of finite numbers; got {centres!r}")
+    _check_int(window, "window", 1, "positive")
+    return np.floor(c - (window - 1) / 2 + 0.5).astype(np.int64)

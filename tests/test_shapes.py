@@ -26,7 +26,9 @@ from cnnkit.shapes import (
     tf_same_padding,
     to_pair,
     transposed_input_sizes,
+    unit_centres,
     window_coverage,
+    window_starts,
 )
 
 pytestmark = pytest.mark.filterwarnings("ignore:Using padding='same' with even kernel:UserWarning")
@@ -388,3 +390,79 @@ def test_window_coverage_errors():
         window_coverage(5, 3, stride=0)
     with pytest.raises(ValueError, match="input size i must be positive"):
         window_coverage(0, 1)
+
+
+# ------------------------------------------------------------------------------------------
+# unit_centres, window_starts, ReceptiveField.centre: where each unit lies in the input
+
+
+def test_unit_centres_examples():
+    assert unit_centres(7, 32, 4, -14).tolist() == [4 * u + 1.5 for u in range(7)]  # small VGG: the blocks' middles
+    assert unit_centres(7, 851, 32, -394).tolist() == [32 * u + 31 for u in range(7)]  # Lite0: the blocks' last rows
+    rows, cols = unit_centres((2, 3), (3, 5), (2, 1), (-1, 0))
+    assert rows.tolist() == [0.0, 2.0] and cols.tolist() == [2.0, 3.0, 4.0]
+    assert unit_centres(1, 1, 1).tolist() == [0.0]
+    rf = receptive_field([{"kernel_size": 3, "padding": 1}, {"kernel_size": 2, "stride": 2}])
+    assert rf.centre == 0.5 and unit_centres(3, rf.size, rf.jump, rf.offset).tolist() == [0.5, 2.5, 4.5]
+    pair = receptive_field([{"kernel_size": (3, 5), "stride": 2, "padding": (0, 2)}])
+    assert pair.centre == (1.0, 0.0)
+
+
+@settings(max_examples=30, deadline=None)
+@given(
+    st.lists(
+        st.tuples(st.integers(1, 4), st.integers(1, 3), st.integers(1, 2), st.integers(0, 3), st.integers(0, 3)),
+        min_size=1,
+        max_size=4,
+    )
+)
+def test_unit_centres_are_the_middles_of_the_gradient_supports(layers):
+    """Through convolutions padded unevenly (as TensorFlow's 'same'), each unit's field is centred where unit_centres says."""
+    rf = receptive_field([{"kernel_size": k, "stride": s, "dilation": d, "padding": before} for k, s, d, before, _ in layers])
+    n_in = rf.size + 3 * rf.jump + 5
+    x = torch.ones(1, 1, n_in, requires_grad=True)
+    y = x
+    for k, s, d, before, after in layers:
+        y = F.conv1d(F.pad(y, (before, after)), torch.ones(1, 1, k), stride=s, dilation=d)
+    centres = unit_centres(y.shape[-1], rf.size, rf.jump, rf.offset)
+    inside = 0
+    for u in range(y.shape[-1]):
+        (grad,) = torch.autograd.grad(y[0, 0, u], x, retain_graph=True)
+        support = torch.nonzero(grad[0, 0]).ravel()
+        start = rf.offset + u * rf.jump
+        whole = start >= 0 and start + rf.size <= n_in
+        if support.numel() == 0:  # a unit that reads only padding (of the input or of a layer between)
+            assert not whole
+            continue
+        assert max(start, 0) <= int(support.min()) <= int(support.max()) <= start + rf.size - 1
+        if whole:  # the whole field inside the input: its middle is the centre
+            assert (int(support.min()), int(support.max())) == (start, start + rf.size - 1)
+            assert (support.min() + support.max()).item() / 2 == centres[u]
+            inside += 1
+    assert inside >= 1
+
+
+def test_window_starts_centre_the_windows():
+    assert window_starts([1.5, 5.5], 4).tolist() == [0, 4]  # exactly centred: 0-3 on 1.5, 4-7 on 5.5
+    assert window_starts([31.0, 63.0], 32).tolist() == [16, 48]  # an even window on a pixel: half a pixel down
+    assert window_starts([31.0], 33).tolist() == [15]  # an odd window on a pixel: exact
+    assert window_starts([0.5], 1).tolist() == [1]  # an odd window between two pixels: the later one
+    assert window_starts([-3.0, 0.0], 4).tolist() == [-4, -1]  # windows may start before the image
+    for centre in np.arange(-2.0, 5.0, 0.5):
+        for w in range(1, 6):
+            t = window_starts([centre], w)[0]
+            assert abs(t + (w - 1) / 2 - centre) <= 0.5
+    with pytest.raises(ValueError, match="centres must be a 1-D sequence of finite numbers"):
+        window_starts([[1.0]], 2)
+    with pytest.raises(ValueError, match="window must be positive; got 0"):
+        window_starts([1.0], 0)
+
+
+def test_unit_centres_errors():
+    with pytest.raises(ValueError, match="number of units n must be positive; got 0"):
+        unit_centres(0, 3, 1)
+    with pytest.raises(ValueError, match="jump must be positive; got 0"):
+        unit_centres(2, 3, 0)
+    with pytest.raises(TypeError, match=r"offset must be an int or a pair of ints; got 0\.5"):
+        unit_centres(2, 3, 1, 0.5)
+

@@ -1,7 +1,8 @@
 """Lay a heat map (a class activation map, a saliency or occlusion map) over the image it explains.
 
 :func:`overlay_map` draws one image in grey (or in colour) with a semi-transparent heat map on
-top, resized bilinearly to the image when it is smaller (a 7x7 CAM over a 28x28 digit);
+top, resized bilinearly to the image when it is smaller (a 7x7 CAM over a 28x28 digit), each
+cell placed on the centre of its receptive field when the layer's geometry is given;
 :func:`draw_box` adds a bounding box; :func:`overlay_grid` makes a figure of many overlays with
 titles, for example one digit of each class.
 
@@ -50,12 +51,17 @@ def overlay_map(
     image_cmap: str = "gray",
     symmetric: bool = False,
     percentile: float = 100.0,
+    geometry: Any = None,
 ) -> Overlay:
     """Draw ``image`` and, on top of it, ``heatmap`` with transparency ``alpha``.
 
     A heat map smaller than the image is upsampled bilinearly to the image's size
-    (:func:`cnnkit.viz.cam.upsample_map`), so each cell of a 7x7 CAM covers its 4x4 block of a
-    28x28 digit. The axes' ticks are removed.
+    (:func:`cnnkit.viz.cam.upsample_map`). With ``geometry``, the receptive field of the layer
+    the map comes from, each cell's value is put on the centre of its field; without it, on
+    the centre of its block of pixels, which is right for symmetric padding (each cell of the
+    small VGG's 7x7 CAM on its 4x4 block of a 28x28 digit) and not for TensorFlow's
+    (EfficientNet-Lite0's head cell ``u`` is centred on pixel ``32u + 31``, not ``32u + 15.5``).
+    The axes' ticks are removed.
 
     Args:
         image: (H, W) or (1, H, W) grey image (drawn with ``image_cmap``), or (H, W, 3) colour
@@ -72,6 +78,9 @@ def overlay_map(
         percentile: with ``symmetric``, 100 (the default) puts the largest value at the end of the
             colour map; 99 lets the top 1% saturate, so that a few extreme values (common in
             gradient maps) do not leave the rest of the map white.
+        geometry: None, or the heat map's layer geometry (``size``, ``jump``, ``offset``:
+            :func:`cnnkit.viz.exemplars.layer_geometry` for the image's size), passed to
+            :func:`~cnnkit.viz.cam.upsample_map`.
 
     Returns:
         An :class:`Overlay` of the two ``AxesImage`` artists; ``overlay.heatmap`` is the one to
@@ -98,8 +107,8 @@ def overlay_map(
         raise ValueError(f"heatmap {heat.shape} must not be larger than the image ({h}, {w})")
     if not 0.0 <= alpha <= 1.0:
         raise ValueError(f"alpha must lie in [0, 1]; got {alpha!r}")
-    if heat.shape != (h, w):
-        heat = upsample_map(heat, (h, w))
+    if heat.shape != (h, w) or geometry is not None:
+        heat = upsample_map(heat, (h, w), geometry=geometry)
     if symmetric:
         if vmin is not None or vmax is not None:
             raise ValueError("give either symmetric=True or vmin/vmax, not both: symmetric sets the limits to ±max|heatmap|")
@@ -163,6 +172,7 @@ def overlay_grid(
     boxes: Sequence[Sequence[Sequence[float]]] | None = None,
     dpi: float | None = None,
     suptitle: str | None = None,
+    geometry: Any = None,
     **kwargs: Any,
 ) -> Any:
     """A figure of overlays, one panel per image, with optional titles and boxes.
@@ -178,6 +188,9 @@ def overlay_grid(
         dpi: figure resolution; default matplotlib's.
         suptitle: a title over the whole figure (for example the weights that produced the
             maps), or None.
+        geometry: the layer geometry of the heat maps (see :func:`overlay_map`): None, one
+            geometry for every panel, or a *list* with one entry (a geometry or None) per panel,
+            for panels of maps from different layers.
         kwargs: passed to :func:`overlay_map` (``alpha``, ``cmap``, ``vmin``, ``vmax``,
             ``symmetric``, which sets each panel's limits from its own map).
 
@@ -190,6 +203,9 @@ def overlay_grid(
         (4, ['a', 'b', 'c'], False)
         >>> overlay_grid([np.zeros((4, 4))], [np.ones((2, 2))], suptitle="trained").get_suptitle()
         'trained'
+        >>> fig = overlay_grid([np.zeros((4, 4))] * 2, [np.eye(2)] * 2, geometry=[(3, 2, 0), None])
+        >>> [ax.images[1].get_array()[0].tolist() for ax in fig.axes]   # cells on pixels 1, 3; then 0.5, 2.5
+        [[1.0, 1.0, 0.5, 0.0], [1.0, 0.75, 0.25, 0.0]]
     """
     import matplotlib.pyplot as plt
 
@@ -202,6 +218,12 @@ def overlay_grid(
         raise ValueError(f"boxes must have one list of boxes per image ({n}); got {len(boxes)}")
     if n == 0:
         raise ValueError("images must not be empty")
+    if isinstance(geometry, list):
+        if len(geometry) != n:
+            raise ValueError(f"geometry must be one geometry or a list with one per image ({n}); got {len(geometry)}")
+        geometries = geometry
+    else:
+        geometries = [geometry] * n
     if not isinstance(ncols, (int, np.integer)) or ncols < 1:
         raise ValueError(f"ncols must be a positive int; got {ncols!r}")
     cols = min(int(ncols), n)
@@ -214,7 +236,7 @@ def overlay_grid(
         if k >= n:
             ax.set_visible(False)
             continue
-        overlay_map(images[k], heatmaps[k], ax=ax, **kwargs)
+        overlay_map(images[k], heatmaps[k], ax=ax, geometry=geometries[k], **kwargs)
         if titles is not None:
             ax.set_title(titles[k], fontsize=8)
         for j, box in enumerate(boxes[k] if boxes is not None else ()):

@@ -28,6 +28,24 @@ to the most general:
 :func:`upsample_map` and :func:`normalize_map` bring the maps to the input's size and to [0, 1].
 The sanity checks of these maps (Adebayo et al. 2018) are in :mod:`cnnkit.viz.sanity`.
 
+**Where a cell lies in the image.** Cell ``u`` of a layer is centred on input pixel
+``offset + (size - 1)/2 + u*jump``, from the layer's receptive field (its ``size``, the
+``jump`` between cells and the ``offset`` of the first cell's field,
+:func:`cnnkit.viz.exemplars.layer_geometry`; :func:`cnnkit.shapes.unit_centres` does the
+arithmetic). Symmetric padding puts each cell in the middle of its block of ``jump`` pixels
+(the small VGG: ``4u + 1.5``), which is where plain bilinear upsampling puts it too.
+TensorFlow's ``'same'`` padding does not: EfficientNet-Lite0's head cell ``u`` is centred on
+pixel ``32u + 31`` on a 224x224 input, the last row of its block. :func:`cell_centres` gives
+these points; :func:`upsample_map` (``geometry=``) places each cell's value there,
+:func:`occlusion_map` (``centres=``) centres its patches there and :func:`pool_map` averages a
+full-resolution map over windows centred there, so that all the maps compared with CAM are
+registered with its cells.
+
+These are the centres of the *theoretical* receptive fields, fixed by the architecture. Where a
+trained network's cell is most sensitive (its *effective* receptive field, Luo et al. 2016: the
+mean of :math:`|\\partial A(u, v) / \\partial x|`) depends on the weights and on the input, and
+need not be that centre: the weights can learn kernels heavier on one side.
+
 The model functions take a batch (N, C, H, W) or one image (C, H, W) as a numpy array or a
 tensor, put the model in eval mode for the computation and restore its mode afterwards, and
 return a :class:`ClassMaps` of numpy arrays.
@@ -47,7 +65,7 @@ from cnnkit._types import IntOrPair
 from cnnkit.models.mode import eval_mode
 from cnnkit.ops.intensity import minmax_scale
 from cnnkit.ops.resizing import resize
-from cnnkit.shapes import conv_output_size
+from cnnkit.shapes import conv_output_size, to_pair, unit_centres, window_starts
 
 __all__ = [
     "ClassMaps",
@@ -59,6 +77,8 @@ __all__ = [
     "smooth_grad",
     "upsample_map",
     "normalize_map",
+    "cell_centres",
+    "pool_map",
 ]
 
 ClassIndex = int | Sequence[int] | np.ndarray | None
@@ -472,21 +492,29 @@ def occlusion_map(
     padding: IntOrPair = 0,
     fill: float = 0.0,
     batch_size: int = 512,
+    centres: tuple[Sequence[float], Sequence[float]] | None = None,
 ) -> ClassMaps:
     """Occlusion sensitivity: the drop of the class score when a patch of the input is covered.
 
     A ``patch`` of constant value ``fill`` slides over the input with ``stride``, starting
     ``padding`` pixels before the top-left corner (patches may hang over the border; only the
-    part inside is covered). At each position the map records
+    part inside is covered). Or, with ``centres``, the patches are centred on given points,
+    for example on the cells of a CAM (:func:`cell_centres`). At each position the map records
 
     .. math::
 
         D_c(i, j) = S_c(x) - S_c(x \\text{ with the patch at } (i, j) \\text{ covered}),
 
-    positive where the covered region supported the class. The positions form the same grid as
-    a convolution's output, of size ``conv_output_size(H, patch, stride, padding)``
-    (:func:`cnnkit.shapes.conv_output_size`). The model is run on the occluded copies
-    ``batch_size`` at a time.
+    positive where the covered region supported the class. Without ``centres`` the positions
+    form the same grid as a convolution's output, of size ``conv_output_size(H, patch, stride,
+    padding)`` (:func:`cnnkit.shapes.conv_output_size`), and patch ``i`` is centred on row
+    ``i*stride - padding + (patch - 1)/2``: on the middle of its block when ``padding = 0`` and
+    ``stride = patch``. That is the middle of a CAM cell only where the network pads
+    symmetrically; for EfficientNet-Lite0 pass ``centres=cell_centres(geometry, (7, 7))``.
+    With ``centres = (rows, columns)`` the map has one value per pair ``(rows[i], columns[j])``,
+    from the patch of :func:`cnnkit.shapes.window_starts` centred on it (within half a pixel
+    when the patch is even and the centre a whole pixel). The model is run on the occluded
+    copies ``batch_size`` at a time.
 
     Args:
         model: any classifier returning logits (N, num_classes).
@@ -498,9 +526,13 @@ def occlusion_map(
         fill: the value of the covered pixels: 0 is the background of MNIST digits in [0, 1] and
             the mean (grey) of mean-subtracted photographs.
         batch_size: occluded copies per forward pass.
+        centres: None (the grid of ``stride`` and ``padding``), or ``(rows, columns)``, two 1-D
+            sequences of patch centres in pixels; then ``stride`` and ``padding`` are not used
+            and must be left at their defaults.
 
     Returns:
-        A :class:`ClassMaps` with maps of shape (N, H_out, W_out) on the patch grid.
+        A :class:`ClassMaps` with maps of shape (N, H_out, W_out) on the patch grid, or
+        (N, len(rows), len(columns)) with ``centres``.
 
     Example:
         A model that only reads the top-left pixel does not notice a patch elsewhere:
@@ -509,6 +541,11 @@ def occlusion_map(
         >>> with torch.no_grad():
         ...     _ = model[1].weight.copy_(torch.eye(1, 16))
         >>> occlusion_map(model, torch.ones(1, 4, 4), patch=2, stride=2).maps.tolist()
+        [[1.0, 0.0], [0.0, 0.0]]
+
+        Patches centred on given points, here 2x2 patches on rows and columns 0.5 and 2.5:
+
+        >>> occlusion_map(model, torch.ones(1, 4, 4), patch=2, centres=([0.5, 2.5], [0.5, 2.5])).maps.tolist()
         [[1.0, 0.0], [0.0, 0.0]]
     """
     xb, single = _as_batch(x)
@@ -520,11 +557,21 @@ def occlusion_map(
         raise ValueError(f"fill must be a finite number; got {fill!r}")
     if not isinstance(batch_size, (int, np.integer)) or batch_size < 1:
         raise ValueError(f"batch_size must be a positive int; got {batch_size!r}")
-    oh, ow = conv_output_size((h, w), (ph, pw), (sh, sw), (qh, qw))
+    if centres is None:
+        oh, ow = conv_output_size((h, w), (ph, pw), (sh, sw), (qh, qw))
+        row_starts, col_starts = np.arange(oh) * sh - qh, np.arange(ow) * sw - qw
+    else:
+        if (sh, sw) != (4, 4) or (qh, qw) != (0, 0):
+            raise ValueError(
+                "occlusion_map: give either centres or stride and padding, not both: centres places the "
+                f"patches; got stride={stride!r} and padding={padding!r}"
+            )
+        rows, cols = _check_centres(centres, "occlusion_map")
+        row_starts, col_starts = window_starts(rows, ph), window_starts(cols, pw)
+        oh, ow = len(rows), len(cols)
     masks = torch.zeros(oh * ow, 1, h, w, dtype=torch.bool)
-    for i in range(oh):
-        for j in range(ow):
-            r0, c0 = i * sh - qh, j * sw - qw
+    for i, r0 in enumerate(row_starts.tolist()):
+        for j, c0 in enumerate(col_starts.tolist()):
             masks[i * ow + j, 0, max(r0, 0) : max(r0 + ph, 0), max(c0, 0) : max(c0 + pw, 0)] = True
     with eval_mode(model), torch.no_grad():
         logits = model(xb)
@@ -550,16 +597,37 @@ def occlusion_map(
 # Resizing, normalising and comparing maps
 
 
-def upsample_map(m: Any, size: IntOrPair) -> np.ndarray:
-    """Resize a map (or a batch of maps) bilinearly to ``size``, to lay it over the input.
+def upsample_map(m: Any, size: IntOrPair, geometry: Any = None, target_geometry: Any = None) -> np.ndarray:
+    """Resize a map (or a batch of maps) bilinearly to ``size``, with each cell where it belongs.
 
-    This is ``torch.nn.functional.interpolate(mode='bilinear', align_corners=False)`` (Keras
-    ``UpSampling2D(interpolation='bilinear')`` for integer factors): pixel centres are aligned,
-    so a 7x7 CAM upsampled to 28x28 puts each cell's value at the centre of its 4x4 block.
+    With ``geometry``, the receptive field of the layer the map comes from (``size``, ``jump``
+    and ``offset``, as :func:`cnnkit.viz.exemplars.layer_geometry` returns), cell ``u``'s value
+    is put on its centre :math:`c_u = c_0 + u \\cdot \\text{jump}` with
+    :math:`c_0 = \\text{offset} + (\\text{size} - 1)/2` (:func:`cell_centres`): output pixel
+    ``p`` samples the map at the fractional cell :math:`t = (p - c_0) / \\text{jump}`,
+    interpolating linearly between the two cells on either side, and takes the value of the
+    first (last) cell before the first (after the last) centre. With ``target_geometry`` the
+    output is another layer's grid instead of pixels: output cell ``q`` is sampled at that
+    layer's centre :math:`c'_q`, to compare a 7x7 CAM with a 14x14 Grad-CAM on the same points.
+
+    Without ``geometry`` this is ``torch.nn.functional.interpolate(mode='bilinear',
+    align_corners=False)`` (Keras ``UpSampling2D(interpolation='bilinear')`` for integer
+    factors): it assumes that each cell is centred on its block of ``H/h`` pixels, cell ``u`` on
+    pixel :math:`(u + 1/2) H/h - 1/2`. That is the centre of its receptive field where the
+    network pads symmetrically (the small VGG's 7x7 maps over 28x28 digits: ``4u + 1.5``, the
+    same as with its geometry), and not where it pads as TensorFlow does: EfficientNet-Lite0's
+    head cell ``u`` has its field centred on pixel ``32u + 31``, and the plain upsampling puts
+    it on ``32u + 15.5``, 15.5 pixels up and to the left. Pass the geometry for any network
+    whose padding you have not checked.
 
     Args:
         m: map (h, w) or maps (N, h, w).
         size: output size, int or (H, W).
+        geometry: None (cells centred on their blocks), or the layer's receptive field: a
+            :class:`~cnnkit.viz.exemplars.LayerGeometry`, a :class:`cnnkit.shapes.ReceptiveField`
+            or a tuple ``(size, jump, offset)`` of ints or pairs.
+        target_geometry: None (the output is pixels) or the geometry of the layer whose grid
+            of ``size`` cells the map is resampled to; needs ``geometry``.
 
     Returns:
         float64 array of shape (H, W) or (N, H, W).
@@ -569,11 +637,167 @@ def upsample_map(m: Any, size: IntOrPair) -> np.ndarray:
         [[0.0, 1.0, 3.0, 4.0]]
         >>> upsample_map(np.zeros((3, 7, 7)), 28).shape
         (3, 28, 28)
+
+        Two cells 2 pixels apart, centred on pixels 1 and 3 (a stride-2 layer padded as
+        TensorFlow pads, field 3, offset 0); then the same cells centred on pixels 0 and 2 (PyTorch's
+        symmetric ``padding=1``, offset -1):
+
+        >>> upsample_map(np.array([[0.0, 4.0]]), (1, 4), geometry=(3, 2, 0)).tolist()
+        [[0.0, 0.0, 2.0, 4.0]]
+        >>> upsample_map(np.array([[0.0, 4.0]]), (1, 4), geometry=(3, 2, -1)).tolist()
+        [[0.0, 2.0, 4.0, 4.0]]
     """
     arr = as_array(m, "m")
     if arr.ndim not in (2, 3):
         raise ValueError(f"m must have shape (h, w) or (N, h, w); got shape {tuple(arr.shape)}")
-    return resize(arr, mode="bilinear", size=positive_pair(size, "size"))
+    out_size = positive_pair(size, "size")
+    if geometry is None:
+        if target_geometry is not None:
+            raise ValueError("upsample_map: target_geometry needs the geometry of the map itself; pass geometry too")
+        return resize(arr, mode="bilinear", size=out_size)
+    grid = arr.shape[-2:]
+    rows, cols = cell_centres(geometry, grid)
+    if target_geometry is None:
+        at_rows, at_cols = np.arange(out_size[0], dtype=np.float64), np.arange(out_size[1], dtype=np.float64)
+    else:
+        at_rows, at_cols = cell_centres(target_geometry, out_size, name="target_geometry")
+    jump = _geometry(geometry)[1]
+    m_rows = _interpolation_at((at_rows - rows[0]) / jump[0], grid[0])
+    m_cols = _interpolation_at((at_cols - cols[0]) / jump[1], grid[1])
+    return np.einsum("Hh,...hw,Ww->...HW", m_rows, arr.astype(np.float64), m_cols)
+
+
+def _interpolation_at(positions: np.ndarray, n: int) -> np.ndarray:
+    """The (len(positions), n) matrix of linear interpolation at fractional indices, clamped to [0, n - 1]."""
+    src = np.clip(positions, 0.0, n - 1)
+    i0 = np.minimum(np.floor(src).astype(int), n - 1)
+    i1 = np.minimum(i0 + 1, n - 1)
+    frac = src - i0
+    out = np.zeros((len(positions), n))
+    rows = np.arange(len(positions))
+    np.add.at(out, (rows, i0), 1.0 - frac)
+    np.add.at(out, (rows, i1), frac)
+    return out
+
+
+def _geometry(geometry: Any, name: str = "geometry") -> tuple[tuple[int, int], tuple[int, int], tuple[int, int]]:
+    """``(size, jump, offset)`` as pairs, from a LayerGeometry, a ReceptiveField or a plain triple."""
+    if all(hasattr(geometry, a) for a in ("size", "jump", "offset")):
+        values = (geometry.size, geometry.jump, geometry.offset)
+    elif isinstance(geometry, (tuple, list)) and len(geometry) == 3:
+        values = tuple(geometry)
+    else:
+        raise TypeError(
+            f"{name} must be a layer's receptive field: a LayerGeometry (cnnkit.viz.exemplars.layer_geometry), "
+            f"a ReceptiveField (cnnkit.shapes.receptive_field) or a tuple (size, jump, offset); got {geometry!r}"
+        )
+    size = to_pair(values[0], f"{name} size", minimum=1)
+    jump = to_pair(values[1], f"{name} jump", minimum=1)
+    offset = to_pair(values[2], f"{name} offset")
+    return size, jump, offset
+
+
+def cell_centres(geometry: Any, grid: IntOrPair, name: str = "geometry") -> tuple[np.ndarray, np.ndarray]:
+    """The input pixels on which the cells of a layer's map are centred: rows and columns.
+
+    Cell ``(i, j)`` is centred on ``(rows[i], columns[j])`` with
+    ``rows[i] = offset + (size - 1)/2 + i*jump`` (:func:`cnnkit.shapes.unit_centres`), where
+    ``size``, ``jump`` and ``offset`` describe the layer's receptive field.
+
+    Args:
+        geometry: a :class:`~cnnkit.viz.exemplars.LayerGeometry`
+            (:func:`~cnnkit.viz.exemplars.layer_geometry`, for the input size the map was
+            computed at), a :class:`cnnkit.shapes.ReceptiveField` or ``(size, jump, offset)``.
+        grid: the map's size (h, w), or an int for a square map.
+        name: how errors call ``geometry``.
+
+    Returns:
+        ``(rows, columns)``, float64 arrays of lengths h and w, in pixel indices (pixel ``p`` is
+        centred on ``p``).
+
+    Example:
+        >>> from cnnkit.models.efficientnet import efficientnet_lite0
+        >>> from cnnkit.viz.exemplars import layer_geometry
+        >>> head = layer_geometry(efficientnet_lite0(None), "head", 224)
+        >>> head
+        LayerGeometry(size=(851, 851), jump=(32, 32), offset=(-394, -394))
+        >>> cell_centres(head, 7)[0].tolist()   # not 15.5, 47.5, ...: TensorFlow's padding
+        [31.0, 63.0, 95.0, 127.0, 159.0, 191.0, 223.0]
+        >>> cell_centres((32, 4, -14), (7, 7))[1].tolist()   # the small VGG's block3_conv2
+        [1.5, 5.5, 9.5, 13.5, 17.5, 21.5, 25.5]
+    """
+    size, jump, offset = _geometry(geometry, name)
+    rows, cols = unit_centres(positive_pair(grid, "grid"), size, jump, offset)
+    return rows, cols
+
+
+def _check_centres(centres: Any, caller: str) -> tuple[np.ndarray, np.ndarray]:
+    """``(rows, columns)`` as two non-empty 1-D float arrays of finite values."""
+    if not isinstance(centres, (tuple, list)) or len(centres) != 2:
+        raise ValueError(
+            f"{caller}: centres must be a pair (rows, columns) of 1-D sequences of pixel positions, as "
+            f"cell_centres returns; got {centres!r}"
+        )
+    out = []
+    for axis, values in zip(("rows", "columns"), centres):
+        arr = np.asarray(values, dtype=np.float64)
+        if arr.ndim != 1 or arr.size == 0 or not np.all(np.isfinite(arr)):
+            raise ValueError(f"{caller}: the {axis} of centres must be a non-empty 1-D sequence of finite numbers; got {values!r}")
+        out.append(arr)
+    return out[0], out[1]
+
+
+def pool_map(m: Any, centres: tuple[Sequence[float], Sequence[float]], window: IntOrPair) -> np.ndarray:
+    """Average a full-resolution map over a window centred on each of a grid of points.
+
+    The value at ``(i, j)`` is the mean of ``m`` over the ``window`` pixels centred on
+    ``(rows[i], columns[j])`` (:func:`cnnkit.shapes.window_starts`: within half a pixel when
+    the window is even and the centre a whole pixel), clipped to the map. With the centres of a
+    CAM's cells (:func:`cell_centres`) and ``window = jump`` it brings a saliency map to the
+    CAM's grid, registered with its cells; ``avg_pool2d(m, jump)`` averages the blocks instead,
+    which is the same only where each cell is centred on its block.
+
+    Args:
+        m: map (H, W) or maps (N, H, W).
+        centres: ``(rows, columns)``, 1-D sequences of pixel positions.
+        window: window size, int or (wH, wW).
+
+    Returns:
+        float64 array (len(rows), len(columns)), or (N, len(rows), len(columns)).
+
+    Raises:
+        ValueError: a window lies wholly outside the map.
+
+    Example:
+        >>> m = np.arange(16.0).reshape(4, 4)
+        >>> pool_map(m, ([0.5, 2.5], [0.5, 2.5]), 2).tolist()    # the 2x2 blocks: avg_pool2d(m, 2)
+        [[2.5, 4.5], [10.5, 12.5]]
+        >>> pool_map(m, ([1.0, 3.0], [1.0]), 2).tolist()          # rows 1-2 and 3 (4 is outside), columns 1-2
+        [[7.5], [13.5]]
+    """
+    arr = as_array(m, "m").astype(np.float64)
+    if arr.ndim not in (2, 3):
+        raise ValueError(f"m must have shape (H, W) or (N, H, W); got shape {tuple(arr.shape)}")
+    rows, cols = _check_centres(centres, "pool_map")
+    wh, ww = positive_pair(window, "window")
+    h, w = arr.shape[-2:]
+    spans = []
+    for axis, (c, win, n) in enumerate(((rows, wh, h), (cols, ww, w))):
+        start = window_starts(c, win)
+        lo, hi = np.clip(start, 0, n), np.clip(start + win, 0, n)
+        if np.any(hi <= lo):
+            bad = float(c[np.argmax(hi <= lo)])
+            raise ValueError(
+                f"pool_map: the window of {win} centred on {('row', 'column')[axis]} {bad} lies outside the map "
+                f"of size {n}"
+            )
+        spans.append((lo, hi))
+    # integral image: the sum over any rectangle from four look-ups
+    total = np.zeros((*arr.shape[:-2], h + 1, w + 1))
+    total[..., 1:, 1:] = arr.cumsum(axis=-2).cumsum(axis=-1)
+    (r0, r1), (c0, c1) = (spans[0][0][:, None], spans[0][1][:, None]), (spans[1][0][None, :], spans[1][1][None, :])
+    sums = total[..., r1, c1] - total[..., r0, c1] - total[..., r1, c0] + total[..., r0, c0]
+    return sums / ((r1 - r0) * (c1 - c0))
 
 
 def normalize_map(m: Any, percentile: float = 100.0) -> np.ndarray:

@@ -8,6 +8,7 @@ import pytest
 
 from cnnkit.plot.overlay import Overlay, draw_box, overlay_grid, overlay_map
 from cnnkit.viz.cam import upsample_map
+from cnnkit.viz.exemplars import LayerGeometry
 from cnnkit.viz.localize import Box
 
 
@@ -97,6 +98,7 @@ def test_overlay_grid_suptitle_names_the_figure():
         ({"titles": ["a"]}, "one entry per image"),
         ({"boxes": [[]]}, "one list of boxes per image"),
         ({"ncols": 0}, "ncols must be a positive int"),
+        ({"geometry": [None]}, "one geometry or a list with one per image"),
     ],
 )
 def test_overlay_grid_bad_inputs(kwargs, match):
@@ -130,3 +132,35 @@ def test_overlay_grid_symmetric_per_panel_and_room_for_titles():
     one = overlay_grid([np.zeros((4, 4))] * 2, [np.ones((2, 2))] * 2, titles=["a", "b"], ncols=1)
     two = overlay_grid([np.zeros((4, 4))] * 2, [np.ones((2, 2))] * 2, titles=["a\nx", "b"], ncols=1)
     assert two.get_figheight() > one.get_figheight()  # two-line titles get more room
+
+
+LITE0_HEAD = LayerGeometry((851, 851), (32, 32), (-394, -394))  # EfficientNet-Lite0's head at 224x224
+
+
+def test_overlay_places_the_cells_by_the_geometry():
+    one_hot = np.zeros((7, 7))
+    one_hot[2, 4] = 1.0
+    out = overlay_map(np.zeros((224, 224)), one_hot, geometry=LITE0_HEAD)
+    drawn = np.asarray(out.heatmap.get_array())
+    np.testing.assert_allclose(drawn, upsample_map(one_hot, 224, geometry=LITE0_HEAD))
+    assert np.argwhere(drawn == 1.0).tolist() == [[95, 159]]  # 32i + 31, not 32i + 15.5
+    plain = np.asarray(overlay_map(np.zeros((224, 224)), one_hot).heatmap.get_array())
+    assert np.unravel_index(plain.argmax(), plain.shape) == (79, 143)  # the block's middle, 15.5 px up and left
+    # a map already at the image's size is resampled only when a geometry says where its values lie
+    full = np.random.default_rng(0).normal(size=(8, 8))
+    np.testing.assert_allclose(overlay_map(np.zeros((8, 8)), full).heatmap.get_array(), full)
+    np.testing.assert_allclose(overlay_map(np.zeros((8, 8)), full, geometry=(1, 1, 0)).heatmap.get_array(), full)
+
+
+def test_overlay_grid_geometry_for_all_panels_or_one_per_panel():
+    images, maps = [np.zeros((224, 224))] * 3, [np.eye(7), np.eye(14), np.eye(224)]
+    block5c = LayerGeometry((339, 339), (16, 16), (-154, -154))
+    fig = overlay_grid(images, maps, geometry=[LITE0_HEAD, block5c, None])
+    drawn = [np.asarray(ax.images[1].get_array()) for ax in fig.axes]
+    np.testing.assert_allclose(drawn[0], upsample_map(np.eye(7), 224, geometry=LITE0_HEAD))
+    np.testing.assert_allclose(drawn[1], upsample_map(np.eye(14), 224, geometry=block5c))
+    np.testing.assert_allclose(drawn[2], np.eye(224))
+    fig = overlay_grid(images[:2], [np.eye(7)] * 2, geometry=LITE0_HEAD)  # one geometry (a tuple) for every panel
+    for ax in fig.axes:
+        np.testing.assert_allclose(ax.images[1].get_array(), upsample_map(np.eye(7), 224, geometry=LITE0_HEAD))
+

@@ -2,25 +2,34 @@
 
 from __future__ import annotations
 
+import copy
+from collections import OrderedDict
+
 import numpy as np
 import pytest
 import torch
 import torch.nn.functional as F
 from torch import nn
 
+from cnnkit.models.efficientnet import TFSameConv2d
+from cnnkit.models.named import NamedLayersMixin
+from cnnkit.ops import avg_pool2d
 from cnnkit.ops.resizing import resize
-from cnnkit.shapes import conv_output_size
+from cnnkit.shapes import conv_output_size, receptive_field
 from cnnkit.viz.cam import (
     ClassMaps,
     cam_for_model,
+    cell_centres,
     class_activation_map,
     grad_cam,
     normalize_map,
     occlusion_map,
+    pool_map,
     saliency_map,
     smooth_grad,
     upsample_map,
 )
+from cnnkit.viz.exemplars import LayerGeometry, layer_geometry
 from cnnkit.viz.sanity import (
     map_correlation,
 )
@@ -441,3 +450,264 @@ def _same(a, b):
 
 
 
+
+
+# ------------------------------------------------------------------------------------------
+# Where each cell lies in the image: cell_centres, upsample_map(geometry=), occlusion_map(centres=),
+# pool_map. The centres computed from the modules' kernels, strides and paddings
+# (layer_geometry) are checked against the receptive fields measured by backpropagation.
+
+
+def _linearised(model: nn.Module) -> nn.Module:
+    """A float64 copy with the same geometry whose input gradient marks each cell's whole field.
+
+    Every convolution gets positive weights and no bias, batch norms become the identity,
+    ReLUs are removed and max pools become average pools of the same window: the network is
+    linear with positive weights, so the gradient of a cell is positive on every input pixel
+    of its receptive field and zero elsewhere (no cancellation, no dead unit, no argmax).
+    """
+    net = copy.deepcopy(model).double().eval()
+    for parent in list(net.modules()):
+        for name, child in list(parent.named_children()):
+            if isinstance(child, (nn.ReLU, nn.ReLU6)):
+                setattr(parent, name, nn.Identity())
+            elif isinstance(child, nn.MaxPool2d):
+                setattr(parent, name, nn.AvgPool2d(child.kernel_size, child.stride, child.padding, child.ceil_mode))
+    with torch.no_grad():
+        for module in net.modules():
+            if isinstance(module, nn.Conv2d):
+                module.weight.fill_(1.0)
+                if module.bias is not None:
+                    module.bias.zero_()
+            elif isinstance(module, nn.BatchNorm2d):
+                module.running_mean.zero_()
+                module.running_var.fill_(1.0 - module.eps)
+                module.weight.fill_(1.0)
+                module.bias.zero_()
+    return net
+
+
+def _measured_fields(features, input_shape, cells):
+    """For each cell (i, 0): the first and last input row with a non-zero gradient, and the gradient's centroid."""
+    x = torch.zeros(input_shape, dtype=torch.float64, requires_grad=True)
+    out = features(x)
+    fields = {}
+    for i in cells:
+        (grad,) = torch.autograd.grad(out[0, :, i, 0].sum(), x, retain_graph=True)
+        weight = grad[0].sum(dim=(0, 2)).numpy()  # per input row
+        rows = np.flatnonzero(weight > 0)
+        fields[i] = (int(rows[0]), int(rows[-1]), float(weight @ np.arange(len(weight)) / weight.sum()))
+    return out.shape[2], fields
+
+
+def test_lite0_head_cells_are_centred_on_32i_plus_31(lite):
+    """TensorFlow's padding of the five stride-2 layers centres head cell i on pixel 32i + 31.
+
+    At 224x224 every field (851 pixels) covers the whole image, so the centre is measured on a
+    896-pixel-high input: every size that is a multiple of 32 is even at each stride-2 layer and
+    is padded exactly as 224 is (0 rows before for 3x3, 1 for 5x5), so the geometry is the same.
+    """
+    geometry = layer_geometry(lite, "head", 224)
+    assert geometry == layer_geometry(lite, "head", 896) == LayerGeometry((851, 851), (32, 32), (-394, -394))
+    rows, cols = cell_centres(geometry, 7)
+    assert rows.tolist() == cols.tolist() == [32 * i + 31 for i in range(7)]
+    n, fields = _measured_fields(_linearised(lite).features, (1, 3, 896, 32), [0, 1, 13, 26, 27])
+    centres = cell_centres(geometry, n)[0]
+    for i, (first, last, _) in fields.items():
+        start = geometry.offset[0] + 32 * i
+        assert (first, last) == (max(start, 0), min(start + 850, 895))  # the field, clipped to the image
+    first, last, centroid = fields[13]  # the one cell whose whole field lies inside the image
+    assert (first + last) / 2 == pytest.approx(centroid) == centres[13] == 32 * 13 + 31
+    assert centres[13] - upsample_centre(13, 7, 224) == 15.5  # where plain bilinear upsampling puts it
+
+
+def upsample_centre(i, n, size):
+    """Where F.interpolate(align_corners=False) puts cell i of n when it upsamples to size."""
+    return (i + 0.5) * size / n - 0.5
+
+
+def test_small_vgg_cells_are_centred_on_their_blocks(model):
+    geometry = layer_geometry(model, "block3_conv2", 28)
+    assert geometry == layer_geometry(model, "block3_conv2", 64) == LayerGeometry((32, 32), (4, 4), (-14, -14))
+    rows, _ = cell_centres(geometry, 7)
+    assert rows.tolist() == [upsample_centre(i, 7, 28) for i in range(7)] == [4 * i + 1.5 for i in range(7)]
+    n, fields = _measured_fields(_linearised(model).features, (1, 1, 64, 8), range(16))
+    centres = cell_centres(geometry, n)[0]
+    for i, (first, last, centroid) in fields.items():
+        start = -14 + 4 * i
+        assert (first, last) == (max(start, 0), min(start + 31, 63))
+        if start >= 0 and start + 31 <= 63:  # cells 4 to 11: the whole field inside
+            assert (first + last) / 2 == pytest.approx(centroid) == centres[i]
+
+
+class _Stack(NamedLayersMixin, nn.Sequential):
+    """A plain stack of layers with named layers, so that layer_geometry can walk it."""
+
+    def named_layers(self):
+        return OrderedDict(self.named_children())
+
+
+@pytest.mark.parametrize(
+    "layers, size",
+    [
+        ([nn.Conv2d(1, 1, 3, stride=2, padding=1)], 16),  # PyTorch's symmetric padding: cells on 0, 2, 4, ...
+        ([TFSameConv2d(1, 1, 3, stride=2)], 16),  # TensorFlow's, even size: on 1, 3, 5, ...
+        ([TFSameConv2d(1, 1, 3, stride=2)], 15),  # TensorFlow's, odd size: on 0, 2, 4, ...
+        ([nn.Conv2d(1, 1, 5, padding=2), nn.MaxPool2d(2), nn.Conv2d(1, 1, 3, stride=2)], 40),
+        ([TFSameConv2d(1, 1, 5, stride=2), TFSameConv2d(1, 1, 3, stride=2), nn.Conv2d(1, 1, 1)], 36),
+        ([nn.Conv2d(1, 1, 3, padding=2, dilation=2), nn.AvgPool2d(3, 2, padding=1)], 24),
+    ],
+)
+def test_cell_centres_match_the_measured_fields_for_any_padding(layers, size):
+    net = _Stack(OrderedDict((f"l{k}", layer) for k, layer in enumerate(layers)))
+    geometry = layer_geometry(net, f"l{len(layers) - 1}", (size, 12))
+    rows = cell_centres(geometry, net(torch.zeros(1, 1, size, 12)).shape[2:])[0]
+    n, fields = _measured_fields(_linearised(net), (1, 1, size, 12), range(len(rows)))
+    assert n == len(rows)
+    inside = 0
+    for i, (first, last, centroid) in fields.items():
+        start = geometry.offset[0] + i * geometry.jump[0]
+        assert (first, last) == (max(start, 0), min(start + geometry.size[0] - 1, size - 1))
+        if start >= 0 and start + geometry.size[0] <= size:
+            assert (first + last) / 2 == pytest.approx(centroid) == rows[i]
+            inside += 1
+    assert inside > 0
+
+
+def test_upsample_with_geometry_puts_a_one_hot_cell_on_its_centre():
+    head = LayerGeometry((851, 851), (32, 32), (-394, -394))  # EfficientNet-Lite0 at 224
+    centre = [32 * i + 31 for i in range(7)]
+
+    def support(i):
+        """Pixels reached by cell i: ramps to the neighbouring centres, constant before the first."""
+        lo = 0 if i == 0 else centre[i - 1] + 1
+        hi = 223 if i == 6 else centre[i + 1] - 1
+        return hi - lo + 1
+
+    for i, j in [(0, 0), (2, 4), (6, 6), (3, 1)]:
+        one_hot = np.zeros((7, 7))
+        one_hot[i, j] = 1.0
+        up = upsample_map(one_hot, 224, geometry=head)
+        assert up.max() == up[centre[i], centre[j]] == 1.0
+        assert (up > 0).sum() == support(i) * support(j)
+    assert np.argwhere(up == 1.0).tolist() == [[127, 63]]  # an inner cell peaks on its centre only
+    plain = upsample_map(one_hot, 224)  # the block's middle, 32i + 15.5, between pixels 111 and 112
+    assert np.unravel_index(plain.argmax(), plain.shape) == (111, 47)
+    assert plain[111, 47] == plain[112, 48] < 1.0
+
+
+def test_upsample_with_geometry_generalises_the_plain_upsampling():
+    rng = np.random.default_rng(3)
+    m = rng.normal(size=(2, 7, 7))
+    for geometry in [(32, 4, -14), LayerGeometry((32, 32), (4, 4), (-14, -14))]:  # the small VGG: blocks
+        np.testing.assert_allclose(upsample_map(m, 28, geometry=geometry), upsample_map(m, 28), atol=1e-12)
+    m21 = rng.normal(size=(21, 21))  # the 84x84 canvases of the localisation experiment
+    np.testing.assert_allclose(upsample_map(m21, 84, geometry=(32, 4, -14)), upsample_map(m21, 84), atol=1e-12)
+    rf = receptive_field([{"kernel_size": 3, "stride": 2}])  # a ReceptiveField works too: cells on 1, 3, 5
+    assert upsample_map(np.array([[0.0, 2.0, 4.0]]), (1, 6), geometry=rf).tolist() == [[0.0, 0.0, 1.0, 2.0, 3.0, 4.0]]
+    # non-square geometry and map: rows jump 2, columns jump 1
+    out = upsample_map(np.array([[0.0, 1.0], [2.0, 3.0]]), (4, 2), geometry=((1, 1), (2, 1), (0, 0)))
+    assert out.tolist() == [[0.0, 1.0], [1.0, 2.0], [2.0, 3.0], [2.0, 3.0]]
+
+
+def test_upsample_to_another_layers_grid():
+    head = LayerGeometry((851, 851), (32, 32), (-394, -394))
+    block5c = LayerGeometry((339, 339), (16, 16), (-154, -154))  # cells on 16u + 15
+    m = np.random.default_rng(4).normal(size=(3, 7, 7))
+    on_grid = upsample_map(m, 14, geometry=head, target_geometry=block5c)
+    np.testing.assert_allclose(on_grid[:, 1::2, 1::2], m, atol=1e-12)  # head cell i is block5c cell 2i + 1
+    np.testing.assert_allclose(on_grid[:, 2::2, 1::2], (m[:, :-1] + m[:, 1:]) / 2, atol=1e-12)
+    np.testing.assert_allclose(on_grid[:, 0], on_grid[:, 1])  # before the first head centre: constant
+    full = upsample_map(m, 224, geometry=head)
+    np.testing.assert_allclose(on_grid, full[:, 15::16, 15::16], atol=1e-12)
+
+
+@pytest.mark.parametrize(
+    "kwargs, error, match",
+    [
+        ({"geometry": "head"}, TypeError, "geometry must be a layer's receptive field"),
+        ({"geometry": (3, 0, 0)}, ValueError, "geometry jump must be positive"),
+        ({"geometry": (3, 2, 0.5)}, TypeError, "geometry offset"),
+        ({"target_geometry": (3, 2, 0)}, ValueError, "target_geometry needs the geometry"),
+        ({"geometry": (3, 2, 0), "target_geometry": [1]}, TypeError, "target_geometry must be"),
+    ],
+)
+def test_upsample_bad_geometry(kwargs, error, match):
+    with pytest.raises(error, match=match):
+        upsample_map(np.zeros((2, 2)), 4, **kwargs)
+
+
+def test_occlusion_patches_centred_on_the_cells():
+    weight = torch.zeros(1, 64 * 64)
+    torch.manual_seed(0)
+    net = nn.Sequential(nn.Flatten(), nn.Linear(64 * 64, 1, bias=False))
+    with torch.no_grad():
+        net[1].weight.copy_(torch.rand(1, 64 * 64))
+    weight = net[1].weight.detach().reshape(64, 64).double()
+    x = torch.ones(1, 64, 64)
+    centres = cell_centres(LayerGeometry((27, 27), (16, 16), (-2, -2)), (4, 4))  # cells on 16i + 11
+    assert centres[0].tolist() == [11.0, 27.0, 43.0, 59.0]
+    out = occlusion_map(net, x, class_idx=0, patch=16, centres=centres).maps
+    for i in range(4):
+        for j in range(4):
+            r0, c0 = 16 * i + 4, 16 * j + 4  # rows 16i + 4 to 16i + 19: centred on 16i + 11.5, half a pixel down
+            expected = weight[r0 : r0 + 16, c0 : c0 + 16].sum().item()  # clipped to the image by the slice
+            assert out[i, j] == pytest.approx(expected, rel=1e-5)
+    odd = occlusion_map(net, x, class_idx=0, patch=(15, 17), centres=centres).maps
+    assert odd[0, 0] == pytest.approx(weight[4:19, 3:20].sum().item(), rel=1e-5)  # odd: exactly centred on 11
+
+
+def test_occlusion_centres_on_the_default_grid_change_nothing(model, digits):
+    """The default grid is centred on i*stride - padding + (patch - 1)/2: the same patches."""
+    for patch, stride, padding in ((4, 4, 0), (8, 4, 2), (12, 4, 4), (10, 6, 0)):
+        plain = occlusion_map(model, digits[:2], class_idx=[1, 2], patch=patch, stride=stride, padding=padding)
+        grid = plain.maps.shape[1:]
+        centres = cell_centres((patch, stride, -padding), grid)
+        placed = occlusion_map(model, digits[:2], class_idx=[1, 2], patch=patch, centres=centres)
+        np.testing.assert_allclose(placed.maps, plain.maps, atol=1e-6)
+    # on the small VGG the patches of 4 with stride 4 are centred on the CAM cells, 4i + 1.5
+    np.testing.assert_array_equal(cell_centres((4, 4, 0), 7)[0], cell_centres(layer_geometry(model, "block3_conv2"), 7)[0])
+
+
+@pytest.mark.parametrize(
+    "kwargs, match",
+    [
+        ({"centres": ([1.0], [1.0]), "stride": 2}, "either centres or stride and padding"),
+        ({"centres": ([1.0], [1.0]), "padding": 1}, "either centres or stride and padding"),
+        ({"centres": [1.0, 2.0, 3.0]}, r"centres must be a pair \(rows, columns\)"),
+        ({"centres": ([], [1.0])}, "the rows of centres must be a non-empty 1-D sequence"),
+        ({"centres": ([1.0], [np.nan])}, "the columns of centres"),
+    ],
+)
+def test_occlusion_bad_centres(model, digits, kwargs, match):
+    with pytest.raises(ValueError, match=match):
+        occlusion_map(model, digits[0], patch=4, **kwargs)
+
+
+def test_pool_map_on_blocks_is_avg_pool_and_on_centres_is_shifted():
+    rng = np.random.default_rng(5)
+    m = rng.normal(size=(2, 224, 224))
+    blocks = cell_centres((32, 32, 0), 7)  # 15.5, 47.5, ...: the blocks
+    np.testing.assert_allclose(pool_map(m, blocks, 32), avg_pool2d(m[:, None], 32)[:, 0], atol=1e-12)
+    head = cell_centres(LayerGeometry((851, 851), (32, 32), (-394, -394)), 7)  # 31, 63, ...
+    pooled = pool_map(m, head, 32)
+    assert pooled.shape == (2, 7, 7)
+    for i, j in [(0, 0), (3, 5), (6, 6), (6, 0)]:
+        r0, c0 = 32 * i + 16, 32 * j + 16  # rows 16 to 47 for cell 0; the last window is clipped at 223
+        np.testing.assert_allclose(pooled[:, i, j], m[:, r0 : r0 + 32, c0 : c0 + 32].mean(axis=(1, 2)))
+    assert pool_map(m[0], head, (5, 3))[2, 3] == pytest.approx(m[0, 93:98, 126:129].mean())
+    with pytest.raises(ValueError, match=r"the window of 4 centred on row 300\.0 lies outside the map of size 224"):
+        pool_map(m, ([300.0], [1.0]), 4)
+    with pytest.raises(ValueError, match=r"m must have shape \(H, W\) or \(N, H, W\)"):
+        pool_map(np.zeros(5), head, 4)
+    with pytest.raises(ValueError, match="window"):
+        pool_map(m, head, 0)
+
+
+def test_cell_centres_of_lite0_at_other_sizes(lite):
+    """The centres move with the input size, because TensorFlow's padding does."""
+    for size, first in ((224, 31), (64, 31), (240, 15), (200, 7), (225, 0)):
+        grid = -(-size // 32)
+        rows = cell_centres(layer_geometry(lite, "head", size), grid)[0]
+        assert rows[0] == first and np.all(np.diff(rows) == 32)
+        assert 0 <= rows[-1] <= size - 1  # every cell's centre lies in the image

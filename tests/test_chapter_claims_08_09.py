@@ -12,8 +12,9 @@ import torch
 from torch import nn
 
 from cnnkit.models.blocks import DepthwiseSeparableConv, ResidualBlock
-from cnnkit.models.efficientnet import MBConv
-from cnnkit.models.vgg16 import vgg16
+from cnnkit.models.efficientnet import MBConv, efficientnet_lite0
+from cnnkit.models.vgg16 import imagenet_categories, vgg16
+from cnnkit.viz.activations import bn_zero_fraction
 
 # --------------------------------------------------------------------------------------------
 # Chapter 8, "Blocks of efficient modern networks"
@@ -52,7 +53,7 @@ def vgg_block(in_channels: int, out_channels: int, n_convs: int) -> list[nn.Modu
     return block
 
 
-def test_ch8_cnnkit_vgg16_has_the_parameters_of_the_hand_written_one():
+def test_ch9_cnnkit_vgg16_has_the_parameters_of_the_hand_written_one():
     """cnnkit's VGG16 (loaded by the chapter with random weights) has 138,357,544 parameters, in
     the same shapes and order as the network the chapter writes with vgg_block."""
     with torch.device("meta"):  # shapes only: no memory, no random numbers
@@ -65,3 +66,22 @@ def test_ch8_cnnkit_vgg16_has_the_parameters_of_the_hand_written_one():
     assert sum(p.numel() for p in theirs.parameters()) == sum(p.numel() for p in mine.parameters()) == 138_357_544
     assert [p.shape for p in mine.parameters()] == [p.shape for p in theirs.parameters()]
     assert sum(theirs.parameter_counts().values()) == 138_357_544
+
+
+# --------------------------------------------------------------------------------------------
+# Chapter 9, "Top-5 predictions" and "What sets a channel's sparsity"
+
+
+def test_ch9_the_person_classes_of_imagenet_are_981_to_983():
+    """The chapter's cell lists classes 981-983 as ImageNet's classes of people. They are the three of
+    the 1,000 ILSVRC-2012 synsets (n09835506, n10148035, n10565667) that have WordNet 3.0's person.n.01
+    among their hypernyms; that was checked once against WordNet's data.noun, which the book does not
+    ship, so this test pins the indices and the names the chapter prints."""
+    assert imagenet_categories()[981:984] == ["ballplayer", "groom", "scuba diver"]
+
+
+def test_ch9_untrained_lite0_predicts_half_zeros_everywhere():
+    """At initialisation every batch normalisation has gamma = 1 and beta = 0: Phi(0) = 1/2 in every channel."""
+    untrained = efficientnet_lite0(weights=None, seed=0)
+    for name in ["stem", "block2a_expand", "block4c_dwconv", "head"]:
+        assert (bn_zero_fraction(untrained.layer(name).bn) == 0.5).all(), name

@@ -1,6 +1,6 @@
 """VGG16 (Simonyan & Zisserman 2014) from torchvision, with the layer names of Keras.
 
-The lecture's VGG16 is Keras's: its layers are called ``block1_conv1`` … ``block5_conv3``,
+Keras's VGG16 (the one the course notes print) calls its layers ``block1_conv1`` … ``block5_conv3``,
 ``block1_pool`` … ``block5_pool``, ``fc1``, ``fc2`` and ``predictions``. torchvision's
 ``torchvision.models.vgg16`` is the same network with numbered modules (``features[0]`` …
 ``features[30]``, ``classifier[0]`` … ``classifier[6]``). :class:`VGG16` holds torchvision's

@@ -39,6 +39,10 @@ and returns these per layer; :func:`format_statistics` writes them as a table.
 :func:`group_statistics` pools the channels of several layers (the layers of one stage of a
 network, say) and :func:`format_comparison` puts the statistics of two or more networks with
 the same layers side by side (trained against untrained).
+
+:func:`bn_zero_fraction` *predicts* each channel's fraction of zeros from the parameters of the
+batch normalisation before its ReLU, :math:`\\Phi(-\\beta_c/|\\gamma_c|)` for a Gaussian
+pre-activation, so that the measured activity can be compared with it.
 """
 
 from __future__ import annotations
@@ -61,6 +65,7 @@ __all__ = [
     "GroupStatistics",
     "group_statistics",
     "format_comparison",
+    "bn_zero_fraction",
 ]
 
 
@@ -483,3 +488,61 @@ def format_comparison(networks: Mapping[str, Iterable[LayerStatistics | GroupSta
             cells.append("n/a" if np.isnan(u) else f"{u:.2f}")
         lines.append(f"{row:<{name_width}} {len(per[0].activity):>8}" + "".join(f" {c:>{cell}}" for c in cells))
     return "\n".join(line.rstrip() for line in lines)
+
+
+def bn_zero_fraction(bn: torch.nn.Module) -> np.ndarray:
+    """Predict each channel's fraction of zeros after batch normalisation and a ReLU (or ReLU6).
+
+    In eval mode, batch normalisation turns channel ``c``'s input :math:`z` into
+    :math:`y = \\gamma_c (z - \\mu_c)/\\sqrt{\\sigma_c^2 + \\epsilon} + \\beta_c`, with the
+    running mean :math:`\\mu_c` and variance :math:`\\sigma_c^2` gathered in training. *If* the
+    input is Gaussian with these statistics, :math:`z \\sim N(\\mu_c, \\sigma_c^2)`, then
+    :math:`y \\sim N(\\beta_c, \\gamma_c^2 \\sigma_c^2 / (\\sigma_c^2 + \\epsilon))`, and a ReLU
+    outputs zero wherever :math:`y \\le 0`:
+
+    .. math::
+
+        P(y \\le 0) = \\Phi\\!\\left(-\\frac{\\beta_c \\sqrt{\\sigma_c^2 + \\epsilon}}{|\\gamma_c|\\,\\sigma_c}\\right)
+        \\approx \\Phi\\!\\left(-\\frac{\\beta_c}{|\\gamma_c|}\\right) \\quad (\\sigma_c^2 \\gg \\epsilon),
+
+    with :math:`\\Phi` the standard normal distribution function. A channel whose output cannot
+    vary (:math:`\\gamma_c = 0` or :math:`\\sigma_c = 0`) outputs the constant :math:`\\beta_c`: its
+    prediction is 1 if :math:`\\beta_c \\le 0`, else 0. The prediction is only as good as the
+    assumption: inputs far from Gaussian (a spike of exact zeros, few summands) or data unlike
+    the training data make it miss.
+
+    Args:
+        bn: a ``BatchNorm1d``/``2d``/``3d`` with running statistics (``track_running_stats``).
+
+    Returns:
+        float64 array of shape (C,), values in [0, 1].
+
+    Raises:
+        ValueError: ``bn`` keeps no running statistics.
+
+    Example:
+        >>> bn = torch.nn.BatchNorm2d(3, eps=0.0)
+        >>> with torch.no_grad():
+        ...     _ = bn.bias.copy_(torch.tensor([0.0, -1.0, 2.0]))
+        ...     _ = bn.weight.copy_(torch.tensor([1.0, 1.0, -2.0]))
+        >>> bn_zero_fraction(bn).round(4).tolist()   # Phi(0), Phi(1), Phi(-1)
+        [0.5, 0.8413, 0.1587]
+    """
+    from scipy.special import ndtr
+
+    var = getattr(bn, "running_var", None)
+    if not isinstance(var, torch.Tensor):
+        raise ValueError(
+            f"bn_zero_fraction: {type(bn).__name__} keeps no running statistics "
+            "(track_running_stats=False); the prediction needs running_var"
+        )
+    v = var.detach().double().cpu().numpy()
+    c = v.shape[0]
+    weight, bias, eps = getattr(bn, "weight", None), getattr(bn, "bias", None), float(getattr(bn, "eps", 0.0))
+    gamma = weight.detach().double().cpu().numpy() if isinstance(weight, torch.Tensor) else np.ones(c)
+    beta = bias.detach().double().cpu().numpy() if isinstance(bias, torch.Tensor) else np.zeros(c)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        spread = np.abs(gamma) * np.nan_to_num(np.sqrt(v / (v + eps)))  # 0/0 (no variance, eps 0) -> 0
+    constant = spread == 0
+    predicted = ndtr(-beta / np.where(constant, 1.0, spread))
+    return np.where(constant, (beta <= 0).astype(np.float64), predicted)

@@ -219,3 +219,34 @@ def test_format_statistics_long_names_line_up():
     lines = format_statistics(layer_statistics({"block1a_dwconv": a, "stem": a})).splitlines()
     assert len({len(line.rstrip()) for line in lines}) == 1
     assert lines[1].startswith("block1a_dwconv ")
+
+
+def test_bn_zero_fraction_matches_gaussian_inputs():
+    """With Gaussian inputs of the running statistics, the predicted and the measured zeros agree."""
+    from cnnkit.viz.activations import bn_zero_fraction
+
+    rng = np.random.default_rng(0)
+    bn = torch.nn.BatchNorm2d(4).eval()
+    mean, std = np.array([0.0, 3.0, -1.0, 0.5]), np.array([1.0, 2.0, 0.5, 4.0])
+    with torch.no_grad():
+        bn.running_mean.copy_(torch.tensor(mean))
+        bn.running_var.copy_(torch.tensor(std**2))
+        bn.weight.copy_(torch.tensor([1.0, -0.5, 2.0, 1.5]))
+        bn.bias.copy_(torch.tensor([0.0, 0.3, -1.0, 2.0]))
+        z = torch.tensor(mean[None, :, None, None] + std[None, :, None, None] * rng.normal(size=(8, 4, 50, 50)), dtype=torch.float32)
+        measured = (torch.relu(bn(z)) == 0).double().mean(dim=(0, 2, 3)).numpy()
+    np.testing.assert_allclose(bn_zero_fraction(bn), measured, atol=0.01)
+
+
+def test_bn_zero_fraction_constant_channels_and_errors():
+    from cnnkit.viz.activations import bn_zero_fraction
+
+    bn = torch.nn.BatchNorm2d(3)
+    with torch.no_grad():
+        bn.running_var.copy_(torch.tensor([0.0, 0.0, 1.0]))
+        bn.weight.copy_(torch.tensor([1.0, 1.0, 0.0]))
+        bn.bias.copy_(torch.tensor([-0.2, 0.2, 0.0]))
+    assert bn_zero_fraction(bn).tolist() == [1.0, 0.0, 1.0]  # constant outputs -0.2, 0.2 and 0.0
+    assert bn_zero_fraction(torch.nn.BatchNorm1d(2, affine=False)).tolist() == [0.5, 0.5]
+    with pytest.raises(ValueError, match="running statistics"):
+        bn_zero_fraction(torch.nn.BatchNorm2d(2, track_running_stats=False))

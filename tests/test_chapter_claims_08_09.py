@@ -41,6 +41,90 @@ def test_ch8_efficient_blocks_keep_the_shape_of_their_input():
 
 
 # --------------------------------------------------------------------------------------------
+# Chapter 8, "Accuracy and cost of single networks" and "Squeeze-and-excitation"
+
+
+def test_ch8_torchvision_ops_are_multiply_adds():
+    """torchvision's documentation calls ``meta["_ops"]`` GFLOPS; for every network of the chapter it is
+    cnnkit's count of multiply-adds (convolutions and dense layers) in billions, rounded to 3 decimals."""
+    import torchvision
+
+    from cnnkit.models import zoo
+
+    for name in zoo.ARCHITECTURES:
+        ops = torchvision.models.get_model_weights(name).IMAGENET1K_V1.meta["_ops"]
+        assert round(zoo.multiply_add_split(name).total / 1e9, 3) == ops, name
+
+
+def test_ch8_single_network_comparisons_in_the_text():
+    """The comparisons the prose draws from torchvision's metadata (IMAGENET1K_V1 weights)."""
+    import torchvision
+
+    meta = {name: torchvision.models.get_model_weights(name).IMAGENET1K_V1.meta
+            for name in ("vgg16", "googlenet", "resnet50", "mobilenet_v2", "efficientnet_b0")}
+    top1 = {name: m["_metrics"]["ImageNet-1K"]["acc@1"] for name, m in meta.items()}
+    top5 = {name: m["_metrics"]["ImageNet-1K"]["acc@5"] for name, m in meta.items()}
+    ops = {name: m["_ops"] for name, m in meta.items()}
+    assert top5["vgg16"] > top5["googlenet"]  # as single networks, VGG16 beats GoogLeNet
+    assert top1["resnet50"] > top1["vgg16"] and ops["resnet50"] < 0.3 * ops["vgg16"]
+    assert ops["vgg16"] > 10 * ops["googlenet"] and top1["vgg16"] - top1["googlenet"] < 2
+    assert max(ops["mobilenet_v2"], ops["efficientnet_b0"]) < 0.5  # "fewer than half a billion"
+    v2 = torchvision.models.ResNet50_Weights.IMAGENET1K_V2.meta
+    assert v2["_metrics"]["ImageNet-1K"]["acc@1"] > top1["resnet50"] + 4 and v2["num_params"] == meta["resnet50"]["num_params"]
+
+
+def test_ch8_efficientnet_b0_without_squeeze_excitation_is_lite0_in_parameters():
+    import torchvision
+
+    from cnnkit.models import zoo
+
+    with torch.device("meta"):
+        b0 = torchvision.models.efficientnet_b0(weights=None)
+        lite0 = efficientnet_lite0(None)
+    se = [m for m in b0.modules() if isinstance(m, torchvision.ops.SqueezeExcitation)]
+    assert len(se) == 16
+    assert zoo.parameter_count(b0) - sum(zoo.parameter_count(m) for m in se) == zoo.parameter_count(lite0) == 4_652_008
+
+
+def test_ch8_squeeze_excitation_written_out_is_torchvisions():
+    """The chapter's four lines (mean, two 1x1 convolutions with swish and sigmoid, scaling) are torchvision's module."""
+    import torchvision
+
+    torch.manual_seed(3)
+    se = torchvision.ops.SqueezeExcitation(input_channels=144, squeeze_channels=6, activation=nn.SiLU)
+    h = torch.randn(2, 144, 7, 7)
+    with torch.no_grad():
+        weights = torch.sigmoid(se.fc2(nn.functional.silu(se.fc1(h.mean(dim=(2, 3), keepdim=True)))))
+        assert torch.allclose(h * weights, se(h))
+        assert ((weights > 0) & (weights < 1)).all()
+
+
+# --------------------------------------------------------------------------------------------
+# Chapter 8, "Why skip connections help: training curves"
+
+
+def test_ch8_depth_stacks_differ_only_by_the_skips_and_start_with_a_healthy_gradient():
+    """The stacks of the training-curve experiment: with the same seed the plain and residual stacks
+    of 20 convolutions have the same weights, and with batch normalisation the gradient reaching the
+    first layer at initialisation does not vanish without the skips (unlike the stacks without it)."""
+    from cnnkit.data import mnist_split
+    from cnnkit.models.blocks import first_layer_gradient_norm, plain_stack, residual_stack
+
+    split = mnist_split()
+    x, y = torch.as_tensor(split.x_train[:8]), torch.as_tensor(split.y_train[:8])
+    stacks = {}
+    for name, make in [("plain", plain_stack), ("residual", residual_stack)]:
+        torch.manual_seed(0)
+        stacks[name] = make(20, width=8, batch_norm=True, stem_stride=2)
+    for p, q in zip(stacks["plain"].parameters(), stacks["residual"].parameters()):
+        assert torch.equal(p, q)
+    norms = {name: first_layer_gradient_norm(stack, x, y) for name, stack in stacks.items()}
+    assert norms["plain"] > 0.5 * norms["residual"] > 0.05, norms
+    torch.manual_seed(0)
+    assert first_layer_gradient_norm(plain_stack(20, width=8, stem_stride=2), x, y) < 1e-6
+
+
+# --------------------------------------------------------------------------------------------
 # Chapter 9, "The same network in PyTorch"
 
 

@@ -23,13 +23,15 @@ Depthwise separable convolution (Howard et al., 2017)
     ``1 / C_out + 1 / k^2``. MobileNetV2's inverted residual, which adds a 1x1 expansion in
     front and a skip connection around it, is :class:`cnnkit.models.efficientnet.MBConv`.
 
-The deep stacks (:class:`DeepStack`) are for one experiment: how much gradient reaches the
-first layer of a deep network at initialisation, with and without the skip connections.
+The deep stacks (:class:`DeepStack`) are for two experiments: how much gradient reaches the
+first layer of a deep network at initialisation, with and without the skip connections; and, with
+batch normalisation, how fast a deep plain stack and the same stack with skips train.
 """
 
 from __future__ import annotations
 
 from collections import OrderedDict
+from collections.abc import Callable
 from typing import cast
 
 import torch
@@ -240,13 +242,16 @@ class DepthwiseSeparableConv(nn.Module):
 class DeepStack(nn.Module):
     """A deep stack of 3x3 convolutions, with or without skip connections, for experiments.
 
-    Layout: a ``stem`` convolution (``in_channels`` -> ``width``), then ``depth`` convolutions
-    of ``width`` channels grouped in pairs, then global average pooling and a linear ``head``.
-    Each pair computes ``F(x) = conv(relu(conv(x)))``; the plain stack outputs ``relu(F(x))``,
-    the residual stack ``relu(F(x) + x)``. Both build their layers in the same order, so after
-    the same ``torch.manual_seed`` they hold *identical* weights and differ only in the skips.
-    No batch normalisation and no biases, and PyTorch's default initialisation of the weights,
-    so that the effect of the skips is seen on its own.
+    Layout: a ``stem`` convolution (``in_channels`` -> ``width``, stride ``stem_stride``), then
+    ``depth`` convolutions of ``width`` channels grouped in pairs, then global average pooling
+    and a linear ``head``. Each pair computes ``F(x) = conv(relu(conv(x)))``; the plain stack
+    outputs ``relu(F(x))``, the residual stack ``relu(F(x) + x)``. Both build their layers in the
+    same order, so after the same ``torch.manual_seed`` they hold *identical* weights and differ
+    only in the skips. By default there is no batch normalisation and no bias, and PyTorch's
+    default initialisation of the weights, so that the effect of the skips is seen on its own.
+    With ``batch_norm=True`` every convolution, the stem's included, is followed by batch
+    normalisation (Ioffe and Szegedy 2015), as in the plain and residual networks that He et al.
+    (2016) trained: ``F(x) = bn(conv(relu(bn(conv(x)))))``, the residual block of ResNet-18.
 
     Args:
         depth: number of convolutions after the stem; an even number >= 2.
@@ -254,6 +259,9 @@ class DeepStack(nn.Module):
         width: channels of every layer.
         in_channels: channels of the input.
         num_classes: outputs of the head.
+        batch_norm: batch normalisation after every convolution.
+        stem_stride: stride of the stem (2 halves the height and width of every later layer,
+            which makes a deep stack four times cheaper).
 
     Shape:
         (N, in_channels, H, W) -> (N, num_classes).
@@ -263,28 +271,44 @@ class DeepStack(nn.Module):
         >>> _ = torch.manual_seed(0); skip = DeepStack(4, residual=True)
         >>> torch.equal(plain.stem.weight, skip.stem.weight), plain(torch.zeros(2, 1, 8, 8)).shape
         (True, torch.Size([2, 10]))
+        >>> bn = DeepStack(4, batch_norm=True, stem_stride=2)
+        >>> sum(isinstance(m, nn.BatchNorm2d) for m in bn.modules()), bn(torch.zeros(2, 1, 8, 8)).shape
+        (5, torch.Size([2, 10]))
     """
 
-    def __init__(self, depth: int, residual: bool = False, width: int = 16, in_channels: int = 1, num_classes: int = 10):
+    def __init__(
+        self,
+        depth: int,
+        residual: bool = False,
+        width: int = 16,
+        in_channels: int = 1,
+        num_classes: int = 10,
+        batch_norm: bool = False,
+        stem_stride: int = 1,
+    ):
         super().__init__()
         if not isinstance(depth, int) or depth < 2 or depth % 2:
             raise ValueError(f"depth must be an even int >= 2 (convolutions come in pairs); got {depth!r}")
-        _check_positive(width=width, in_channels=in_channels, num_classes=num_classes)
+        _check_positive(width=width, in_channels=in_channels, num_classes=num_classes, stem_stride=stem_stride)
         self.depth = depth
         self.residual = residual
-        self.stem = nn.Conv2d(in_channels, width, 3, padding=1, bias=False)
+        norm: Callable[[], nn.Module] = (lambda: nn.BatchNorm2d(width)) if batch_norm else nn.Identity
+        self.stem = nn.Conv2d(in_channels, width, 3, stride=stem_stride, padding=1, bias=False)
+        self.stem_bn = norm()
         self.pairs = nn.ModuleList(
             nn.ModuleList([nn.Conv2d(width, width, 3, padding=1, bias=False) for _ in range(2)])
             for _ in range(depth // 2)
         )
+        self.norms = nn.ModuleList(nn.ModuleList([norm(), norm()]) for _ in range(depth // 2))
         self.pool = nn.AdaptiveAvgPool2d(1)
         self.head = nn.Linear(width, num_classes)
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
-        x = torch.relu(self.stem(x))
-        for pair in self.pairs:
+        x = torch.relu(self.stem_bn(self.stem(x)))
+        for pair, norms in zip(self.pairs, self.norms):
             conv_a, conv_b = cast(nn.ModuleList, pair)
-            f = conv_b(torch.relu(conv_a(x)))
+            norm_a, norm_b = cast(nn.ModuleList, norms)
+            f = norm_b(conv_b(torch.relu(norm_a(conv_a(x)))))
             x = torch.relu(f + x) if self.residual else torch.relu(f)
         return self.head(self.pool(x).flatten(1))
 

@@ -24,7 +24,7 @@ Choices that differ from the 1998 paper, and why:
   uses the paper's unpadded 32x32 input.
 - **Activation.** The paper uses a scaled hyperbolic tangent ``1.7159 tanh(2a/3)``; we use ReLU
   by default (``activation="tanh"`` gives plain tanh).
-- **Subsampling.** S2 and S4 in the paper average 2x2 windows, multiply by a trainable
+- **Subsampling.** S2 and S4 in the paper add up 2x2 windows, multiply by a trainable
   coefficient, add a trainable bias and apply the sigmoid (2 parameters per map); we use
   parameter-free 2x2 max pooling by default (``pooling="avg"`` gives plain average pooling).
 - **C3's connections.** In the paper each C3 map reads only 3, 4 or 6 of the six S2 maps (its

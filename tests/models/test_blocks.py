@@ -156,3 +156,35 @@ def test_depthwise_separable_stride_and_bad_arguments():
         DepthwiseSeparableConv(8, 8, kernel_size=2)
     with pytest.raises(ValueError, match="out_channels"):
         DepthwiseSeparableConv(8, 0)
+
+
+def test_stacks_with_batch_norm_share_weights_and_halve_with_the_stem_stride():
+    """The training experiment of chapter 8: a plain and a residual stack with batch norm, built
+    from the same seed, are the same network but for the skips; a stride-2 stem halves the maps."""
+    torch.manual_seed(2)
+    plain = plain_stack(4, width=4, batch_norm=True, stem_stride=2)
+    torch.manual_seed(2)
+    skip = residual_stack(4, width=4, batch_norm=True, stem_stride=2)
+    for p, q in zip(plain.parameters(), skip.parameters()):
+        assert torch.equal(p, q)
+    assert sum(isinstance(m, nn.BatchNorm2d) for m in plain.modules()) == 1 + 4
+    maps = []
+    handle = plain.pairs[0][0].register_forward_hook(lambda m, i, o: maps.append(o.shape))
+    plain(torch.zeros(2, 1, 28, 28))
+    handle.remove()
+    assert maps == [torch.Size([2, 4, 14, 14])]
+    x = torch.randn(3, 1, 28, 28)
+    with torch.no_grad():
+        assert not torch.allclose(plain.eval()(x), skip.eval()(x))
+
+
+def test_batch_norm_off_keeps_the_stack_without_normalisation():
+    """The default stack of the gradient experiment has no batch norm: only convolutions and the head."""
+    stack = plain_stack(4, width=4)
+    assert not any(isinstance(m, nn.BatchNorm2d) for m in stack.modules())
+    assert sum(p.numel() for p in stack.parameters()) == 4 * 9 + 4 * 4 * 4 * 9 + 4 * 10 + 10
+
+
+def test_bad_stem_stride_is_named():
+    with pytest.raises(ValueError, match="stem_stride"):
+        DeepStack(4, stem_stride=0)

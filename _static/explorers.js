@@ -19,7 +19,7 @@
  *   poolOutputSize      cnnkit.shapes.pool_output_size
  *   convTransposeSize   cnnkit.shapes.conv_transpose_output_size
  *   padPairs            cnnkit.ops.conv.pad2d's check of a per-side padding
- *   boxKernel, gaussianKernel, sobelKernels, ... and filter2d   cnnkit.ops.filters
+ *   boxKernel, gaussianKernel, KERNELS, filter2d   cnnkit.ops.filters (filter2d with padding='same')
  * tests/book/test_explorers.py drives every explorer in a browser over a grid of settings and
  * compares what it shows with cnnkit.
  *
@@ -446,8 +446,9 @@
       return this.result();
     }
 
-    sweep(list) {
-      return list.map((settings) => this.set(settings));
+    /** set() for each of a list of settings; what the explorer showed for each. */
+    sweep(settingsList) {
+      return settingsList.map((settings) => this.set(settings));
     }
 
     /** Show a cnnkit error (or the explorer's own message, for an empty field). */
@@ -457,6 +458,8 @@
       this.error.hidden = false;
       this.root.dataset.error = error.message;
       this.root.dataset.errorType = python ? error.type : "explorer";
+      delete this.root.dataset.outputSize;
+      delete this.root.dataset.window;
       this.figure.textContent = "";
       this.status.textContent = "";
     }
@@ -560,8 +563,9 @@
     }));
   }
 
+  /** A picture with its caption (not a <figure>: the book's theme styles those). */
   function panel(caption, content) {
-    return el("figure", { class: "cx-panel" }, content, el("figcaption", { text: caption }));
+    return el("div", { class: "cx-panel" }, content, el("p", { class: "cx-caption", text: caption }));
   }
 
   const list = (values) => (values.length <= 2 ? values.join(" and ") : `${values.slice(0, -1).join(", ")} and ${values[values.length - 1]}`);
@@ -691,16 +695,18 @@
         const inside = r >= 0 && r < st.i && c >= 0 && c < st.i;
         const padded = r >= -top && r < st.i + bottom && c >= -left && c < st.i + right;
         let cls = inside ? "cx-in" : padded ? "cx-pad" : "cx-beyond";
-        let text = inside ? "" : padded ? "0" : "";
+        let text = padded && !inside && this.kind === "conv" ? "0" : ""; // zero padding (pooling's depends on the pool)
         if (inside && st.coverage[r][c] === 0) cls += " cx-unread";
         if (inside && showCounts) text = String(st.coverage[r][c]);
         if (taps.has(`${r},${c}`)) cls += " cx-tap";
         return { cls, text };
       }, `Input of ${st.i} × ${st.i} with padding; the current window is highlighted`, (svg) => {
         outline(svg, rowsRead[0] + top, colsRead[0] + left, rowsRead[rowsRead.length - 1] + top, colsRead[colsRead.length - 1] + left, "cx-window");
-        if (st.dropped) {
+        if (st.dropped) { // the last column and the last row of windows, which PyTorch drops
           const [dr, dc] = st.dropped;
-          outline(svg, dr[0] + top, dc[0] + left, dr[dr.length - 1] + top, dc[dc.length - 1] + left, "cx-dropped");
+          const first = st.rows[0][0], end = dr[dr.length - 1];
+          outline(svg, first + top, dc[0] + left, end + top, dc[dc.length - 1] + left, "cx-dropped");
+          outline(svg, dr[0] + top, first + left, dr[dr.length - 1] + top, end + left, "cx-dropped");
         }
       });
       const output = gridSvg(oh, ow, (r, c) => ({ cls: r === u && c === v ? "cx-out cx-current" : "cx-out" }),
@@ -712,11 +718,11 @@
       arrowKeys(output, "output", () => this.current, (a, b) => this.select(a, b), oh, ow);
       const legend = el("ul", { class: "cx-legend" },
         el("li", {}, el("span", { class: "cx-key cx-in" }), "input"),
-        el("li", {}, el("span", { class: "cx-key cx-pad" }), this.kind === "pool" ? "padding (never wins)" : "padding (zeros)"),
+        el("li", {}, el("span", { class: "cx-key cx-pad" }), this.kind === "pool" ? "padding (−∞ for max pooling)" : "padding (zeros)"),
         el("li", {}, el("span", { class: "cx-key cx-tap" }), "read by the current window"),
         el("li", {}, el("span", { class: "cx-key cx-unread" }), "read by no window"));
       if (this.kind === "pool") legend.append(el("li", {}, el("span", { class: "cx-key cx-beyond" }), "past the padding (ignored)"));
-      if (st.dropped) legend.append(el("li", {}, el("span", { class: "cx-key cx-dropped-key" }), "the window PyTorch drops"));
+      if (st.dropped) legend.append(el("li", {}, el("span", { class: "cx-key cx-dropped-key" }), "the last column and row of windows, which PyTorch drops"));
       this.figure.append(
         el("div", { class: "cx-panels" },
           panel(`input, ${st.i} × ${st.i}, padded`, input),
@@ -764,7 +770,8 @@
         const [before, after] = tfSamePadding(i, k, s, d);
         out = convOutputSize(i + before + after, k, s, 0, d);
         pads = [[before, after], [before, after]];
-        formula = `TensorFlow: o = ⌈i / s⌉ = ⌈${i} / ${s}⌉ = ${out[0]}, with ${before + after} padded samples (${before} before, ${after} after).`;
+        const total = before + after;
+        formula = `TensorFlow: o = ⌈i / s⌉ = ⌈${i} / ${s}⌉ = ${out[0]}, with ${total} padded sample${total === 1 ? "" : "s"} (${before} before, ${after} after).`;
       } else if (mode === "sides") {
         pads = padPairs([[v.top, v.bottom], [v.left, v.right]]);
         const ih = isInt(i) ? i + pads[0][0] + pads[0][1] : new PyFloat(num(i) + pads[0][0] + pads[0][1]);
@@ -778,8 +785,10 @@
         out = convOutputSize(i, k, s, p, d);
         pads = padAmounts(p, [k, k], [d, d], [s, s], "padding");
         const [b, a] = pads[0];
-        formula = `o = ⌊(i + 2p − d(k − 1) − 1) / s⌋ + 1 = ⌊(${i} + ${b + a} − ${d}·${k - 1} − 1) / ${s}⌋ + 1 = ${out[0]}.`;
-        if (b !== a) formula += ` ('same' pads ${b} before and ${a} after.)`;
+        formula = b === a
+          ? `o = ⌊(i + 2p − d(k − 1) − 1) / s⌋ + 1 = ⌊(${i} + ${2 * b} − ${d}·${k - 1} − 1) / ${s}⌋ + 1 = ${out[0]}.`
+          : `o = ⌊(i + before + after − d(k − 1) − 1) / s⌋ + 1 = ⌊(${i} + ${b} + ${a} − ${d}·${k - 1} − 1) / ${s}⌋ + 1 = ${out[0]}; ` +
+            `'same' pads ${b} before and ${a} after.`;
       }
       if (mode !== "sides") fill(pads);
       this.requireAtMost([i, k, d * (k - 1) + 1, out[0], out[1]], "inputs, kernels and outputs");
@@ -824,11 +833,11 @@
       if (dropped) {
         const last = range(k).map((a) => o * step - p + d * a);
         state.dropped = [last, last];
-        state.droppedStart = o * step - p;
         state.extraRows = last;
         state.extraCols = last;
         state.note = `With ceil_mode the formula gives ${o + 1} windows per axis, but the last would start at sample ${o * step - p}, ` +
-          `past the input (${i} samples) and the left padding: PyTorch drops it ((o − 1)s ≥ i + p), and so does cnnkit.`;
+          `after the input's ${i} samples. A window must start inside the input or the left padding, so PyTorch drops it ` +
+          "(the rule (o − 1)s ≥ i + p), and so does cnnkit.";
       } else if (ceil && windows.length && windows[o - 1][k - 1] >= i + p) {
         state.note = "With ceil_mode the last window hangs over the padding; the samples past it are ignored.";
       }
@@ -1024,7 +1033,8 @@
       const kernelSum = kernel.reduce((acc, r) => acc + r.reduce((x, y) => x + y, 0), 0);
       const signed = Math.abs(kernelSum) < 1e-12; // an edge or derivative kernel: signed results
       const maxAbs = filtered.reduce((m, x) => Math.max(m, Math.abs(x)), 0);
-      return { kernel, filtered, row, col, top, left, window, sum, signed, maxAbs, boundary: v.boundary };
+      const outputSize = [this.image.height, this.image.width]; // 'same': the size of the photograph
+      return { kernel, filtered, outputSize, row, col, top, left, window, sum, signed, maxAbs, boundary: v.boundary };
     }
 
     render() {
@@ -1135,8 +1145,8 @@
     find: (kind) => registry.find((e) => e.kind === kind) || null,
     /** true once every explorer of the page has drawn itself */
     ready: () => Array.from(document.querySelectorAll(".cnn-explorer")).every((n) => n.dataset.ready === "true"),
+    /** what went wrong while the explorers started (empty when all is well) */
     errors: [],
-    internals: { convOutputSize, tfSamePadding, poolOutputSize, convTransposeSize, boxKernel, gaussianKernel, filter2d, repr },
   };
 
   function start() {

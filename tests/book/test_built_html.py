@@ -3,25 +3,18 @@
 Run after `jupyter-book build` (`make test` does both). For every page in the table of contents:
 it loads and has a title; MathJax ran (no raw `$$`, and maths became MathJax elements); every
 image loaded and has alt text; no cell output shows a Python traceback; the launch, repository and
-navigation buttons exist. One screenshot per page is saved under _build/screenshots/.
+navigation buttons exist. One screenshot per page is saved under _build/screenshots/. The server
+and the browser are the fixtures of conftest.py.
 """
 
 from __future__ import annotations
 
-import functools
-import http.server
-import threading
-import time
-from pathlib import Path
-
 import pytest
 import yaml
 
-from tests.book.browser import HOW_TO_GET_ONE, find_browser, find_driver
-
-ROOT = Path(__file__).resolve().parents[2]
-HTML = ROOT / "_build" / "html"
-SHOTS = ROOT / "_build" / "screenshots"
+# The server and browser fixtures live in conftest.py; their names stay importable from here
+# (test_slides.py imports QuietHandler, browser and wait_for from this module).
+from tests.book.conftest import ROOT, SHOTS, QuietHandler, browser, wait_for  # noqa: F401
 
 
 def toc_pages() -> list[str]:
@@ -32,63 +25,8 @@ def toc_pages() -> list[str]:
     return pages
 
 
-@pytest.fixture(scope="module")
-def server():
-    if not (HTML / "index.html").is_file():
-        pytest.fail(f"no built book in {HTML}: run `make book` (or `make test`) first")
-    handler = functools.partial(QuietHandler, directory=str(HTML))
-    httpd = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
-    thread = threading.Thread(target=httpd.serve_forever, daemon=True)
-    thread.start()
-    yield f"http://127.0.0.1:{httpd.server_address[1]}"
-    httpd.shutdown()
-
-
-class QuietHandler(http.server.SimpleHTTPRequestHandler):
-    def log_message(self, *args):  # keep the test output readable
-        pass
-
-
-@pytest.fixture(scope="module")
-def browser(tmp_path_factory):
-    from selenium import webdriver
-    from selenium.webdriver.chrome.service import Service
-
-    chromium, driver_path = find_browser(), find_driver()
-    if chromium is None:
-        pytest.fail("no Chrome or Chromium found.\n" + HOW_TO_GET_ONE, pytrace=False)
-    options = webdriver.ChromeOptions()
-    options.binary_location = chromium
-    for flag in (
-        "--headless=new", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage", "--disable-quic",
-        "--no-first-run", "--disable-background-networking", "--disable-component-update", "--disable-sync",
-        "--window-size=1280,1600", f"--user-data-dir={tmp_path_factory.mktemp('chromium-profile')}",
-    ):
-        options.add_argument(flag)
-    try:
-        # Without a chromedriver, Selenium Manager looks for one (and fetches it if it can).
-        service = Service(executable_path=driver_path) if driver_path else Service()
-        driver = webdriver.Chrome(service=service, options=options)
-    except Exception as error:  # selenium raises several types; all mean "no usable driver"
-        pytest.fail(f"could not start {chromium} with chromedriver {driver_path or '(Selenium Manager)'}: "
-                    f"{str(error).splitlines()[0]}\n{HOW_TO_GET_ONE}", pytrace=False)
-    driver.set_page_load_timeout(300)
-    SHOTS.mkdir(parents=True, exist_ok=True)
-    yield driver
-    driver.quit()
-
-
-def wait_for(driver, script: str, timeout: float = 120.0):
-    end = time.monotonic() + timeout
-    value = driver.execute_script(script)
-    while not value and time.monotonic() < end:
-        time.sleep(0.25)
-        value = driver.execute_script(script)
-    return value
-
-
 @pytest.mark.parametrize("page", toc_pages())
-def test_page(page, server, browser):
+def test_page(page, server, browser):  # noqa: F811 (browser: the fixture, imported above)
     url = f"{server}/{page}.html"
     browser.get(url)
     wait_for(browser, "return document.readyState === 'complete'")

@@ -334,7 +334,8 @@ POOL_EDGES = [
     {"i": "5", "k": "2", "s": "2", "p": "1", "d": "1", "ceil": True},   # ceil_mode's dropped window
     {"i": "4", "k": "1", "s": "2", "p": "0", "d": "1", "ceil": True},   # dropped: a 1-sample window at 4
     {"i": "1", "k": "2", "s": "", "p": "0", "d": "1", "ceil": True},    # a window larger than the input
-    {"i": "1", "k": "2", "s": "3", "p": "1", "d": "3", "ceil": False},  # a dilated window reading no input
+    {"i": "2", "k": "2", "s": "3", "p": "1", "d": "3", "ceil": False},  # a dilated window reading only padding
+    {"i": "1", "k": "2", "s": "3", "p": "1", "d": "3", "ceil": False},  # a dilated window too large
     {"i": "5", "k": "3", "s": "2", "p": "2", "d": "1", "ceil": False},  # padding more than half the window
     {"i": "0", "k": "1", "s": "2", "p": "0", "d": "1", "ceil": True},
     {"i": "-1", "k": "2", "s": "2", "p": "0", "d": "1", "ceil": True},

@@ -19,6 +19,7 @@ not in torchvision, so it is not here.
 
 from __future__ import annotations
 
+import math
 from collections import OrderedDict
 from collections.abc import Callable
 from dataclasses import dataclass, fields
@@ -44,6 +45,8 @@ __all__ = [
     "shapes_after",
     "MultiplyAddSplit",
     "multiply_add_split",
+    "LayerCost",
+    "layer_costs",
 ]
 
 
@@ -354,6 +357,18 @@ class MultiplyAddSplit(_Split):
     """
 
 
+def _multiply_adds(module: nn.Module, output_shape: tuple[int, ...]) -> int:
+    """Multiply-adds of one image through a convolution or a dense layer, from the shape of its
+    output for that image (without the batch axis); 0 for any other layer."""
+    size = math.prod(output_shape)
+    if isinstance(module, nn.Conv2d):
+        kh, kw = module.kernel_size
+        return size * (module.in_channels // module.groups) * kh * kw
+    if isinstance(module, nn.Linear):
+        return size * module.in_features
+    return 0
+
+
 def multiply_add_split(
     model: nn.Module | str, input_size: tuple[int, int, int] = (3, 224, 224)
 ) -> MultiplyAddSplit:
@@ -388,11 +403,10 @@ def multiply_add_split(
     counts = {"conv": 0, "dense": 0}
 
     def conv_hook(module: nn.Conv2d, inputs, output) -> None:
-        kh, kw = module.kernel_size
-        counts["conv"] += output[0].numel() * (module.in_channels // module.groups) * kh * kw
+        counts["conv"] += _multiply_adds(module, tuple(output[0].shape))
 
     def dense_hook(module: nn.Linear, inputs, output) -> None:
-        counts["dense"] += module.in_features * module.out_features * (output[0].numel() // module.out_features)
+        counts["dense"] += _multiply_adds(module, tuple(output[0].shape))
 
     handles = []
     try:
@@ -410,3 +424,78 @@ def multiply_add_split(
         for handle in handles:
             handle.remove()
     return MultiplyAddSplit(counts["conv"], counts["dense"])
+
+
+@dataclass(frozen=True)
+class LayerCost:
+    """What one layer costs for one image: parameters, multiply-adds, activations.
+
+    Attributes:
+        name: the module's name in the model.
+        type: its class name (``"Conv2d"``).
+        output_shape: its output for one image, without the batch axis, e.g. ``(8, 24, 24)``.
+        params: its parameters (weights and biases).
+        multiply_adds: multiply-adds of its forward pass (convolutions and dense layers; 0 for
+            the others, whose few operations per value are not counted).
+        activations: number of values in its output; a training step keeps them for the
+            backward pass.
+        bytes_per_value: size of one value of the output (4 for float32).
+    """
+
+    name: str
+    type: str
+    output_shape: tuple[int, ...]
+    params: int
+    multiply_adds: int
+    activations: int
+    bytes_per_value: int
+
+    @property
+    def activation_bytes(self) -> int:
+        """Memory of the output for one image: ``activations * bytes_per_value``."""
+        return self.activations * self.bytes_per_value
+
+
+def layer_costs(model: nn.Module | str, input_size: tuple[int, int, int] = (3, 224, 224)) -> list[LayerCost]:
+    r"""Parameters, multiply-adds and activation memory of every layer, for one image.
+
+    The output shapes come from one forward pass (:func:`~cnnkit.models.summary.summary`,
+    every leaf module); the multiply-adds use the formulas of :func:`multiply_add_split`: a
+    convolution does :math:`H_\text{out} W_\text{out} C_\text{out} (C_\text{in}/g) k_h k_w`,
+    a dense layer :math:`n_\text{in} n_\text{out}`. A layer that runs several times has one
+    row per call; a module that returns several tensors is not supported.
+
+    Args:
+        model: a model, or a name for :func:`build`.
+        input_size: one image, channels first.
+
+    Returns:
+        One :class:`LayerCost` per layer call, in the order of the forward pass.
+
+    Example:
+        >>> model = nn.Sequential(nn.Conv2d(1, 8, 5), nn.ReLU(), nn.MaxPool2d(2), nn.Flatten(), nn.Linear(8 * 12 * 12, 10))
+        >>> for row in layer_costs(model, (1, 28, 28)):
+        ...     print(row.name, row.type, row.output_shape, row.params, row.multiply_adds, row.activation_bytes)
+        0 Conv2d (8, 24, 24) 208 115200 18432
+        1 ReLU (8, 24, 24) 0 0 18432
+        2 MaxPool2d (8, 12, 12) 0 0 4608
+        3 Flatten (1152,) 0 0 4608
+        4 Linear (10,) 11530 11520 40
+    """
+    model = _model(model)
+    modules = dict(model.named_modules())
+    parameter = next(model.parameters(), None)
+    dtype = parameter.dtype if parameter is not None else torch.float32
+    size = torch.empty((), dtype=dtype).element_size()
+    rows = []
+    for row in summary(model, input_size, dtype=dtype).rows:
+        if row.output_shape is None or row.name not in modules:
+            continue
+        if len(row.output_shape) == 0 or isinstance(row.output_shape[0], tuple):
+            raise ValueError(f"layer_costs: layer {row.name!r} returns several tensors; not supported")
+        shape = tuple(int(d) for d in row.output_shape[1:])
+        module = modules[row.name]
+        rows.append(
+            LayerCost(row.name, row.type, shape, row.params, _multiply_adds(module, shape), math.prod(shape), size)
+        )
+    return rows

@@ -171,3 +171,20 @@ def test_paper_networks_are_built_on_meta_without_drawing_random_numbers():
         assert all(p.device.type == "meta" for p in model.parameters()) and not model.training
     assert torch.equal(state, torch.random.get_rng_state())
     assert all(p.device.type == "cpu" for p in googlenet_2014(device="cpu").parameters())
+
+
+def test_layer_costs_of_a_small_network():
+    from cnnkit.models.zoo import layer_costs, multiply_add_split, parameter_count
+
+    model = nn.Sequential(
+        nn.Conv2d(1, 8, 5), nn.ReLU(), nn.MaxPool2d(2), nn.Conv2d(8, 16, 5, groups=2), nn.Flatten(), nn.Linear(16 * 8 * 8, 10)
+    )
+    rows = layer_costs(model, (1, 28, 28))
+    assert [r.type for r in rows] == ["Conv2d", "ReLU", "MaxPool2d", "Conv2d", "Flatten", "Linear"]
+    assert [r.output_shape for r in rows] == [(8, 24, 24), (8, 24, 24), (8, 12, 12), (16, 8, 8), (1024,), (10,)]
+    assert [r.multiply_adds for r in rows] == [24 * 24 * 8 * 25, 0, 0, 8 * 8 * 16 * 4 * 25, 0, 1024 * 10]
+    assert sum(r.multiply_adds for r in rows) == multiply_add_split(model, (1, 28, 28)).total
+    assert sum(r.params for r in rows) == parameter_count(model)
+    assert rows[0].activations == 8 * 24 * 24 and rows[0].activation_bytes == 4 * 8 * 24 * 24
+    assert layer_costs(model.double(), (1, 28, 28))[0].bytes_per_value == 8
+    assert all(not m._forward_hooks for m in model.modules())

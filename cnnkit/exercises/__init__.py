@@ -32,10 +32,11 @@ comparisons and how a value is printed; :mod:`~cnnkit.exercises.cases` the lectu
 and the seeded random values. The checkers live in
 :mod:`~cnnkit.exercises.convolution`, :mod:`~cnnkit.exercises.sizes`,
 :mod:`~cnnkit.exercises.filters`, :mod:`~cnnkit.exercises.pooling`,
-:mod:`~cnnkit.exercises.transposed`, :mod:`~cnnkit.exercises.architectures`,
-:mod:`~cnnkit.exercises.activations`, :mod:`~cnnkit.exercises.featvis` and
-:mod:`~cnnkit.exercises.cam`, and every public name is re-exported here. Each checker's
-reference is the library's public function wherever one computes the same thing.
+:mod:`~cnnkit.exercises.transposed`, :mod:`~cnnkit.exercises.training`,
+:mod:`~cnnkit.exercises.architectures`, :mod:`~cnnkit.exercises.activations`,
+:mod:`~cnnkit.exercises.featvis` and :mod:`~cnnkit.exercises.cam`, and every public name is
+re-exported here. Each checker's reference is the library's public function wherever one
+computes the same thing.
 
 The checkers by module, each with the signature of the reader's function (its docstring says more):
 
@@ -54,6 +55,10 @@ checker                               module          the reader's function
 :func:`check_avg_pool_as_conv`        pooling         ``f(x, k)``: average pooling as a strided convolution
 :func:`check_conv_transpose2d`        transposed      ``f(x, w, stride)``: transposed convolution by scattering
 :func:`check_conv_matrix`             transposed      ``f(w, input_shape)``: cross-correlation as a matrix
+:func:`check_conv2d`                  training        ``f(x, w, b, stride, padding)``: a batched, multi-channel convolution
+:func:`check_conv2d_backward`         training        ``f(x, w, grad_output, stride, padding)``: its ``(dx, dw, db)``
+:func:`check_numerical_gradient`      training        ``f(f, x, eps)``: a gradient by central differences
+:func:`check_small_cnn`               training        ``cls()``: chapter 7's network as an ``nn.Module``, trained
 :func:`check_conv_params`             architectures   ``f(c_in, c_out, k, bias=True)``: a layer's parameters
 :func:`check_receptive_field`         architectures   ``f(layers)``: the receptive field of a stack
 :func:`check_conv_macs`               architectures   ``f(c_in, c_out, k, h_out, w_out, groups=1)``: multiply-adds
@@ -102,6 +107,7 @@ from cnnkit.exercises import (
     filters,
     pooling,
     sizes,
+    training,
     transposed,
 )
 from cnnkit.exercises.activations import check_channel_sparsity, check_top_exemplars
@@ -115,6 +121,14 @@ from cnnkit.exercises.featvis import check_gradient_ascent_step, check_total_var
 from cnnkit.exercises.filters import check_gaussian_kernel, check_psnr
 from cnnkit.exercises.pooling import check_avg_pool_as_conv, check_max_pool2d, check_max_pool2d_backward
 from cnnkit.exercises.sizes import check_conv_output_size, check_same_padding
+from cnnkit.exercises.training import (
+    SMALL_CNN_MIN_ACCURACY,
+    SMALL_CNN_TRAINING,
+    check_conv2d,
+    check_conv2d_backward,
+    check_numerical_gradient,
+    check_small_cnn,
+)
 from cnnkit.exercises.transposed import check_conv_matrix, check_conv_transpose2d
 
 __all__ = [
@@ -125,6 +139,7 @@ __all__ = [
     *filters.__all__,
     *pooling.__all__,
     *transposed.__all__,
+    *training.__all__,
     *architectures.__all__,
     *activations.__all__,
     *featvis.__all__,

@@ -134,3 +134,60 @@ def numpy_grad_cam(features, grads):
 
 def torch_grad_cam(features, grads):
     return torch.relu((grads.mean(dim=(1, 2))[:, None, None] * features).sum(dim=0))
+
+
+def loop_conv2d(x, w, b, stride=1, padding=0):
+    n, c_in, h, wd = x.shape
+    c_out, _, kh, kw = w.shape
+    xp = np.zeros((n, c_in, h + 2 * padding, wd + 2 * padding))
+    xp[:, :, padding : padding + h, padding : padding + wd] = x
+    out = np.zeros((n, c_out, (h + 2 * padding - kh) // stride + 1, (wd + 2 * padding - kw) // stride + 1))
+    for i in range(n):
+        for o in range(c_out):
+            for u in range(out.shape[2]):
+                for v in range(out.shape[3]):
+                    window = xp[i, :, u * stride : u * stride + kh, v * stride : v * stride + kw]
+                    out[i, o, u, v] = np.sum(window * w[o]) + b[o]
+    return out
+
+
+def loop_conv2d_backward(x, w, grad_output, stride=1, padding=0):
+    n, c_in, h, wd = x.shape
+    c_out, _, kh, kw = w.shape
+    xp = np.zeros((n, c_in, h + 2 * padding, wd + 2 * padding))
+    xp[:, :, padding : padding + h, padding : padding + wd] = x
+    dxp, dw = np.zeros(xp.shape), np.zeros(w.shape)
+    for i in range(n):
+        for o in range(c_out):
+            for u in range(grad_output.shape[2]):
+                for v in range(grad_output.shape[3]):
+                    rows, cols = slice(u * stride, u * stride + kh), slice(v * stride, v * stride + kw)
+                    dxp[i, :, rows, cols] += grad_output[i, o, u, v] * w[o]
+                    dw[o] += grad_output[i, o, u, v] * xp[i, :, rows, cols]
+    return dxp[:, :, padding : padding + h, padding : padding + wd], dw, grad_output.sum(axis=(0, 2, 3))
+
+
+def loop_numerical_gradient(f, x, eps=1e-6):
+    grad = np.zeros(x.shape)
+    for index in np.ndindex(x.shape):
+        saved = x[index]
+        x[index] = saved + eps
+        up = f()
+        x[index] = saved - eps
+        down = f()
+        x[index] = saved
+        grad[index] = (up - down) / (2 * eps)
+    return grad
+
+
+class SmallCNN(torch.nn.Module):
+    def __init__(self):
+        super().__init__()
+        self.conv1 = torch.nn.Conv2d(1, 8, 5)
+        self.conv2 = torch.nn.Conv2d(8, 16, 5)
+        self.dense = torch.nn.Linear(16 * 4 * 4, 10)
+
+    def forward(self, x):
+        x = F.max_pool2d(F.relu(self.conv1(x)), 2)
+        x = F.max_pool2d(F.relu(self.conv2(x)), 2)
+        return self.dense(x.flatten(1))

@@ -17,9 +17,12 @@ from torch import nn
 
 from cnnkit import exercises as ex
 from cnnkit.exercises import Case, compare, core
+from cnnkit.models.numpy_cnn import numerical_gradient, small_cnn, to_torch
 from cnnkit.models.zoo import parameter_count
 from cnnkit.ops import (
     avg_pool2d,
+    conv2d,
+    conv2d_backward,
     conv_transpose2d_scatter,
     correlate2d,
     gaussian_kernel,
@@ -31,16 +34,20 @@ from cnnkit.shapes import conv_output_size, receptive_field, tf_same_padding
 from cnnkit.viz.activations import channel_activity
 from cnnkit.viz.cam import class_activation_map
 from tests.exercises.answers import (
+    SmallCNN,
     ascent_step,
     autograd_max_pool_backward,
     formula_gaussian,
     formula_psnr,
     formula_receptive_field,
     formula_same_padding,
+    loop_conv2d,
+    loop_conv2d_backward,
     loop_conv_matrix,
     loop_correlate,
     loop_max_pool,
     loop_max_pool_backward,
+    loop_numerical_gradient,
     loop_top_exemplars,
     loop_transpose,
     mean_top_exemplars,
@@ -101,6 +108,17 @@ REFERENCES = {
         ex.check_total_variation,
         lambda x: torch.diff(x, dim=1).abs().sum() + torch.diff(x, dim=2).abs().sum(),
     ),
+    "conv2d": (ex.check_conv2d, lambda x, w, b, stride=1, padding=0: conv2d(x, w, b, stride=stride, padding=padding)),
+    "conv2d_loop": (ex.check_conv2d, loop_conv2d),
+    "conv2d_backward": (
+        ex.check_conv2d_backward,
+        lambda x, w, g, stride=1, padding=0: conv2d_backward(x, w, g, stride=stride, padding=padding),
+    ),
+    "conv2d_backward_loop": (ex.check_conv2d_backward, loop_conv2d_backward),
+    "numerical_gradient": (ex.check_numerical_gradient, numerical_gradient),
+    "numerical_gradient_loop": (ex.check_numerical_gradient, loop_numerical_gradient),
+    "small_cnn": (ex.check_small_cnn, lambda: to_torch(small_cnn())),
+    "small_cnn_class": (ex.check_small_cnn, SmallCNN),
     "grad_cam": (ex.check_grad_cam, numpy_grad_cam),
     "grad_cam_tensors": (partial(ex.check_grad_cam, tensors=True), torch_grad_cam),
 }
@@ -129,7 +147,7 @@ def test_checkers_are_deterministic_and_leave_the_global_random_state_alone(name
 
 def test_every_checker_is_in_the_table_in_all_and_has_a_rejects_test():
     checkers = [name for name, obj in vars(ex).items() if name.startswith("check_") and inspect.isfunction(obj)]
-    assert len(checkers) == 21
+    assert len(checkers) == 25
     table = dict(re.findall(r"^:func:`(check_\w+)`\s+(\w+)", ex.__doc__, flags=re.MULTILINE))
     assert sorted(table) == sorted(checkers)
     tests = [

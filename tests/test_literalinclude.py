@@ -90,3 +90,4 @@ def test_literalinclude_resolves_with_sphinx(path):
         assert not text.startswith((" ", "\t")), (
             f"{path.name}: {options['pyobject']} is shown indented"
         )
+        "07_training.ipynb": ["Conv2d", "NumpyCNN", "softmax_cross_entropy", "train_numpy", "SGD", "train_torch"],

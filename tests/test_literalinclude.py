@@ -54,6 +54,7 @@ def test_chapters_show_cnnkit_code_with_literalinclude():
         "01_convolution.ipynb": ["conv2d_loop"],
         "05_pooling.ipynb": ["stochastic_pool2d"],
         "06_transposed_convolution.ipynb": ["conv_transpose2d_scatter"],
+        "07_training.ipynb": ["Conv2d", "NumpyCNN", "softmax_cross_entropy", "train_numpy", "SGD", "train_torch"],
         "09_vgg16_activations.ipynb": ["train_small_vgg"],
         "10_filter_visualisation.ipynb": ["visualise", "normalised_step"],
         "11_class_activation_maps.ipynb": ["class_activation_map", "grad_cam"],
@@ -90,4 +91,3 @@ def test_literalinclude_resolves_with_sphinx(path):
         assert not text.startswith((" ", "\t")), (
             f"{path.name}: {options['pyobject']} is shown indented"
         )
-        "07_training.ipynb": ["Conv2d", "NumpyCNN", "softmax_cross_entropy", "train_numpy", "SGD", "train_torch"],

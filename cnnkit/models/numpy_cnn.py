@@ -411,13 +411,13 @@ class SGD:
     def step(self) -> None:
         grads = self.net.gradients()
         for name, param in self.net.parameters():
-            step = grads[name]
+            direction = grads[name]
             if self.momentum:
                 if name in self.velocity:
-                    step = self.velocity[name] = self.momentum * self.velocity[name] + step
+                    direction = self.velocity[name] = self.momentum * self.velocity[name] + direction
                 else:
-                    step = self.velocity[name] = step.copy()
-            param -= self.lr * step
+                    direction = self.velocity[name] = direction.copy()
+            param -= self.lr * direction
 
 
 def minibatches(n: int, batch_size: int, epochs: int, seed: int) -> list[list[np.ndarray]]:

@@ -19,10 +19,15 @@ from cnnkit.viz.featvis import (
     PixelImage,
     RandomRotate,
     RandomScale,
+    StackedImages,
     affine_resample,
     apply_transforms,
+    colour_share,
     default_transforms,
+    diversity_penalty,
     fraction_out_of_range,
+    gram_matrices,
+    gram_similarity,
     image_param,
     layer_channels,
     objective_values,
@@ -263,6 +268,129 @@ def test_colour_decorrelation_uses_the_normalised_matrix():
     torch.testing.assert_close(param(), expected)
     assert not FourierImage((1, 1, 8, 8)).decorrelate
     assert not FourierImage((1, 3, 8, 8), decorrelate=False).decorrelate
+
+
+def test_fourier_bound_clip_is_the_sigmoids_tangent_clipped():
+    sigmoid, clip = FourierImage((2, 3, 16, 16), seed=0), FourierImage((2, 3, 16, 16), seed=0, bound="clip")
+    x = torch.einsum("rc,nchw->nrhw", clip.colour, clip.linear_image()).detach()
+    torch.testing.assert_close(clip().detach(), (0.5 + x / 4).clamp(0, 1))
+    # near grey the two agree to second order: |sigmoid(x) - (0.5 + x/4)| <= |x|^3 / 48
+    assert float((sigmoid() - clip()).detach().abs().max()) <= float(x.abs().max()) ** 3 / 48 + 1e-6
+    wide = FourierImage((2, 3, 16, 16), sd=8.0, seed=0, bound="clip")().detach()
+    assert float(wide.min()) == 0.0 and float(wide.max()) == 1.0  # values beyond the tangent's range are cut
+    with pytest.raises(ValueError, match="FourierImage: bound='tanh' is not one of 'sigmoid', 'clip'"):
+        FourierImage((1, 3, 8, 8), bound="tanh")
+
+
+def test_colour_share():
+    rng = np.random.default_rng(0)
+    grey = rng.random((2, 1, 8, 8)).repeat(3, axis=1)
+    assert colour_share(grey) < 1e-12
+    assert colour_share(np.full((1, 3, 4, 4), 0.3)) == 0.0  # a flat image has no variation at all
+    noise = rng.random((4, 3, 32, 32))  # independent channels: 2/3 of the variance is colour
+    assert abs(colour_share(noise) - 2 / 3) < 0.02
+    assert colour_share(torch.from_numpy(noise)) == colour_share(noise)
+    # correlated channels, as in photographs, are mostly brightness
+    correlated = FourierImage((4, 3, 32, 32), seed=0)().detach()
+    uncorrelated = FourierImage((4, 3, 32, 32), seed=0, decorrelate=False)().detach()
+    assert colour_share(correlated) < 0.25 < 0.5 < colour_share(uncorrelated)
+    with pytest.raises(ValueError, match=r"colour_share: images must have shape \(N, 3, H, W\)"):
+        colour_share(np.zeros((1, 1, 4, 4)))
+
+
+def test_stacked_images_concatenate_and_constrain_their_parts():
+    a, b = PixelImage((2, 3, 8, 8), seed=0, bound="clip"), FourierImage((1, 3, 8, 8), seed=1)
+    stack = StackedImages(a, b)
+    torch.testing.assert_close(stack(), torch.cat([a(), b()]))
+    assert len(list(stack.parameters())) == 2
+    with torch.no_grad():
+        a.pixels.add_(2.0)
+    stack.constrain_()
+    assert float(a().detach().max()) == 1.0
+    with pytest.raises(ValueError, match="at least one"):
+        StackedImages()
+
+
+def test_a_stack_of_parametrisations_runs_each_as_if_alone(model):
+    # one random transformation per step for the whole batch, and per-parameter optimisers:
+    # a stack of variants is the same as running each variant alone with the same seed
+    settings = dict(size=16, transforms=default_transforms(16), steps=6, lr=0.05, seed=0)
+    variants = [{}, {"decay_power": 0}, {"bound": "clip"}]
+    objectives = ["block2_conv1:1", "block2_conv1:2"]
+    stacked = visualise(model, objectives * 3, param=StackedImages(*[FourierImage((2, 1, 16, 16), seed=0, **v) for v in variants]),
+                        **settings)
+    for k, v in enumerate(variants):
+        alone = visualise(model, objectives, param=FourierImage((2, 1, 16, 16), seed=0, **v), **settings)
+        torch.testing.assert_close(stacked.images[2 * k : 2 * k + 2], alone.images, atol=1e-5, rtol=1e-5)
+
+
+# ---------------------------------------------------------------------------------------------
+# Diversity
+# ---------------------------------------------------------------------------------------------
+
+
+def test_gram_matrices_sum_over_positions():
+    a = torch.randn(3, 4, 5, 6)
+    torch.testing.assert_close(gram_matrices(a), torch.einsum("bixy,bjxy->bij", a, a))
+    # where a channel fires does not matter, only which channels fire together
+    shuffled = a.flatten(2)[:, :, torch.randperm(30)].reshape(3, 4, 5, 6)
+    torch.testing.assert_close(gram_matrices(shuffled), gram_matrices(a))
+    with pytest.raises(ValueError, match=r"gram_matrices: activation must be a tensor of shape \(B, C, H, W\); got \(3, 4\)"):
+        gram_matrices(torch.zeros(3, 4))
+
+
+def test_gram_similarity_is_a_cosine_between_gram_matrices():
+    a = torch.rand(4, 3, 5, 5)
+    s = gram_similarity(a)
+    g = gram_matrices(a).flatten(1)
+    expected = torch.nn.functional.cosine_similarity(g[:, None], g[None, :], dim=2)
+    torch.testing.assert_close(s, expected)
+    torch.testing.assert_close(s, s.T)
+    torch.testing.assert_close(s.diagonal(), torch.ones(4))
+    scaled = a * torch.tensor([1.0, 3.0, 0.5, 2.0])[:, None, None, None]
+    torch.testing.assert_close(gram_similarity(scaled), s)  # the size of the activations does not count
+
+
+def test_diversity_penalty_is_the_mean_similarity_of_different_images():
+    a = torch.rand(4, 3, 5, 5)
+    s = gram_similarity(a)
+    torch.testing.assert_close(diversity_penalty(a), s[~torch.eye(4, dtype=torch.bool)].mean())
+    same = a[:1].repeat(3, 1, 1, 1)
+    assert abs(float(diversity_penalty(same)) - 1.0) < 1e-6
+    apart = torch.zeros(2, 2, 3, 3)
+    apart[0, 0], apart[1, 1] = 1.0, 1.0  # each image excites a different channel
+    assert float(diversity_penalty(apart)) == 0.0
+    with pytest.raises(ValueError, match="diversity_penalty: needs at least 2 images in the batch to compare; got 1"):
+        diversity_penalty(a[:1])
+
+
+def test_the_diversity_term_makes_the_images_of_a_batch_differ(model):
+    settings = dict(size=20, transforms=default_transforms(20), steps=40, lr=0.05, seed=0)
+    objectives = ["block2_conv2:3"] * 4
+    plain = visualise(model, objectives, **settings)
+    torch.testing.assert_close(visualise(model, objectives, diversity=0.0, **settings).images, plain.images)
+    diverse = visualise(model, objectives, diversity=2.0, **settings)
+    again = visualise(model, objectives, diversity=2.0, **settings)
+    assert torch.equal(diverse.images, again.images)  # seeded, deterministic
+    sims = {}
+    for name, result in (("plain", plain), ("diverse", diverse)):
+        acts = model.activations(result.images, ["block2_conv2"], numpy=False)["block2_conv2"]
+        sims[name] = float(diversity_penalty(acts))
+    assert sims["diverse"] < sims["plain"] - 0.05
+    # the batch as a whole still excites the channel (one image may give up much of it)
+    assert objective_values(model, objectives, diverse.images).mean() > 2 * objective_values(model, objectives, diverse.start_images).mean()
+    # another layer can be the one compared
+    other = visualise(model, objectives, diversity=2.0, diversity_layer="block1_conv2", **settings)
+    assert not torch.equal(other.images, diverse.images)
+
+
+def test_the_diversity_term_checks_its_arguments(model):
+    with pytest.raises(ValueError, match="visualise: diversity must be a number >= 0; got -1"):
+        visualise(model, ["block1_conv1:0"] * 2, diversity=-1, steps=1)
+    with pytest.raises(ValueError, match="needs at least 2 objectives; got 1"):
+        visualise(model, ["block1_conv1:0"], diversity=1.0, steps=1)
+    with pytest.raises(KeyError, match="no layer 'block9'"):
+        visualise(model, ["block1_conv1:0"] * 2, diversity=1.0, diversity_layer="block9", steps=1)
 
 
 # ---------------------------------------------------------------------------------------------

@@ -26,18 +26,22 @@ As in the lucent library, the method is assembled from small, replaceable parts:
   work when shifted, scaled and rotated a little: :class:`Jitter`, :class:`RandomScale`,
   :class:`RandomRotate`;
 - an **optimiser loop** with a seed: :func:`visualise`. It optimises a whole grid of filters as
-  one batch: batch element ``b`` maximises objective ``b``.
+  one batch: batch element ``b`` maximises objective ``b``; with ``diversity=`` it also
+  penalises the similarity of the batch's images (Olah et al. 2017), measured by
+  :func:`gram_similarity` and :func:`diversity_penalty`.
 
 All transforms are written with indexing and ``torch.gather`` (not ``grid_sample`` or reflection
 padding), whose gradients are deterministic on the CPU *and* on CUDA, so that a seeded run gives
 the same image twice under ``torch.use_deterministic_algorithms(True)``.
 
 The parts live in one module each, as in lucid: :mod:`~cnnkit.viz.featvis.objectives`,
-:mod:`~cnnkit.viz.featvis.parametrisations`, :mod:`~cnnkit.viz.featvis.transforms` and
-:mod:`~cnnkit.viz.featvis.render`; every public name is re-exported here.
+:mod:`~cnnkit.viz.featvis.diversity`, :mod:`~cnnkit.viz.featvis.parametrisations`,
+:mod:`~cnnkit.viz.featvis.transforms` and :mod:`~cnnkit.viz.featvis.render`; every public name
+is re-exported here.
 """
 
-from cnnkit.viz.featvis import objectives, parametrisations, render, transforms
+from cnnkit.viz.featvis import diversity, objectives, parametrisations, render, transforms
+from cnnkit.viz.featvis.diversity import diversity_penalty, gram_matrices, gram_similarity
 from cnnkit.viz.featvis.objectives import (
     ChannelObjective,
     DirectionObjective,
@@ -50,6 +54,8 @@ from cnnkit.viz.featvis.parametrisations import (
     IMAGENET_COLOUR_SQRT,
     FourierImage,
     PixelImage,
+    StackedImages,
+    colour_share,
     fraction_out_of_range,
     image_param,
 )
@@ -71,4 +77,10 @@ from cnnkit.viz.featvis.transforms import (
     default_transforms,
 )
 
-__all__ = [*objectives.__all__, *parametrisations.__all__, *transforms.__all__, *render.__all__]
+__all__ = [
+    *objectives.__all__,
+    *diversity.__all__,
+    *parametrisations.__all__,
+    *transforms.__all__,
+    *render.__all__,
+]

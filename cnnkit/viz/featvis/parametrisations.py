@@ -4,6 +4,8 @@
 passed through a sigmoid) or :class:`FourierImage` (a spectrum scaled by ``1/f`` with
 decorrelated colours, then a sigmoid; Olah et al. 2017); :func:`image_param` picks one by name,
 and :func:`fraction_out_of_range` says how many pixels left the valid range.
+:class:`StackedImages` puts several parametrisations in one batch (to compare them under the
+same random transformations), and :func:`colour_share` measures how colourful images are.
 """
 
 from __future__ import annotations
@@ -19,8 +21,10 @@ from cnnkit._checks import check_choice
 __all__ = [
     "PixelImage",
     "FourierImage",
+    "StackedImages",
     "image_param",
     "fraction_out_of_range",
+    "colour_share",
     "IMAGENET_COLOUR_SQRT",
 ]
 
@@ -121,11 +125,48 @@ def fraction_out_of_range(images: torch.Tensor | np.ndarray, low: float = 0.0, h
     return float(np.mean((arr < low) | (arr > high)))
 
 
+def colour_share(images: torch.Tensor | np.ndarray) -> float:
+    """The share of the images' variation that is colour rather than brightness.
+
+    Each image's mean colour is removed; what remains is split, pixel by pixel, into its grey
+    part (the mean of the channels) and its colour part (each channel minus that mean). The
+    result is the sum of squares of the colour parts over the sum of squares of the whole,
+    for the whole batch: 0 for grey images, larger for images whose pixels differ mostly in
+    hue; photographs, whose red, green and blue rise and fall together, score low.
+
+    Args:
+        images: (N, C, H, W) with C = 3 (torch or numpy).
+
+    Returns:
+        A float in [0, 1].
+
+    Example:
+        >>> grey = np.random.default_rng(0).random((2, 1, 4, 4)).repeat(3, axis=1)
+        >>> round(colour_share(grey), 12)
+        0.0
+        >>> x = np.zeros((1, 3, 1, 2)); x[0, 0, 0, 1] = 1.0  # one pixel turns red
+        >>> round(colour_share(x), 4)
+        0.6667
+    """
+    arr = images.detach().cpu().numpy() if isinstance(images, torch.Tensor) else np.asarray(images)
+    if arr.ndim != 4 or arr.shape[1] != 3:
+        raise ValueError(f"colour_share: images must have shape (N, 3, H, W); got {arr.shape}")
+    centred = arr.astype(np.float64) - arr.mean(axis=(2, 3), keepdims=True)
+    total = float((centred**2).sum())
+    if total == 0:
+        return 0.0
+    colour = centred - centred.mean(axis=1, keepdims=True)
+    return float((colour**2).sum()) / total
+
+
 #: Square root of the colour covariance of ImageNet photographs, ``U sqrt(S)`` from the SVD
 #: ``Sigma = U S U^T`` of the RGB covariance, as estimated by the Lucid library (Olah et al.
 #: 2017). Its first column is (almost) luminance. It is ``U sqrt(S)``: a vector of three uncorrelated,
 #: unit-variance numbers times this matrix is a colour with the photographs' covariance.
 IMAGENET_COLOUR_SQRT = ((0.26, 0.09, 0.02), (0.27, 0.00, -0.05), (0.27, -0.09, 0.03))
+
+
+FOURIER_BOUNDS = ("sigmoid", "clip")
 
 
 class FourierImage(nn.Module):
@@ -144,6 +185,13 @@ class FourierImage(nn.Module):
        column norm), which turns uncorrelated channels into correlated RGB;
     3. a sigmoid, which keeps every pixel in (0, 1).
 
+    Each of the three can be switched off on its own, to measure what it does:
+    ``decay_power=0`` (no ``1/f`` scaling: every frequency gets the same weight, so the
+    spectrum is just another basis of the pixels), ``decorrelate=False`` (the channels are used as R, G, B directly) and
+    ``bound="clip"``: instead of the sigmoid, its tangent at 0 clipped to [0, 1],
+    ``clamp(0.5 + x / 4, 0, 1)``, which agrees with ``sigmoid(x)`` near grey and cuts off at
+    the bounds (a clipped pixel gets no gradient).
+
     Args:
         shape: (N, C, H, W).
         sd: standard deviation of the initial spectrum, and so of the image before the colour
@@ -154,9 +202,10 @@ class FourierImage(nn.Module):
         decorrelate: apply the colour decorrelation (only for C = 3).
         color_sqrt: the (3, 3) colour matrix; default :data:`IMAGENET_COLOUR_SQRT`.
         seed: seed (or a ``torch.Generator``) for the initial spectrum.
+        bound: ``"sigmoid"`` (the default) or ``"clip"``, how the values are kept in range.
 
     Shape:
-        ``forward()`` returns (N, C, H, W) with values in (0, 1).
+        ``forward()`` returns (N, C, H, W) with values in (0, 1) (in [0, 1] with ``"clip"``).
 
     Example:
         >>> p = FourierImage((2, 3, 16, 12), seed=0)
@@ -165,6 +214,9 @@ class FourierImage(nn.Module):
         (torch.Size([2, 3, 16, 12]), True, True)
         >>> p.spectrum.shape
         torch.Size([2, 3, 16, 7, 2])
+        >>> clipped = FourierImage((2, 3, 16, 12), seed=0, bound="clip")()
+        >>> bool((clipped - img).abs().max() < 0.02)  # near grey the two agree
+        True
     """
 
     scale: torch.Tensor
@@ -178,8 +230,11 @@ class FourierImage(nn.Module):
         decorrelate: bool = True,
         color_sqrt: Sequence[Sequence[float]] | np.ndarray | None = None,
         seed: int | torch.Generator = 0,
+        bound: str = "sigmoid",
     ):
         super().__init__()
+        check_choice(bound, FOURIER_BOUNDS, "bound", caller="FourierImage")
+        self.bound = bound
         n, c, h, w = _shape(shape)
         self.size = (h, w)
         fy = torch.fft.fftfreq(h)[:, None]
@@ -209,7 +264,49 @@ class FourierImage(nn.Module):
         x = self.linear_image()
         if self.decorrelate:
             x = torch.einsum("rc,nchw->nrhw", self.colour, x)
+        if self.bound == "clip":
+            return torch.clamp(0.5 + 0.25 * x, 0.0, 1.0)  # the sigmoid's tangent at 0, clipped
         return torch.sigmoid(x)
+
+
+class StackedImages(nn.Module):
+    """Several parametrisations side by side, as one batch: their images concatenated.
+
+    :func:`~cnnkit.viz.featvis.visualise` draws one random transformation per step for the
+    whole batch, so the parts of a stack see the same transformations at every step; with the
+    same seed for every part they also start from the same spectra or pixels. A stack of
+    variants that differ in one setting each (an ablation) is then one run, and any difference
+    between their images comes from that setting. Adam and the normalised step act on every
+    parameter separately, so a part's images are those it would get alone with the same
+    transformations.
+
+    Args:
+        *parts: parametrisation modules (each ``forward()`` returns (N_i, C, H, W)).
+
+    Shape:
+        ``forward()`` returns (sum of N_i, C, H, W), the parts in order.
+
+    Example:
+        >>> stack = StackedImages(FourierImage((2, 3, 8, 8), seed=0), FourierImage((2, 3, 8, 8), seed=0, decorrelate=False))
+        >>> stack().shape
+        torch.Size([4, 3, 8, 8])
+    """
+
+    def __init__(self, *parts: nn.Module):
+        super().__init__()
+        if not parts:
+            raise ValueError("StackedImages needs at least one parametrisation")
+        self.parts = nn.ModuleList(parts)
+
+    def forward(self) -> torch.Tensor:
+        return torch.cat([part() for part in self.parts])
+
+    def constrain_(self) -> None:
+        """Call ``constrain_`` of every part that has one (a clipped :class:`PixelImage`)."""
+        for part in self.parts:
+            constrain = getattr(part, "constrain_", None)
+            if constrain is not None:
+                constrain()
 
 
 def image_param(kind: str, shape: Sequence[int], seed: int | torch.Generator = 0, **kwargs) -> nn.Module:

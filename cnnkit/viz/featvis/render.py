@@ -18,7 +18,8 @@ from torch import nn
 
 from cnnkit._checks import check_choice
 from cnnkit.models.mode import eval_mode
-from cnnkit.models.named import NamedLayersMixin
+from cnnkit.models.named import NamedLayersMixin, unknown_layer_error
+from cnnkit.viz.featvis.diversity import diversity_penalty
 from cnnkit.viz.featvis.objectives import (
     Objective,
     _check_activation,
@@ -75,10 +76,13 @@ class FeatureVisualisation(NamedTuple):
         return [int(spec.rsplit(":", 1)[1]) for spec in self.objectives]
 
 
-def _record(model: NamedLayersMixin, objectives: list, x: torch.Tensor) -> torch.Tensor:
-    """Forward ``x`` until the deepest needed layer and return the (B,) objectives (with gradients)."""
+def _record(
+    model: NamedLayersMixin, objectives: list, x: torch.Tensor, keep: Sequence[str] = ()
+) -> tuple[torch.Tensor, dict[str, torch.Tensor]]:
+    """Forward ``x`` until the deepest needed layer; return the (B,) objectives (with gradients)
+    and the outputs of the layers named in ``keep``."""
     names = model.layer_names()
-    layers = sorted({o.layer for o in objectives}, key=names.index)
+    layers = sorted({o.layer for o in objectives} | set(keep), key=names.index)
     found: dict[str, torch.Tensor] = {}
     handles = []
 
@@ -105,6 +109,8 @@ def _record(model: NamedLayersMixin, objectives: list, x: torch.Tensor) -> torch
     parts: list[torch.Tensor] = []
     for name in layers:
         index = [b for b, o in enumerate(objectives) if o.layer == name]
+        if not index:
+            continue  # a layer recorded only for ``keep``
         act = found[name]
         _check_activation(act, str(objectives[index[0]]))
         if len(index) < len(objectives):
@@ -116,7 +122,7 @@ def _record(model: NamedLayersMixin, objectives: list, x: torch.Tensor) -> torch
     values = torch.cat(parts)
     if order != list(range(len(objectives))):
         values = values[torch.argsort(torch.tensor(order, device=values.device))]
-    return values
+    return values, {name: found[name] for name in keep}
 
 
 def normalised_step(params: Sequence[torch.Tensor], lr: float) -> None:
@@ -142,6 +148,21 @@ def normalised_step(params: Sequence[torch.Tensor], lr: float) -> None:
             p.add_(lr * g / (rms + 1e-5))
 
 
+def _diversity_layer(model: NamedLayersMixin, objs: list, diversity: float, layer: str | None) -> str | None:
+    """The layer whose Gram matrices the diversity term compares; None without a diversity term."""
+    if not isinstance(diversity, (int, float)) or isinstance(diversity, bool) or not diversity >= 0:
+        raise ValueError(f"visualise: diversity must be a number >= 0; got {diversity!r}")
+    if diversity == 0:
+        return None
+    if len(objs) < 2:
+        raise ValueError(f"visualise: diversity compares the images of a batch, so it needs at least 2 objectives; got {len(objs)}")
+    name = objs[0].layer if layer is None else layer
+    names = model.layer_names()
+    if name not in names:
+        raise unknown_layer_error(name, names)
+    return name
+
+
 def visualise(
     model: NamedLayersMixin,
     objectives: Sequence[Objective],
@@ -154,6 +175,8 @@ def visualise(
     seed: int = 0,
     preprocess: Callable[[torch.Tensor], torch.Tensor] | None = None,
     channels: int | None = None,
+    diversity: float = 0.0,
+    diversity_layer: str | None = None,
 ) -> FeatureVisualisation:
     """Optimise one image per objective by gradient ascent, all in one batch.
 
@@ -164,6 +187,13 @@ def visualise(
     ``bound="clip"``), call it, which makes the run projected gradient ascent. Batch
     element ``b`` is optimised for ``objectives[b]`` alone, since the batch elements do not
     interact in a network in eval mode.
+
+    With ``diversity=lambda > 0`` the images do interact: the loss gains Olah et al.'s diversity
+    term, ``lambda * sum_{a != b} s_ab``, where ``s_ab`` is the cosine similarity of the Gram
+    matrices of images ``a`` and ``b`` at ``diversity_layer``
+    (:func:`~cnnkit.viz.featvis.diversity.diversity_penalty` times ``B (B - 1)``), so that the
+    batch spreads over different inputs that all excite the objectives. Give the same
+    objective B times to see B facets of one channel.
 
     The model is put in eval mode and its parameters' ``requires_grad`` switched off for the
     run; both are restored, and the hooks removed, in a ``finally`` block.
@@ -182,6 +212,9 @@ def visualise(
         seed: seeds the initial image and the transforms; the same seed gives the same images.
         preprocess: applied to the image before the network (e.g. ImageNet normalisation).
         channels: input channels; default what the model's first convolution expects.
+        diversity: weight of the diversity term (0: none); needs at least two objectives.
+        diversity_layer: the (B, C, H, W) layer whose Gram matrices are compared; default the
+            layer of the first objective.
 
     Returns:
         A :class:`FeatureVisualisation` (images, start images, history (steps, B), objectives).
@@ -196,6 +229,7 @@ def visualise(
     if not isinstance(steps, int) or steps < 1:
         raise ValueError(f"steps must be a positive int; got {steps!r}")
     check_choice(optimizer, ("adam", "normalized"), "optimizer", caller="visualise")
+    diverse_at = _diversity_layer(model, objs, diversity, diversity_layer)
     h, w = (size, size) if isinstance(size, int) else tuple(size)
     c = _input_channels(model) if channels is None else channels
     device = _device(model)
@@ -221,8 +255,11 @@ def visualise(
                 x = apply_transforms(image(), transforms, generator)
                 if preprocess is not None:
                     x = preprocess(x)
-                values = _record(model, objs, x)
-                (-values.sum()).backward()
+                values, kept = _record(model, objs, x, keep=[diverse_at] if diverse_at else [])
+                loss = -values.sum()
+                if diverse_at is not None:  # Olah et al.'s diversity term: lambda * (sum of s_ab, a != b)
+                    loss = loss + diversity * len(objs) * (len(objs) - 1) * diversity_penalty(kept[diverse_at])
+                loss.backward()
                 history[step] = values.detach().cpu().double().numpy()
                 if opt is not None:
                     opt.step()
@@ -257,7 +294,7 @@ def objective_values(
         raise ValueError(f"images must have one image per objective ({len(objs)}); got {images.shape[0]}")
     with eval_mode(model), torch.no_grad():
         x = images.to(_device(model))
-        values = _record(model, objs, preprocess(x) if preprocess is not None else x)
+        values, _ = _record(model, objs, preprocess(x) if preprocess is not None else x)
     return values.cpu().double().numpy()
 
 

@@ -24,8 +24,8 @@ from cnnkit.models.efficientnet import (
     efficientnet_lite0,
     efficientnet_lite_preprocess,
 )
-from cnnkit.viz.cam import cam_for_model, grad_cam
-from cnnkit.viz.sanity import cascading_randomization
+from cnnkit.viz.cam import cam_for_model, class_activation_map, grad_cam, guided_backprop, saliency_map
+from cnnkit.viz.sanity import cascading_randomization, map_correlation
 
 ROOT = Path(__file__).resolve().parents[1]
 CHAPTERS = [
@@ -84,6 +84,40 @@ def test_ch10_identity_holds_for_a_fully_random_network(net, photos, top):
     assert np.allclose(gc * z, cam, rtol=1e-4, atol=1e-4 * np.abs(cam).max())
     # and the network really is another one: its maps are not the trained network's
     assert not np.allclose(cam, top.maps[:4], atol=1e-2)
+
+
+# --------------------------------------------------------------------------------------------
+# Chapter 11: guided backpropagation fails the sanity check; Grad-CAM of a probability
+
+
+def test_ch11_guided_backprop_survives_a_random_top_while_saliency_does_not(net, photos, top):
+    """With ``predictions`` and ``head`` random, guided backpropagation's signed map keeps a rank
+    correlation above 0.95 with the trained one on every photograph; the gradient's falls below 0.2."""
+    xs, classes = photos[:4], top.class_idx[:4]
+    random_net = efficientnet_lite0(weights=None, seed=1)
+    guided = guided_backprop(net, xs, class_idx=classes, reduce="sum").maps
+    plain = saliency_map(net, xs, class_idx=classes, reduce="sum").maps
+    for _, randomised in cascading_randomization(net, random_net, ["predictions", "head"]):
+        g = guided_backprop(randomised, xs, class_idx=classes, reduce="sum").maps
+        s = saliency_map(randomised, xs, class_idx=classes, reduce="sum").maps
+        assert map_correlation(g, guided, method="spearman").min() > 0.95
+        assert map_correlation(s, plain, method="spearman").max() < 0.2
+
+
+def test_ch11_grad_cam_of_the_probability_is_a_scaled_contrast_of_cams(net, photos, top):
+    """Exercise 11-3: at the head, Grad-CAM of p_c (before its ReLU) is
+    p_c (1 - p_c) / Z times (M_c minus the p_j / (1 - p_c)-weighted mean of the other classes' CAMs)."""
+    probability_net = torch.nn.Sequential(net, torch.nn.Softmax(dim=1))
+    got = grad_cam(probability_net, photos, net.head, class_idx=top.class_idx, relu=False).maps
+    with torch.no_grad():
+        feats = net.features(photos).numpy()
+        p = torch.softmax(net(photos), dim=1).double().numpy()
+    cams = class_activation_map(feats, net.fc.weight.detach().numpy())  # (5, 1000, 7, 7)
+    z = cams.shape[-2] * cams.shape[-1]
+    for n, c in enumerate(top.class_idx):
+        others = ((p[n, :, None, None] * cams[n]).sum(axis=0) - p[n, c] * cams[n, c]) / (1 - p[n, c])
+        expected = p[n, c] * (1 - p[n, c]) / z * (cams[n, c] - others)
+        assert np.abs(got[n] - expected).max() < 1e-4 * np.abs(expected).max()
 
 
 # --------------------------------------------------------------------------------------------

@@ -57,7 +57,7 @@ def test_chapters_show_cnnkit_code_with_literalinclude():
         "07_training.ipynb": ["Conv2d", "NumpyCNN", "softmax_cross_entropy", "train_numpy", "SGD", "train_torch"],
         "09_vgg16_activations.ipynb": ["train_small_vgg"],
         "10_filter_visualisation.ipynb": ["visualise", "normalised_step"],
-        "11_class_activation_maps.ipynb": ["class_activation_map", "grad_cam"],
+        "11_class_activation_maps.ipynb": ["class_activation_map", "grad_cam", "_guided_relu_backward"],
     }
 
 

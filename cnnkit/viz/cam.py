@@ -21,7 +21,9 @@ to the most general:
 - :func:`saliency_map`: the gradient of the class score with respect to the input pixels
   (Simonyan et al. 2013), its absolute value maximised over the colour channels (or, signed,
   summed over them); :func:`smooth_grad` averages it over noisy copies of the input (Smilkov
-  et al. 2017).
+  et al. 2017). :func:`guided_backprop` (Springenberg et al. 2015) changes the backward pass of
+  every ReLU so that only positive gradients pass; its maps look sharper, but they hardly depend
+  on the network's top layers, which is why it fails Adebayo et al.'s sanity check.
 - :func:`occlusion_map`: slide a constant patch over the input and record how much the class
   score drops (Zeiler and Fergus 2014). It treats the network as a black box.
 
@@ -73,6 +75,7 @@ __all__ = [
     "cam_for_model",
     "grad_cam",
     "saliency_map",
+    "guided_backprop",
     "occlusion_map",
     "smooth_grad",
     "upsample_map",
@@ -412,6 +415,87 @@ def _input_gradient(
         score = logits[torch.arange(len(classes)), torch.as_tensor(classes)].sum()
         (grads,) = torch.autograd.grad(score, xb)
     return grads, classes, logits
+
+
+
+def _guided_relu_backward(
+    module: nn.Module, grad_input: tuple[torch.Tensor | None, ...], grad_output: tuple[torch.Tensor | None, ...]
+) -> tuple[torch.Tensor | None, ...]:
+    """Guided backpropagation at one ReLU: autograd's gradient, with its negative values set to zero too."""
+    grad = grad_input[0]
+    return (None if grad is None else grad.clamp(min=0), *grad_input[1:])
+
+
+def guided_backprop(model: nn.Module, x: Any, class_idx: ClassIndex = None, reduce: str = "max_abs") -> ClassMaps:
+    """Guided backpropagation (Springenberg et al. 2015): the input gradient, with every ReLU
+    passing back only positive gradients.
+
+    The gradient of the class score is computed as for :func:`saliency_map`, except at each
+    ``nn.ReLU`` and ``nn.ReLU6`` module: there autograd's backward already zeroes the gradient
+    where the unit was off (input :math:`\\le 0`, or :math:`\\ge 6` for ReLU6), and guided
+    backpropagation *also* zeroes it where the gradient arriving from above is negative,
+
+    .. math::
+
+        R_\\text{in} = \\mathbb{1}[\\text{unit on}] \\cdot \\max(R_\\text{out}, 0).
+
+    So only paths along which every unit would *raise* the score survive. Each module gets a
+    full backward hook that clamps its input gradient at zero, removed afterwards whatever
+    happens; a ReLU applied as a function (``torch.relu`` in a ``forward``) is not changed.
+    The result is no longer the gradient of anything: Adebayo et al. (2018) found that it
+    barely changes when the top layers of the network are randomised, and that it resembles
+    what an edge detector finds in the image.
+
+    Args:
+        model: any classifier returning logits (N, num_classes), with its ReLUs as ``nn.ReLU``
+            or ``nn.ReLU6`` modules (not in place).
+        x: images (N, C, H, W) or one image (C, H, W).
+        class_idx: None (predicted classes), an int, or one int per image.
+        reduce: how the channels are combined, as for :func:`saliency_map`: ``"max_abs"``
+            (largest absolute value) or ``"sum"`` (signed sum).
+
+    Returns:
+        A :class:`ClassMaps` with maps of shape (N, H, W), the input's resolution.
+
+    Raises:
+        ValueError: the model has no ``nn.ReLU``/``nn.ReLU6`` module, or one is in place (a
+            backward hook cannot be put on an in-place operation).
+
+    Example:
+        One hidden unit raises the score, one lowers it; both are on. The gradient mixes the
+        two paths, guided backpropagation keeps only the one that raises the score:
+
+        >>> model = nn.Sequential(nn.Flatten(), nn.Linear(2, 2, bias=False), nn.ReLU(), nn.Linear(2, 1, bias=False))
+        >>> with torch.no_grad():
+        ...     _ = model[1].weight.copy_(torch.tensor([[1.0, 1.0], [1.0, -1.0]]))
+        ...     _ = model[3].weight.copy_(torch.tensor([[1.0, -2.0]]))
+        >>> x = torch.tensor([[[2.0, 1.0]]])                       # hidden units 3 and 1: both on
+        >>> saliency_map(model, x, class_idx=0, reduce="sum").maps.tolist()
+        [[-1.0, 3.0]]
+        >>> guided_backprop(model, x, class_idx=0, reduce="sum").maps.tolist()
+        [[1.0, 1.0]]
+    """
+    _check_reduce(reduce, "guided_backprop")
+    relus = [m for m in model.modules() if isinstance(m, (nn.ReLU, nn.ReLU6))]
+    if not relus:
+        raise ValueError(
+            "guided_backprop: the model has no nn.ReLU or nn.ReLU6 module, so guided backpropagation would be "
+            "the plain gradient (saliency_map); ReLUs called as functions cannot be hooked"
+        )
+    in_place = [name for name, m in model.named_modules() if isinstance(m, (nn.ReLU, nn.ReLU6)) and m.inplace]
+    if in_place:
+        raise ValueError(
+            f"guided_backprop: the ReLU {in_place[0]!r} works in place, which a backward hook cannot follow; "
+            "build the model with inplace=False"
+        )
+    xb, single = _as_batch(x)
+    handles = [m.register_full_backward_hook(_guided_relu_backward) for m in relus]
+    try:
+        grads, classes, logits = _input_gradient(model, xb, class_idx)
+    finally:
+        for handle in handles:
+            handle.remove()
+    return _finish(_reduce_channels(grads, reduce), classes, logits, single)
 
 
 def smooth_grad(

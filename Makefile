@@ -23,10 +23,12 @@ export PYTHONHASHSEED := 0
 export OMP_WAIT_POLICY ?= PASSIVE
 
 .PHONY: help setup book test lint test-unit test-notebooks test-book check-browser browser-deps \
-	lock check-lock timings colab-check execute book-online pin benchmark clean
+	lock check-lock timings colab-check execute book-online pin benchmark clean slides pdf
 
 help:
 	@echo "make book         build the HTML book into $(BOOK_HTML)"
+	@echo "make slides       a reveal.js slide deck per chapter, into _build/slides (offline)"
+	@echo "make pdf          the whole book as one PDF, _build/pdf/book.pdf (printed by Chromium)"
 	@echo "make test         run every check: lint, unit tests, doctests, nbval, book build, browser test"
 	@echo "make lint         ruff (style, imports, bugs) on cnnkit, tests and tools; mypy on cnnkit"
 	@echo "make execute      re-run every chapter in place (fresh kernel, top to bottom)"
@@ -53,6 +55,18 @@ book: setup
 	@echo
 	@echo "The book is built. Open $(CURDIR)/$(BOOK_HTML)/index.html in a browser."
 
+# A reveal.js deck per chapter of _toc.yml, from the stored outputs, into $(BOOK_DIR)/_build/slides/,
+# with reveal.js and MathJax copied beside the decks (nothing is fetched when they are shown).
+# tools/slides.py says how a chapter becomes slides. BOOK_DIR: the publish workflow's online copy.
+BOOK_DIR ?= .
+slides: setup
+	$(BIN)/python tools/slides.py --book $(BOOK_DIR)
+
+# The whole book as one PDF, $(BOOK_DIR)/_build/pdf/book.pdf: Jupyter Book's single-page HTML build,
+# printed by the headless Chrome or Chromium of the browser test (no TeX). See tools/pdf.py.
+pdf: setup
+	$(BIN)/python tools/pdf.py --book $(BOOK_DIR)
+
 # The whole suite, in order of speed: a failure in the fast parts stops the slow ones.
 # The browser is looked for first, so that a missing one is said at once, with how to get one.
 test: setup lint check-browser test-unit test-notebooks test-book
@@ -74,9 +88,11 @@ test-notebooks: setup
 	CNNKIT_NO_PRETRAINED=1 $(BIN)/python -m pytest --nbval --nbval-current-env --nbval-sanitize-with tests/nbval_sanitize.cfg \
 		-p no:randomly -q $(NOTEBOOKS)
 
+# The HTML book, the slide decks and the PDF, then the browser test of all three (tests/book).
 test-book: setup
-	rm -rf _build/html _build/screenshots
+	rm -rf _build/html _build/screenshots _build/slides _build/pdf
 	$(BIN)/jupyter-book build -W -n --keep-going .
+	$(MAKE) --no-print-directory slides pdf BOOK_DIR=.
 	$(BIN)/python -m pytest tests/book -q
 
 # Says which Chrome or Chromium and driver the browser test will use, or how to get them.

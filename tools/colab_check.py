@@ -1,7 +1,9 @@
 """Check, as far as can be done without Colab, that a chapter runs the way Colab runs it.
 
 Usage: python tools/colab_check.py [--python 3.12] [--keep] [chapters/05_pooling.ipynb ...]
-(`make colab-check` runs it on chapter 5, pooling, which also reads the MNIST digits shipped in the package.)
+(`make colab-check` runs it on chapter 5, pooling, which also reads the MNIST digits shipped in the
+package, and on the instructors' page, guide/instructors.ipynb, whose launch buttons open it in Colab
+too: alone in its folder it finds no chapters/ or tools/ beside it, and must run all the same.)
 
 Colab gives a Python with the newest numpy, torch and matplotlib already installed, and the first
 cell of every chapter installs cnnkit from the public repository with
@@ -81,7 +83,8 @@ def colab_requirement() -> str:
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("notebooks", nargs="*", type=Path, default=[ROOT / "chapters" / "05_pooling.ipynb"])
+    parser.add_argument("notebooks", nargs="*", type=Path,
+                        default=[ROOT / "chapters" / "05_pooling.ipynb", ROOT / "guide" / "instructors.ipynb"])
     parser.add_argument("--python", default="3.12", help="interpreter or version (Colab's is 3.12)")
     parser.add_argument("--keep", action="store_true", help="keep the environment and print its path")
     args = parser.parse_args(argv)

@@ -3,6 +3,8 @@ and grading reads each checker's verdict from the executed notebook."""
 
 from __future__ import annotations
 
+import re
+import subprocess
 import sys
 from pathlib import Path
 
@@ -88,3 +90,63 @@ def test_every_chapter_has_at_least_two_implement_it_exercises():
         assert len(found) >= 2, f"{path.name}: {len(found)} implement-it exercises"
         for exercise in found:
             assert exercise.checkers, f"{path.name} {exercise.label}: the stub calls no checker"
+
+
+TRAINING = ROOT / "chapters" / "07_training.ipynb"
+TRAINING_EXERCISES = {
+    "ex-ch7-1": "check_conv2d",
+    "ex-ch7-2": "check_conv2d_backward",
+    "ex-ch7-3": "check_numerical_gradient",
+    "ex-ch7-4": "check_small_cnn",
+}
+
+
+def solution_cells(notebook: nbformat.NotebookNode) -> dict[str, str]:
+    """For each exercise label, the first code cell of its solution that calls a checker."""
+    found, label = {}, None
+    for cell in notebook.cells:
+        start = re.search(r"```\{solution-start\}\s+(\S+)", cell.source) if cell.cell_type == "markdown" else None
+        if start:
+            label = start.group(1)
+        elif cell.cell_type == "markdown" and "{solution-end}" in cell.source:
+            label = None
+        elif label and cell.cell_type == "code" and homework.CHECK_CALL.search(cell.source) and label not in found:
+            found[label] = cell.source
+    return found
+
+
+def test_the_training_chapter_lists_its_four_implement_it_exercises():
+    found = homework.implement_it_exercises(nbformat.read(TRAINING, as_version=4))
+    assert {e.label: e.checkers for e in found} == {label: [name] for label, name in TRAINING_EXERCISES.items()}
+    listing = subprocess.run([sys.executable, str(ROOT / "tools" / "homework.py"), "list", str(TRAINING)],
+                             capture_output=True, text=True, check=True).stdout
+    assert [line.split()[1:] for line in listing.splitlines()] == [[label, name] for label, name in TRAINING_EXERCISES.items()]
+
+
+def test_the_training_exercises_state_the_checkers_settings():
+    from cnnkit.data import mnist_split
+    from cnnkit.exercises import SMALL_CNN_MIN_ACCURACY, SMALL_CNN_TRAINING
+
+    text = next(e.text.source for e in homework.implement_it_exercises(nbformat.read(TRAINING, as_version=4))
+                if e.label == "ex-ch7-4")
+    split = mnist_split()
+    batch = SMALL_CNN_TRAINING["batch_size"]
+    steps = SMALL_CNN_TRAINING["epochs"] * -(-len(split.x_train) // batch)
+    for fact in (f"{SMALL_CNN_MIN_ACCURACY:.0%}", f"{steps} steps of Adam", f"batches of {batch}",
+                 f"{len(split.x_train):,} training digits", f"{len(split.x_test):,} held-out digits"):
+        assert fact in text, fact
+
+
+def test_the_training_exercises_as_homework_grade_their_stubs_and_their_solutions(tmp_path):
+    labels = list(TRAINING_EXERCISES)
+    solutions = solution_cells(nbformat.read(TRAINING, as_version=4))
+    assert sorted(solutions) == labels
+    stubs = homework.make_homework(TRAINING, labels)
+    nbformat.write(stubs, tmp_path / "stubs.ipynb")
+    answered = homework.make_homework(TRAINING, labels)
+    for cell in answered.cells:
+        if cell.metadata.get("homework"):
+            cell.source = solutions[cell.metadata["homework"]["label"]]
+    nbformat.write(answered, tmp_path / "solutions.ipynb")
+    assert homework.grade(tmp_path / "stubs.ipynb") == dict.fromkeys(labels, "not implemented")
+    assert homework.grade(tmp_path / "solutions.ipynb") == dict.fromkeys(labels, "passed")

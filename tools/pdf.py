@@ -13,8 +13,10 @@ Usage: python tools/pdf.py [--book DIR] [--out FILE] [--no-build]
    number in the footer, the headings as the PDF's outline (bookmarks), links kept.
 
 When the HTML book has been built (BOOK/_build/html), the PDF is also copied to its root, where
-the download menu of every page links it. The theme's print style sheet leaves out the navigation, the buttons and the code and solutions
-that the HTML book folds away; figures, captions and maths are printed as the pages show them.
+the download menu of every page links it. The theme's print style sheet leaves out the navigation and the buttons, and the print style
+added here the code cells that the HTML book folds away (hide-input, hide-cell); visible code is
+printed, wrapped. The exercises' solutions, dropdowns in the HTML book, are printed open, after
+their exercises. Figures, captions and maths are printed as the pages show them.
 """
 
 from __future__ import annotations

@@ -108,3 +108,10 @@ def test_no_unreadable_colour_maps(path):
         text = path.read_text()
     for name in UNREADABLE_CMAPS:
         assert not re.search(rf"""cmap\s*=\s*["']{name}["']|cm\.{name}\b""", text), f"{path.name} uses the {name} colour map"
+
+
+@pytest.mark.parametrize("path", sorted((ROOT / "guide").glob("*.ipynb")), ids=lambda p: p.name)
+def test_guide_setup_cell_is_pinned(path):
+    """The instructors' page has a Colab launch button too, so `make pin` keeps its cell current."""
+    assert path in pin.chapters()
+    assert pin.check(path) is None, pin.check(path)

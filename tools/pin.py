@@ -56,7 +56,8 @@ def expected_header() -> str:
 
 
 def chapters() -> list[Path]:
-    return sorted((ROOT / "chapters").glob("*.ipynb"))
+    """Every notebook of the book with a Colab launch button: the chapters and the guide."""
+    return sorted((ROOT / "chapters").glob("*.ipynb")) + sorted((ROOT / "guide").glob("*.ipynb"))
 
 
 def first_code_cell(nb):

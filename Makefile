@@ -21,6 +21,11 @@ export PYTHONHASHSEED := 0
 # OpenMP threads (torch's) sleep while they wait instead of spinning: beside another busy process
 # a chapter then slows down in proportion to the CPU it gets (benchmarks/load.py measures it).
 export OMP_WAIT_POLICY ?= PASSIVE
+# numpy's OpenBLAS runs one thread: its worker threads spin on the small matrix products of the
+# training chapter's numpy network, and beside another busy process one epoch then took 13-55 s
+# instead of 1.3 s (one thread: 3.6 s under the same load); quiet, that chapter took 16.1 s with the
+# default threads and 15.6 s with one. `make benchmark` keeps OpenBLAS's default, as a reader's numpy has.
+export OPENBLAS_NUM_THREADS ?= 1
 
 .PHONY: help setup book test lint test-unit test-notebooks test-book check-browser browser-deps \
 	lock check-lock timings colab-check execute book-online pin benchmark clean slides pdf
@@ -153,7 +158,7 @@ pin: setup
 	$(BIN)/python tools/pin.py
 
 benchmark: setup
-	$(BIN)/python benchmarks/ops.py
+	env -u OPENBLAS_NUM_THREADS $(BIN)/python benchmarks/ops.py
 
 clean:
 	rm -rf _build .pytest_cache .hypothesis

@@ -36,6 +36,8 @@ def execute(path: Path, write: bool = True) -> float:
     os.environ.setdefault("PYTHONHASHSEED", "0")
     # Waiting OpenMP threads sleep rather than spin, so a busy machine slows a chapter fairly.
     os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")
+    # numpy's OpenBLAS on one thread, as the Makefile sets (its spinning threads stall on a busy machine).
+    os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
     os.environ.pop("MPLBACKEND", None)  # let the kernel use the inline backend
     client = NotebookClient(
         nb,

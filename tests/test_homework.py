@@ -1,8 +1,13 @@
 """tools/homework.py: a homework notebook holds the exercise and its stub, never the solution,
-and grading reads each checker's verdict from the executed notebook."""
+and grading runs each checker itself after the student's cell (tests/test_grading.py grades
+adversarial submissions)."""
 
 from __future__ import annotations
 
+import ast
+import builtins
+import importlib
+import pkgutil
 import re
 import subprocess
 import sys
@@ -150,3 +155,71 @@ def test_the_training_exercises_as_homework_grade_their_stubs_and_their_solution
     nbformat.write(answered, tmp_path / "solutions.ipynb")
     assert homework.grade(tmp_path / "stubs.ipynb") == dict.fromkeys(labels, "not implemented")
     assert homework.grade(tmp_path / "solutions.ipynb") == dict.fromkeys(labels, "passed")
+
+
+def _imported_names(notebook: nbformat.NotebookNode) -> set[str]:
+    names = set()
+    for cell in notebook.cells:
+        if cell.cell_type == "code":
+            tree = homework._parse(cell.source)
+            for node in ast.walk(tree) if tree is not None else []:
+                if isinstance(node, (ast.Import, ast.ImportFrom)):
+                    names |= {(a.asname or a.name).split(".")[0] for a in node.names}
+    return names
+
+
+def _cnnkit_public_names() -> set[str]:
+    import cnnkit
+
+    names = set()
+    for module in pkgutil.walk_packages(cnnkit.__path__, "cnnkit."):
+        names |= set(getattr(importlib.import_module(module.name), "__all__", []))
+    return names
+
+
+STUBS_WITHOUT_MY = {"10_filter_visualisation.ipynb"}  # gradient_ascent_step, total_variation: to be renamed
+
+
+def test_no_stub_shadows_a_name_of_cnnkit_or_of_the_chapters_imports():
+    library = _cnnkit_public_names()
+    for path in sorted((ROOT / "chapters").glob("*.ipynb")):
+        notebook = nbformat.read(path, as_version=4)
+        imported = _imported_names(notebook)
+        for exercise in homework.implement_it_exercises(notebook):
+            for call in exercise.calls:
+                assert call.function not in library | imported, f"{path.name} {exercise.label}: {call.function} shadows a name"
+                if path.name not in STUBS_WITHOUT_MY:
+                    assert call.function.startswith(("my_", "My")), f"{path.name} {exercise.label}: {call.function}"
+
+
+def test_every_homework_is_plain_markdown_and_carries_what_its_follow_up_uses():
+    role = re.compile(r"\{[\w:-]+\}`")
+    for path in sorted((ROOT / "chapters").glob("*.ipynb")):
+        exercises = homework.implement_it_exercises(nbformat.read(path, as_version=4))
+        notebook = homework.make_homework(path, [e.label for e in exercises])
+        assert [e["label"] for e in notebook.metadata["homework"]["exercises"]] == [e.label for e in exercises]
+        bound = set(dir(builtins))
+        for cell in notebook.cells:
+            if cell.cell_type == "markdown":
+                assert not role.search(cell.source), f"{path.name}: a MyST role is left: {cell.source[:200]}"
+                assert "```{" not in cell.source and "(sec-" not in cell.source, f"{path.name}: {cell.source[:200]}"
+                continue
+            statements = homework._statements(cell.source)
+            if cell.metadata.get("homework", {}).get("part") == "apply":  # its names come before it
+                missing = {n for s in statements for n in s.read} - bound - {n for s in statements for n in s.bound}
+                assert not missing, f"{path.name}: the follow-up reads {sorted(missing)}, which the homework does not define"
+            bound |= {n for s in statements for n in s.bound}
+        with_follow_up = [e.label for e in exercises if e.apply]
+        parts = {c.metadata.get("homework", {}).get("label") for c in notebook.cells
+                 if c.metadata.get("homework", {}).get("part") == "apply"}
+        assert parts == set(with_follow_up), path.name
+
+
+def test_the_architecture_homework_reproduces_the_tables_multiply_adds_with_the_chapters_statements():
+    notebook = homework.make_homework(ROOT / "chapters" / "08_architectures.ipynb", ["ex-ch8-6"])
+    apply = [c.source for c in notebook.cells if c.metadata.get("homework", {}).get("part") == "apply"]
+    assert apply[0].startswith("### Then use it")
+    assert apply[1].startswith("# From the chapter: what the next cells use") and "costs[name] = " in apply[1]
+    assert "my_conv_macs(C, C, k, size, size)" in apply[-1] and "costs[name][1]" in apply[-1]
+    text = next(c.source for c in notebook.cells if c.source.startswith("## Exercise ex-ch8-6"))
+    assert "the section “Blocks of efficient modern networks”" in text

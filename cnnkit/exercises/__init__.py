@@ -21,9 +21,13 @@ which a notebook (Jupyter or Colab) shows as a short green or red box:
 
 Arrays are compared by shape first (a wrong shape is reported as such), then with
 ``np.allclose(actual, expected, rtol=1e-5, atol=1e-8)`` (:func:`compare_arrays`); counts with
-``==`` (:func:`compare_numbers`). The failing case's arguments, expected and actual values are
-kept on the result (``result.inputs``, ``result.expected``, ``result.actual``, ``result.hint``)
-to inspect.
+``==``, and they must be integers (:func:`compare_numbers`). A function whose result is right
+but which changed one of its arguments in place fails too. The failing case's arguments,
+expected and actual values are kept on the result (``result.inputs``, ``result.expected``,
+``result.actual``, ``result.hint``) to inspect, and ``result.status`` is ``"passed"``,
+``"failed"`` or ``"not implemented"``. Within :func:`hidden_cases` the random cases are drawn
+with another seed; :mod:`~cnnkit.exercises.grading` grades homework notebooks with them, from
+the checkers' verdicts (its names stay in that module).
 
 The package is a small grading core and one module per topic. :mod:`~cnnkit.exercises.core`
 holds the :class:`Case` (arguments, optional expected value, hint), the runner :func:`check`,
@@ -116,7 +120,18 @@ from cnnkit.exercises.cam import check_cam, check_grad_cam
 from cnnkit.exercises.cases import LAPLACIAN, LECTURE_IMAGE, POOL_EXAMPLE
 from cnnkit.exercises.compare import FULL_PRINT_SIZE, RETURNED_NONE, compare_arrays, compare_numbers, compare_pair
 from cnnkit.exercises.convolution import check_conv2d_strided, check_correlate2d, check_pad2d
-from cnnkit.exercises.core import MAX_ERROR_CHARS, SEED, Case, CheckResult, check
+from cnnkit.exercises.core import (
+    FAILED,
+    MAX_ERROR_CHARS,
+    NOT_IMPLEMENTED,
+    PASSED,
+    SEED,
+    Case,
+    CheckResult,
+    case_seed,
+    check,
+    hidden_cases,
+)
 from cnnkit.exercises.featvis import check_gradient_ascent_step, check_total_variation, tiny_conv_model
 from cnnkit.exercises.filters import check_gaussian_kernel, check_psnr
 from cnnkit.exercises.pooling import check_avg_pool_as_conv, check_max_pool2d, check_max_pool2d_backward

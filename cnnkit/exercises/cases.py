@@ -1,8 +1,9 @@
 """What the checkers' cases are made of: the lecture's small arrays and seeded random values.
 
-Every checker draws its random cases from a fresh :func:`seeded_rng` (seed :data:`SEED`), so
-that every run sees the same cases and the global random state is not touched. Values are
-rounded to 2 decimals, so that a failing case prints readably.
+Every checker draws its random cases from a fresh :func:`seeded_rng` (seed
+:data:`~cnnkit.exercises.core.SEED`), so that every run sees the same cases and the global random
+state is not touched; within :func:`~cnnkit.exercises.core.hidden_cases` the seed is a grader's.
+Values are rounded to 2 decimals, so that a failing case prints readably.
 
 Example:
     >>> rng = seeded_rng()
@@ -17,7 +18,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from cnnkit.exercises.core import SEED
+from cnnkit.exercises.core import case_seed
 
 __all__ = ["LECTURE_IMAGE", "LAPLACIAN", "POOL_EXAMPLE", "seeded_rng", "rounded_normal", "distinct_values"]
 
@@ -32,8 +33,9 @@ POOL_EXAMPLE = np.array([[1, 1, 2, 4], [5, 6, 7, 8], [3, 2, 1, 0], [1, 2, 3, 4]]
 
 
 def seeded_rng() -> np.random.Generator:
-    """A new generator seeded with :data:`SEED`: each checker starts from the same state."""
-    return np.random.default_rng(SEED)
+    """A new generator seeded with :data:`~cnnkit.exercises.core.SEED` (or the seed of
+    :func:`~cnnkit.exercises.core.hidden_cases`): each checker starts from the same state."""
+    return np.random.default_rng(case_seed())
 
 
 def rounded_normal(rng: np.random.Generator, shape: tuple[int, ...]) -> np.ndarray:

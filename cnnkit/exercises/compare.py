@@ -10,7 +10,7 @@ own with the same signature. Small arrays are printed in full, large ones by the
 from __future__ import annotations
 
 import math
-from numbers import Number
+from numbers import Integral, Number
 from typing import Any
 
 import numpy as np
@@ -59,6 +59,12 @@ def _format_value(value: Any, prefix: str = "") -> str:
         return f"{type(value).__name__} with {n} parameters"
     text = repr(value.item() if isinstance(value, np.ndarray) else value)
     return text if len(text) <= 120 else text[:117] + "..."
+
+
+def _a(value: Any) -> str:
+    """'a float', 'an int', 'a tuple': the article and the name of a value's type."""
+    name = type(value).__name__
+    return f"{'an' if name[:1].lower() in 'aeiou' else 'a'} {name}"
 
 
 def _scalar(value: Any) -> str:
@@ -113,7 +119,7 @@ def compare_arrays(actual: Any, expected: Any, rtol: float = 1e-5, atol: float =
     try:
         a = np.asarray(_to_numpy(actual))
     except (TypeError, ValueError) as err:  # a ragged list, say
-        return f"expected an array of shape {e.shape}; got a {type(actual).__name__} that is not an array ({err})"
+        return f"expected an array of shape {e.shape}; got {_a(actual)} that is not an array ({err})"
     if a.dtype.kind not in "biuf":
         return f"expected a numeric array of shape {e.shape}; got {_format_value(actual)} (dtype {a.dtype})"
     parts = []
@@ -147,8 +153,11 @@ def _plain(value: Any) -> Any:
 def compare_numbers(actual: Any, expected: Any, rtol: float = 0.0, atol: float = 0.0) -> str | None:
     """Compare a count (or any number) with the expected one: None if equal, else a message.
 
-    Counts are compared exactly (the default); a real number such as a PSNR with the
-    tolerances of ``math.isclose``: ``|actual - expected| <= max(rtol * |expected|, atol)``.
+    Counts are compared exactly (the default), and a count must be an integer (a Python or
+    numpy int, or a 0-d integer array or tensor): ``3.0`` is not the count 3, since a float used
+    as a size or an index fails later (``np.zeros((3.0, 3.0))`` raises). A real number such as a
+    PSNR is compared with the tolerances of ``math.isclose``:
+    ``|actual - expected| <= max(rtol * |expected|, atol)``.
 
     Example:
         >>> compare_numbers(np.int64(7), 7) is None
@@ -157,6 +166,8 @@ def compare_numbers(actual: Any, expected: Any, rtol: float = 0.0, atol: float =
         'expected 7, got 8'
         >>> compare_numbers((7, 7), 7)
         'expected a number (7); got a tuple: (7, 7)'
+        >>> compare_numbers(7.0, 7)
+        'expected an int, the count 7; got a float: 7.0 (a count is a whole number: use // rather than /, or int())'
         >>> compare_numbers(20.0000001, 20.0, rtol=1e-6) is None
         True
     """
@@ -164,7 +175,12 @@ def compare_numbers(actual: Any, expected: Any, rtol: float = 0.0, atol: float =
         return RETURNED_NONE
     value, expected = _plain(actual), _plain(expected)
     if isinstance(value, bool) or not isinstance(value, Number):
-        return f"expected a number ({_scalar(expected)}); got a {type(actual).__name__}: {_format_value(actual)}"
+        return f"expected a number ({_scalar(expected)}); got {_a(actual)}: {_format_value(actual)}"
+    if rtol == atol == 0 and isinstance(expected, Integral) and not isinstance(value, Integral):
+        return (
+            f"expected an int, the count {_scalar(expected)}; got {_a(value)}: {_scalar(value)} "
+            "(a count is a whole number: use // rather than /, or int())"
+        )
     if rtol == atol == 0:
         equal = value == expected
     else:
@@ -178,13 +194,18 @@ def compare_numbers(actual: Any, expected: Any, rtol: float = 0.0, atol: float =
 def compare_pair(actual: Any, expected: tuple[int, int]) -> str | None:
     """Compare a pair such as (before, after), given as a tuple, list or array of two numbers.
 
+    A pair of counts (the expected one holds ints) must hold ints, as :func:`compare_numbers`
+    asks of a count.
+
     Example:
         >>> compare_pair([1, 2], (1, 2)) is None
         True
         >>> compare_pair((2, 1), (1, 2))
         'expected (before, after) = (1, 2), got (2, 1)'
         >>> compare_pair(3, (1, 2))
-        'expected a pair (before, after) = (1, 2); got a int: 3'
+        'expected a pair (before, after) = (1, 2); got an int: 3'
+        >>> compare_pair((1.0, 2.0), (1, 2))
+        'expected a pair of ints (1, 2); got (1.0, 2.0) (a count is a whole number: use // rather than /, or int())'
     """
     if actual is None:
         return RETURNED_NONE
@@ -195,8 +216,13 @@ def compare_pair(actual: Any, expected: tuple[int, int]) -> str | None:
         or len(value) != 2
         or not all(isinstance(v, Number) and not isinstance(v, bool) for v in value)
     ):
-        return f"expected a pair (before, after) = {expected}; got a {type(actual).__name__}: {_format_value(actual)}"
+        return f"expected a pair (before, after) = {expected}; got {_a(actual)}: {_format_value(actual)}"
     got = tuple(v.item() if isinstance(v, np.generic) else v for v in value)
+    if all(isinstance(e, Integral) for e in expected) and not all(isinstance(v, Integral) for v in got):
+        return (
+            f"expected a pair of ints {tuple(expected)}; got {got} "
+            "(a count is a whole number: use // rather than /, or int())"
+        )
     if got != tuple(expected):
         return f"expected (before, after) = {tuple(expected)}, got {got}"
     return None

@@ -27,7 +27,8 @@ def check_correlate2d(func: Callable) -> CheckResult:
 
     Reference: :func:`cnnkit.ops.correlate2d`. Cases: the lecture's 5x5 image with the
     Laplacian, an asymmetric kernel, a kernel as large as the image, non-square images and
-    kernels, a 1x1 kernel, then 6 random ones.
+    kernels, a 1x1 float kernel on an integer image (the output has fractions, which an output
+    array of the image's dtype would truncate, as ``np.zeros_like(x)`` does), then 6 random ones.
 
     Example:
         >>> from cnnkit.ops import correlate2d
@@ -52,8 +53,9 @@ def check_correlate2d(func: Callable) -> CheckResult:
             hint="non-square image and kernel: the rows depend on H and kH, the columns on W and kW",
         ),
         Case(
-            (np.arange(10).reshape(5, 2), np.array([[2]])),
-            hint="a 1x1 kernel on a tall 5x2 image: do the loops reach every row and every column?",
+            (np.arange(10).reshape(5, 2), np.array([[0.5]])),
+            hint="a 1x1 kernel of 0.5 on a tall 5x2 image of integers: do the loops reach every row and every "
+            "column, and does the output keep the fractions (an output array of the image's integer dtype drops them)?",
         ),
     ]
     rng = seeded_rng()
@@ -116,7 +118,8 @@ def check_conv2d_strided(func: Callable) -> CheckResult:
 
     Reference: :func:`cnnkit.ops.correlate2d` with ``stride=``. Cases: the lecture's 5x5 image
     with stride 2, sizes where the stride leaves samples over, stride 1, a kernel as large as
-    the image, a non-square image and kernel, a stride larger than the kernel, then 5 random.
+    the image, a non-square image and kernel, a stride larger than the kernel (a float kernel on
+    an integer image, whose fractions an integer output array would truncate), then 5 random.
 
     Example:
         >>> from cnnkit.ops import correlate2d
@@ -142,8 +145,9 @@ def check_conv2d_strided(func: Callable) -> CheckResult:
             hint="non-square image and kernel: the rows come from H and kH, the columns from W and kW",
         ),
         Case(
-            (np.arange(36).reshape(6, 6) % 7, np.array([[1, 2], [3, 4]]), 3),
-            hint="the stride is larger than the kernel: some samples lie between windows and are never read",
+            (np.arange(36).reshape(6, 6) % 7, np.full((2, 2), 0.25), 3),
+            hint="the stride is larger than the kernel: some samples lie between windows and are never read; and "
+            "this float kernel (a 2x2 mean) on an integer image gives fractions, which an integer output array drops",
         ),
         Case(
             (np.arange(35).reshape(7, 5) % 6, np.array([[2, -1]]), 2),

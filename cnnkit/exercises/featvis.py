@@ -11,14 +11,23 @@ reference is the formula.
 from __future__ import annotations
 
 from collections.abc import Callable
-from functools import partial
 from typing import Any
 
+import numpy as np
 import torch
 from torch import nn
 
 from cnnkit.exercises.cases import rounded_normal, seeded_rng
-from cnnkit.exercises.compare import compare_arrays, compare_numbers
+from cnnkit.exercises.compare import (
+    FULL_PRINT_SIZE,
+    _a,
+    _format_array,
+    _indent,
+    _scalar,
+    _to_numpy,
+    compare_arrays,
+    compare_numbers,
+)
 from cnnkit.exercises.core import Case, CheckResult, check
 from cnnkit.viz.featvis import ChannelObjective, normalised_step
 
@@ -61,6 +70,81 @@ def _ascent_step(x: torch.Tensor, model: nn.Module, channel: int, lr: float) -> 
     return x.detach()
 
 
+def _channel_gradient(x: torch.Tensor, model: nn.Module, channel: int) -> np.ndarray:
+    """g, the gradient of the channel's mean activation with respect to the image."""
+    x = x.detach().clone().requires_grad_(True)
+    model(x)[0, channel].mean().backward()
+    assert x.grad is not None  # set by backward()
+    return x.grad.numpy()
+
+
+def _likely_step_mistake(step: np.ndarray, x: torch.Tensor, model: nn.Module, channel: int, lr: float) -> str | None:
+    """The usual mistake whose step ``step`` is, if it is one of them: a name and what to change."""
+    g = _channel_gradient(x, model, channel)
+    rms = float(np.sqrt(np.mean(g**2)))
+    candidates = [
+        ("the wrong sign: the step goes downhill, lowering the channel's mean activation; add lr * g, do not subtract it",
+         -lr * g / (rms + 1e-5)),
+        ("not normalised: the step is lr * g, whose size follows the gradient's scale; divide g by its root mean square",
+         lr * g),
+        ("the wrong sign, and not normalised: the step is -lr * g", -lr * g),
+        ("the wrong norm: g was divided by its L2 norm, sqrt(sum(g**2)), not by its root mean square, sqrt(mean(g**2))",
+         lr * g / np.sqrt(np.sum(g**2))),
+        ("the wrong norm: g was divided by its standard deviation (which subtracts the mean), not by its root mean square",
+         lr * g / np.std(g, ddof=1)),  # torch's std() divides by n - 1
+        ("the wrong norm: g was divided by its standard deviation (which subtracts the mean), not by its root mean square",
+         lr * g / np.std(g)),
+        ("the wrong norm: g was divided by its largest absolute value, not by its root mean square",
+         lr * g / np.max(np.abs(g))),
+        ("the wrong norm: g was divided by the mean of |g|, not by its root mean square, sqrt(mean(g**2))",
+         lr * g / np.mean(np.abs(g))),
+    ]
+    for mistake, candidate in candidates:
+        if candidate.shape == step.shape and np.allclose(step, candidate, rtol=1e-3, atol=1e-6):
+            return mistake
+    return None
+
+
+def _compare_step(actual: Any, expected: Any, args: tuple) -> str | None:
+    """:func:`compare_arrays` (``rtol=atol=1e-4``), then, for a wrong step, its size and
+    direction against the expected step and the likely mistake, if it is a usual one."""
+    difference = compare_arrays(actual, expected, rtol=1e-4, atol=1e-4)
+    if difference is None:
+        return None
+    x, model, channel, lr = args
+    try:
+        new = np.asarray(_to_numpy(actual), dtype=np.float64)
+    except (TypeError, ValueError):
+        return difference
+    start = x.detach().numpy()
+    if new.shape != start.shape:
+        return difference
+    step, wanted = new - start, _to_numpy(expected) - start
+    size = float(np.sqrt(np.mean(step**2)))
+    if size == 0:
+        return f"{difference}\nthe image came back unchanged: the step is missing (or was added to a copy of x)"
+    cosine = float(np.sum(step * wanted) / (np.linalg.norm(step) * np.linalg.norm(wanted)))
+    lines = [
+        difference,
+        f"your step: root mean square {_scalar(size)} (expected {_scalar(float(np.sqrt(np.mean(wanted**2))))}, "
+        f"about lr = {lr:g}); cosine with the expected step {cosine:.2f}",
+    ]
+    mistake = _likely_step_mistake(step, x, model, channel, lr)
+    if mistake is not None:
+        lines.append(f"likely mistake: {mistake}")
+    elif cosine < 0.99:
+        lines.append(
+            "likely mistake: the step does not point along the gradient of the channel's mean activation: "
+            "check the objective, model(x)[0, channel].mean() (that channel, the mean, not the maximum)"
+        )
+    else:
+        lines.append(
+            "likely mistake: the step points the right way but its size is not lr: divide g by its root mean square, "
+            "sqrt(mean(g**2)), and by nothing else"
+        )
+    return "\n".join(lines)
+
+
 def check_gradient_ascent_step(func: Callable) -> CheckResult:
     """Check ``func(x, model, channel, lr)``: one normalised gradient-ascent step on an image.
 
@@ -80,7 +164,11 @@ def check_gradient_ascent_step(func: Callable) -> CheckResult:
     the root mean square too), which is also the reference. The model is
     :func:`tiny_conv_model`; cases: 6 images of 8x8 or 6x9 seeded normal values, different
     channels and step sizes (at most 0.5). Tolerance: ``rtol=1e-4, atol=1e-4``, so that
-    another small constant than 1e-5 (or none) passes too.
+    another small constant than 1e-5 (or none) passes too. A wrong step is described by its
+    root mean square and its cosine with the expected step, and named when it is a usual
+    mistake: the wrong sign, no normalisation, or another norm (L2, the standard deviation, the
+    largest or the mean absolute value). A step added to ``x`` in place fails too: the caller's
+    image must stay as it was.
 
     Example:
         >>> def step(x, model, channel, lr):
@@ -98,29 +186,76 @@ def check_gradient_ascent_step(func: Callable) -> CheckResult:
     for size, channel, lr in settings:
         x = torch.tensor(rounded_normal(rng, (1, 1, *size)), dtype=torch.float64, requires_grad=True)
         cases.append(Case((x, model, channel, lr), hint=hint))
-    compare = partial(compare_arrays, rtol=1e-4, atol=1e-4)
-    return check(func, _ascent_step, cases, compare=compare, names=["x", "model", "channel", "lr"], fixed=0)
+    return check(func, _ascent_step, cases, compare=_compare_step, names=["x", "model", "channel", "lr"], fixed=0)
 
 
 def _total_variation(image: torch.Tensor) -> torch.Tensor:
     return (image[:, 1:, :] - image[:, :-1, :]).abs().sum() + (image[:, :, 1:] - image[:, :, :-1]).abs().sum()
 
 
-def _compare_differentiable(actual: Any, expected: Any) -> str | None:
-    """The value as :func:`compare_numbers` (``rtol=1e-6``), then a gradient back to the image."""
+def _determined(image: np.ndarray) -> np.ndarray:
+    """The pixels where the gradient of the total variation is defined: no neighbour has the
+    same value (where two neighbours are equal, |d| has a kink, and any slope in [-1, 1] is a
+    valid choice; autograd's is 0)."""
+    ties = np.zeros(image.shape, dtype=bool)
+    vertical, horizontal = np.diff(image, axis=1) == 0, np.diff(image, axis=2) == 0
+    ties[:, 1:] |= vertical
+    ties[:, :-1] |= vertical
+    ties[:, :, 1:] |= horizontal
+    ties[:, :, :-1] |= horizontal
+    return ~ties
+
+
+def _compare_differentiable(actual: Any, expected: Any, received: tuple) -> str | None:
+    """The value as :func:`compare_numbers` (``rtol=1e-6``), then its gradient with respect to the
+    image the function received: finite everywhere, and equal to autograd's gradient of the
+    formula at every pixel where that is defined (:func:`_determined`)."""
     difference = compare_numbers(actual, expected, rtol=1e-6, atol=1e-9)
     if difference is not None:
         return difference
     if not isinstance(actual, torch.Tensor) or actual.grad_fn is None:
         return (
-            f"returned a value with no gradient: use torch operations (got a {type(actual).__name__}; "
+            f"returned a value with no gradient: use torch operations (got {_a(actual)}; "
             ".numpy(), .item() and .detach() cut the graph)"
         )
+    (image,) = received
     try:
-        actual.backward()
+        (grad,) = torch.autograd.grad(actual, image, allow_unused=True)
     except RuntimeError as err:
         return f"returned a value whose gradient cannot be computed: {err}"
-    return None
+    if grad is None:
+        return (
+            "returned a value whose gradient does not reach the image: it was computed from a copy "
+            "(.detach(), torch.tensor(image)) rather than from image itself"
+        )
+    got = grad.detach().numpy()
+    if not np.isfinite(got).all():
+        index = tuple(int(i) for i in np.argwhere(~np.isfinite(got))[0])
+        return (
+            f"the value is right, but its gradient with respect to the image is {_scalar(float(got[index]))} at image"
+            f"[{', '.join(map(str, index))}], where two neighbouring pixels are equal: the derivative of sqrt is "
+            "infinite at 0, so sqrt(d**2) has no gradient where d = 0; torch.abs (or .abs()) has one"
+        )
+    values = image.detach().clone().requires_grad_(True)
+    _total_variation(values).backward()
+    assert values.grad is not None  # set by backward()
+    wanted = values.grad.numpy()
+    determined = _determined(values.detach().numpy())
+    comparable = np.where(determined, got, wanted)  # at a kink any slope in [-1, 1] will do
+    gradient_difference = compare_arrays(comparable, wanted, rtol=1e-6, atol=1e-9)
+    if gradient_difference is None:
+        return None
+    lines = [
+        "the value is right, but its gradient with respect to the image is not autograd's gradient of the formula "
+        "(entries where two neighbours are equal are not compared):"
+    ]
+    if wanted.size <= FULL_PRINT_SIZE:
+        lines += [f"expected gradient:\n{_indent(_format_array(wanted))}", f"your gradient:\n{_indent(_format_array(got))}"]
+    lines += [
+        gradient_difference.splitlines()[-1],
+        "a term computed from detached values (.detach(), .item(), numpy) adds nothing to the gradient",
+    ]
+    return "\n".join(lines)
 
 
 def check_total_variation(func: Callable) -> CheckResult:
@@ -141,9 +276,12 @@ def check_total_variation(func: Callable) -> CheckResult:
     transforms and a Fourier parametrisation instead), so this is the L1 form above, with sums.
 
     The images are float64 tensors with ``requires_grad=True``. A result with the right value
-    passes only if it carries a gradient: the checker calls ``.backward()`` on it, and a value
-    computed with numpy (or detached) is reported as ``returned a value with no gradient: use
-    torch operations``. Reference: the formula. Cases: a 3x3 grey image with differences other
+    passes only if its gradient with respect to the image the function received is right: a
+    value computed with numpy (or detached) is reported as ``returned a value with no gradient:
+    use torch operations``; a gradient with NaN or infinite entries (``torch.sqrt(d**2)`` for
+    ``|d|``, where two neighbours are equal) or one that differs from autograd's gradient of the
+    formula (one of the two sums detached) fails too. Where two neighbours are equal, the
+    absolute value has a kink and any slope in [-1, 1] is accepted there. Reference: the formula. Cases: a 3x3 grey image with differences other
     than 1, a colour image, one row, one column, a non-square image with negative values, a
     constant image (0), then 4 random ones. Tolerance: ``rtol=1e-6``.
 

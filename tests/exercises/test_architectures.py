@@ -98,3 +98,24 @@ def test_conv_macs_rejects_k_instead_of_k_squared():
 def test_conv_macs_rejects_the_output_area_squared():
     result = ex.check_conv_macs(lambda c_in, c_out, k, h_out, w_out, groups=1: c_out * h_out * h_out * (c_in // groups) * k * k)
     assert_rejected(result, "failed on case 5 of 11 (fixed)", "w_out = 14")
+
+
+def test_conv_params_rejects_a_float_count():
+    # the review's spec slip: k ** 2.0 gives the right value as a float, which np.zeros((n, n)) refuses
+    result = ex.check_conv_params(lambda c_in, c_out, k, bias=True: c_out * (c_in * k**2.0 + bias))
+    assert_rejected(result, "failed on case 1 of 12 (fixed)", "expected an int, the count 156; got a float: 156.0")
+
+
+def test_conv_macs_rejects_a_float_count():
+    result = ex.check_conv_macs(lambda c_in, c_out, k, h_out, w_out, groups=1: c_out * h_out * w_out * c_in / groups * k * k)
+    assert_rejected(result, "failed on case 1 of 11 (fixed)", "expected an int, the count 86704128; got a float")
+
+
+def test_receptive_field_rejects_a_float_count():
+    def with_floats(layers):
+        field, jump = 1.0, 1.0
+        for kernel, stride in layers:
+            field, jump = field + (kernel - 1) * jump, jump * stride
+        return field
+
+    assert_rejected(ex.check_receptive_field(with_floats), "failed on case 1 of 13 (fixed)", "expected an int, the count 5")

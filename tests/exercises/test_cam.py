@@ -112,3 +112,38 @@ def test_grad_cam_reference_agrees_with_cnnkit_grad_cam_on_every_case():
         model = nn.Sequential(layer, LinearScore(torch.from_numpy(grads)))
         expected = grad_cam(model, torch.from_numpy(features), layer, class_idx=0).maps
         assert np.allclose(_grad_cam(features, grads), expected, atol=1e-6)
+
+
+def test_cam_rejects_a_map_that_aliases_the_callers_features():
+    # the review's false accept: m = features[0] is a view, so m *= ... changes the caller's array
+    # (a second call on the same features, for another class, would then be wrong)
+    def aliasing(features, weights, class_idx):
+        features = np.asarray(features, dtype=float)  # no copy when the features are float already
+        m = features[0]
+        m *= weights[class_idx, 0]
+        for k in range(1, len(features)):
+            m += weights[class_idx, k] * features[k]
+        return m
+
+    result = ex.check_cam(aliasing)
+    assert_rejected(
+        result,
+        "failed on case 5 of 10 (fixed)",  # cases 1-4 have integer features: asarray copies them
+        "your function changed its argument features in place: features[0, 0, 0] was 1.0 and is -1.0 after the call",
+        "a slice such as features[0] is a view of features",
+    )
+
+
+def test_grad_cam_rejects_a_map_that_aliases_the_callers_features():
+    def aliasing(features, grads):
+        alpha = grads.mean(axis=(1, 2))
+        m = features[0]
+        m *= alpha[0]
+        for k in range(1, len(alpha)):
+            m += alpha[k] * features[k]
+        return np.maximum(m, 0)
+
+    result = ex.check_grad_cam(aliasing)
+    assert_rejected(result, "failed on case 1 of 9 (fixed)", "changed its argument features in place: features[0, 0, 0] was 1.0 and is 0.3")
+    tensors = ex.check_grad_cam(lambda f, g: torch.from_numpy(aliasing(f.numpy(), g.numpy())), tensors=True)
+    assert_rejected(tensors, "failed on case 1 of 9 (fixed)", "changed its argument features in place", "features.clone()")

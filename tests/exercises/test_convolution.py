@@ -116,3 +116,26 @@ def test_conv2d_strided_rejects_the_stride_on_one_axis_only():
 def test_conv2d_strided_rejects_a_flipped_kernel():
     result = ex.check_conv2d_strided(lambda x, w, stride: loop_correlate(x, w[::-1, ::-1], stride))
     assert_rejected(result, "(fixed)", WRONG_VALUE)
+
+
+def _truncating(x, w, stride=1):
+    """The review's false accept: the output array takes the image's dtype (np.zeros_like(x) would too)."""
+    kh, kw = w.shape
+    y = np.zeros(((x.shape[0] - kh) // stride + 1, (x.shape[1] - kw) // stride + 1), dtype=np.asarray(x).dtype)
+    for u in range(y.shape[0]):
+        for v in range(y.shape[1]):
+            y[u, v] = np.sum(x[u * stride : u * stride + kh, v * stride : v * stride + kw] * w)
+    return y
+
+
+def test_correlate2d_rejects_an_output_in_the_images_integer_dtype():
+    # an integer image under a float kernel (an 8-bit photo under a blur): fractions must survive
+    result = ex.check_correlate2d(lambda x, w: _truncating(x, w))
+    assert_rejected(result, "failed on case 5 of 11 (fixed)", "w = [[0.5]]", "expected 0.5, got 0", "integer dtype")
+    assert ex.check_correlate2d(loop_correlate).passed
+
+
+def test_conv2d_strided_rejects_an_output_in_the_images_integer_dtype():
+    result = ex.check_conv2d_strided(_truncating)
+    assert_rejected(result, "failed on case 6 of 12 (fixed)", "stride = 3", "expected 1.75, got 1", "integer output array")
+    assert ex.check_conv2d_strided(loop_correlate).passed

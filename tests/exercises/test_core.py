@@ -61,15 +61,49 @@ def test_small_arrays_are_printed_in_full():
     assert "result.inputs" not in result.message
 
 
-def test_inputs_are_copied_for_each_function():
+def test_inputs_are_copied_for_each_function_and_a_change_in_place_is_reported():
     def destructive(x, k):
         out = loop_max_pool(x, k)
         x[...] = 0  # changes its argument in place
-        return out + (k == 3)
+        return out
 
     result = ex.check_max_pool2d(destructive)
-    assert_rejected(result, "failed on case 5 of 11 (fixed)")
+    assert_rejected(
+        result, "failed on case 1 of 11 (fixed)", "your function changed its argument x in place: x[0, 0] was 1 and is 0 after the call"
+    )
     assert result.inputs[0].any()  # the case kept its values
+    assert "hint:" not in result.message  # the case's hint is about its values, not about the change
+
+
+def test_a_wrong_result_is_reported_before_a_change_in_place():
+    def destructive(x, k):
+        out = loop_max_pool(x, k)
+        x[...] = 0
+        return out + 1
+
+    assert_rejected(ex.check_max_pool2d(destructive), "failed on case 1 of 11 (fixed)", "first difference at index (0, 0)")
+
+
+def test_a_change_of_a_list_argument_is_reported():
+    def reverses(layers):
+        layers.reverse()  # the caller's list is now upside down
+        field, jump = 1, 1
+        for kernel, stride in reversed(layers):
+            field, jump = field + (kernel - 1) * jump, jump * stride
+        return field
+
+    assert_rejected(ex.check_receptive_field(reverses), "failed on case 4 of 13 (fixed)", "changed its argument layers in place: layers[0][0] was 5 and is 2", "list(layers)")
+
+
+def test_the_reference_runs_after_the_function():
+    # a function that reads the checker's frame finds no expected value there
+    import inspect
+
+    def peeks(x, p):
+        frame = inspect.currentframe().f_back
+        return frame.f_locals.get("expected")
+
+    assert_rejected(ex.check_pad2d(peeks), "failed on case 1 of 9 (fixed)", "returned None")
 
 
 def test_a_forgotten_return_is_named():

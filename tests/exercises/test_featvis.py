@@ -7,6 +7,7 @@ and checks that the checker says what went wrong (see tests/exercises/answers.py
 from __future__ import annotations
 
 import numpy as np
+import pytest
 import torch
 
 from cnnkit import exercises as ex
@@ -110,3 +111,90 @@ def test_total_variation_rejects_wrap_around_differences():
 def test_total_variation_rejects_means_instead_of_sums():
     result = ex.check_total_variation(lambda x: (x[:, 1:] - x[:, :-1]).abs().mean() + (x[:, :, 1:] - x[:, :, :-1]).abs().mean())
     assert_rejected(result, "failed on case 1 of 10 (fixed)", "expected 22.0, got")
+
+
+def _differences(image):
+    return image[:, 1:] - image[:, :-1], image[:, :, 1:] - image[:, :, :-1]
+
+
+def test_total_variation_rejects_the_square_root_of_a_square_and_its_nan_gradient():
+    # the review's false accept: the value is right, the gradient is NaN where neighbours are equal
+    def sqrt_of_square(image):
+        vertical, horizontal = _differences(image)
+        return torch.sqrt(vertical**2).sum() + torch.sqrt(horizontal**2).sum()
+
+    result = ex.check_total_variation(sqrt_of_square)
+    assert_rejected(result, "failed on case 1 of 10 (fixed)", "its gradient with respect to the image is nan at image[0, 1, 0]",
+                    "sqrt(d**2) has no gradient where d = 0")
+
+
+def test_total_variation_rejects_a_detached_term():
+    # the review's false accept: backward() runs, through the other term; the gradient lacks one direction
+    def detached(image):
+        vertical, horizontal = _differences(image)
+        return vertical.detach().abs().sum() + horizontal.abs().sum()
+
+    result = ex.check_total_variation(detached)
+    assert_rejected(result, "failed on case 1 of 10 (fixed)", "is not autograd's gradient of the formula",
+                    "expected gradient:", "your gradient:", "first difference at index (0, 0, 0): expected -2.0, got -1.0")
+
+
+def test_total_variation_rejects_a_gradient_that_flows_to_a_copy():
+    result = ex.check_total_variation(lambda image: torch_total_variation(image.detach().clone().requires_grad_()))
+    assert_rejected(result, "failed on case 1 of 10 (fixed)", "gradient does not reach the image")
+
+
+def test_total_variation_accepts_any_slope_where_neighbours_are_equal():
+    # |d| has a kink at d = 0: a slope of -1 there is as valid as autograd's 0
+    def by_where(image):
+        return sum(torch.where(d > 0, d, -d).sum() for d in _differences(image))
+
+    assert ex.check_total_variation(by_where).passed
+    assert ex.check_total_variation(torch_total_variation).passed
+
+
+def _step(x, model, channel, lr, sign=1.0, norm="rms"):
+    model(x)[0, channel].mean().backward()
+    g = x.grad
+    scale = {"rms": g.pow(2).mean().sqrt() + 1e-5, "none": 1.0, "l2": g.norm(), "max": g.abs().max(),
+             "std": g.std(), "mean abs": g.abs().mean()}[norm]
+    return (x + sign * lr * g / scale).detach()
+
+
+@pytest.mark.parametrize(
+    "mistake, settings",
+    [
+        ("the wrong sign: the step goes downhill", {"sign": -1.0}),
+        ("not normalised: the step is lr * g", {"norm": "none"}),
+        ("the wrong sign, and not normalised", {"sign": -1.0, "norm": "none"}),
+        ("the wrong norm: g was divided by its L2 norm", {"norm": "l2"}),
+        ("the wrong norm: g was divided by its standard deviation", {"norm": "std"}),
+        ("the wrong norm: g was divided by its largest absolute value", {"norm": "max"}),
+        ("the wrong norm: g was divided by the mean of |g|", {"norm": "mean abs"}),
+    ],
+)
+def test_gradient_ascent_step_rejects_and_names_the_likely_mistake(mistake, settings):
+    result = ex.check_gradient_ascent_step(lambda x, model, channel, lr: _step(x, model, channel, lr, **settings))
+    assert_rejected(result, "failed on case 1 of 6 (random, seed 0)", "your step: root mean square", f"likely mistake: {mistake}")
+
+
+def test_gradient_ascent_step_rejects_the_maximum_as_objective_and_says_the_direction_is_wrong():
+    def maximum(x, model, channel, lr):
+        model(x)[0, channel].max().backward()
+        g = x.grad
+        return (x + lr * g / (g.pow(2).mean().sqrt() + 1e-5)).detach()
+
+    assert_rejected(ex.check_gradient_ascent_step(maximum), "failed on case 1 ",
+                    "likely mistake: the step does not point along the gradient of the channel's mean activation")
+
+
+def test_gradient_ascent_step_rejects_a_step_taken_in_place():
+    def in_place(x, model, channel, lr):
+        model(x)[0, channel].mean().backward()
+        g = x.grad
+        with torch.no_grad():
+            x += lr * g / (g.pow(2).mean().sqrt() + 1e-5)
+        return x.detach()
+
+    assert_rejected(ex.check_gradient_ascent_step(in_place), "failed on case 1 of 6 (random, seed 0)",
+                    "your function changed its argument x in place: x[0, 0, 0, 0] was 0.13")

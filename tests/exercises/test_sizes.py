@@ -43,7 +43,7 @@ def test_same_padding_rejects_a_negative_padding_and_a_total():
 
     assert_rejected(ex.check_same_padding(no_max), "failed on case 8 of 14 (fixed)", "got (-1, -1)")
     total = ex.check_same_padding(lambda size, k, stride=1, dilation=1: sum(formula_same_padding(size, k, stride, dilation)))
-    assert_rejected(total, "failed on case 1 ", "expected a pair (before, after) = (1, 1); got a int: 2")
+    assert_rejected(total, "failed on case 1 ", "expected a pair (before, after) = (1, 1); got an int: 2")
     assert ex.check_same_padding(lambda *args: list(formula_same_padding(*args))).passed
     assert ex.check_same_padding(lambda *args: np.array(formula_same_padding(*args))).passed
 
@@ -71,3 +71,14 @@ def test_conv_output_size_rejects_a_missing_plus_one():
 def test_conv_output_size_rejects_stride_and_padding_swapped():
     result = ex.check_conv_output_size(lambda i, k, p=0, s=1, d=1: conv_output_size(i, k, s=max(p, 1), p=s - 1, d=d))
     assert_rejected(result, "failed on case 2 ", "expected 5, got 3")
+
+
+def test_conv_output_size_rejects_a_float_size():
+    # np.floor(...) + 1 is right in value, and a float: a size that np.zeros((n, n)) refuses
+    result = ex.check_conv_output_size(lambda i, k, p=0, s=1, d=1: np.floor((i + 2 * p - d * (k - 1) - 1) / s) + 1)
+    assert_rejected(result, "failed on case 1 of 14 (fixed)", "expected an int, the count 3; got a float: 3.0")
+
+
+def test_same_padding_rejects_a_pair_of_floats():
+    result = ex.check_same_padding(lambda size, k, stride=1, dilation=1: tuple(map(float, formula_same_padding(size, k, stride, dilation))))
+    assert_rejected(result, "failed on case 1 of 14 (fixed)", "expected a pair of ints (1, 1); got (1.0, 1.0)")

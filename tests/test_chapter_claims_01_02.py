@@ -121,7 +121,7 @@ def test_ch2_box_gain_depends_on_direction_gaussian_does_not():
     def gain(kernel, degrees):
         a = np.radians(degrees)
         wave = np.cos(2 * np.pi * 0.2 * (xs * np.cos(a) + ys * np.sin(a)))
-        out = filter2d(0.5 + 0.5 * wave, kernel, boundary="reflect")[inner] - 0.5
+        out = filter2d(0.5 + 0.5 * wave, kernel, padding_mode="reflect")[inner] - 0.5
         return float((out * 0.5 * wave[inner]).sum() / ((0.5 * wave[inner]) ** 2).sum())
 
     f = 0.2 / np.sqrt(2)

@@ -137,8 +137,8 @@ def test_ch4_half_padding_on_even_sizes_skips_only_a_padding_zero(k, p):
     sizes, i + 2p - k is odd, the last padded sample is skipped, and no image pixel goes unread."""
     for i in range(8, 226, 2):
         assert (i + 2 * p - k) % 2 == 1
-        assert (window_coverage((i + 2 * p, 1), (k, 1), stride=(2, 1))[:, 0] == 0).sum() == 1
-        assert (window_coverage(i, k, stride=2, padding=p) == 0).sum() == 0
+        assert (window_coverage((i + 2 * p, 1), (k, 1), s=(2, 1))[:, 0] == 0).sum() == 1
+        assert (window_coverage(i, k, s=2, p=p) == 0).sum() == 0
 
 
 @pytest.mark.parametrize(
@@ -148,7 +148,7 @@ def test_ch4_skipped_samples_lose_image_rows_only_beyond_the_padding(i, k, p, s)
     """The floor skips r = (i + 2p - k) mod s padded samples: max(r - p, 0) image rows are lost,
     and the output grid's centre sits r/2 pixels before the image's centre."""
     r = (i + 2 * p - k) % s
-    lost_rows = int((window_coverage((i, 1), (k, 1), stride=(s, 1), padding=(p, 0))[:, 0] == 0).sum())
+    lost_rows = int((window_coverage((i, 1), (k, 1), s=(s, 1), p=(p, 0))[:, 0] == 0).sum())
     assert lost_rows == max(r - p, 0)
     centres = -p + (k - 1) / 2 + s * np.arange(conv_output_size(i, k, s, p))
     assert centres.mean() - (i - 1) / 2 == -r / 2

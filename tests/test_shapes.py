@@ -146,7 +146,7 @@ def test_keras_conv_transpose_output_size_matches_keras():
 
 def test_keras_conv_transpose_output_size_errors():
     assert keras_conv_transpose_output_size((4, 5), (1, 3), 2) == (8, 11)
-    with pytest.raises(ValueError, match=r"padding must be 'valid' or 'same' .*got 'full'"):
+    with pytest.raises(ValueError, match=r"padding p must be 'valid' or 'same' .*got 'full'"):
         keras_conv_transpose_output_size(4, 3, 2, "full")
     with pytest.raises(ValueError, match=r"did you mean 'same'"):
         keras_conv_transpose_output_size(4, 3, 2, "smae")
@@ -364,11 +364,11 @@ def test_window_coverage_matches_torch_gradient(i, k, stride, padding, dilation)
 
 
 def test_window_coverage_same_matches_torch():
-    np.testing.assert_array_equal(window_coverage(6, 4, padding="same"), torch_coverage((6, 6), (4, 4), 1, "same"))
+    np.testing.assert_array_equal(window_coverage(6, 4, p="same"), torch_coverage((6, 6), (4, 4), 1, "same"))
 
 
 def test_window_coverage_full_reads_every_tap_once_per_window():
-    cov = window_coverage(5, 3, padding="full")
+    cov = window_coverage(5, 3, p="full")
     # every input pixel is read by every one of the k*k kernel taps exactly once
     assert cov.tolist() == [[9] * 5] * 5
 
@@ -383,11 +383,11 @@ def test_window_coverage_errors():
     with pytest.raises(ValueError, match="larger than the padded input"):
         window_coverage(3, 5)
     with pytest.raises(ValueError, match="not supported for strided"):
-        window_coverage(5, 3, stride=2, padding="same")
+        window_coverage(5, 3, s=2, p="same")
     with pytest.raises(ValueError, match="padding must be one of"):
-        window_coverage(5, 3, padding="smae")
-    with pytest.raises(ValueError, match="stride must be positive"):
-        window_coverage(5, 3, stride=0)
+        window_coverage(5, 3, p="smae")
+    with pytest.raises(ValueError, match="stride s must be positive"):
+        window_coverage(5, 3, s=0)
     with pytest.raises(ValueError, match="input size i must be positive"):
         window_coverage(0, 1)
 

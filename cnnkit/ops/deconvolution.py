@@ -25,7 +25,7 @@ def _kernel_spectrum(kernel: np.ndarray, shape: tuple[int, int]) -> np.ndarray:
     return np.fft.fft2(padded)
 
 
-def wiener_deconvolve(blurred: Any, kernel: Any, snr: float = np.inf, pad: int | None = None) -> np.ndarray:
+def wiener_deconvolve(blurred: Any, kernel: Any, snr: float = np.inf, padding: int | None = None) -> np.ndarray:
     """Undo a known blur with the Wiener filter (least squares in the Fourier domain).
 
     If ``blurred = kernel * image + noise`` (a true convolution, kernel centred on its middle
@@ -41,16 +41,16 @@ def wiener_deconvolve(blurred: Any, kernel: Any, snr: float = np.inf, pad: int |
     ratio damps the frequencies the blur nearly erased, where dividing would amplify noise.
 
     The FFT treats the image as periodic. To keep the wrap-around from causing ringing at the
-    borders, the blurred image is first extended by ``pad`` samples of mirror padding on each
+    borders, the blurred image is first extended by ``padding`` samples of mirror padding on each
     side (``numpy.pad`` mode ``'reflect'``, PyTorch's ``'reflect'``), and the result cropped back.
     This suits an image that was blurred with reflecting borders, for example
-    ``cnnkit.ops.filters.filter2d(image, kernel, boundary='reflect')``.
+    ``cnnkit.ops.filters.filter2d(image, kernel, padding_mode='reflect')``.
 
     Args:
         blurred: 2-D array (H, W), the blurred image.
         kernel: 2-D array (kH, kW), the known blur (odd sizes centre exactly).
         snr: signal-to-noise power ratio, positive; ``np.inf`` for the pure least-squares inverse.
-        pad: mirror padding on each side; ``None`` means ``max(kH, kW)``; 0 means none (exact
+        padding: mirror padding on each side; ``None`` means ``max(kH, kW)``; 0 means none (exact
             when the blur was circular).
 
     Returns:
@@ -61,7 +61,7 @@ def wiener_deconvolve(blurred: Any, kernel: Any, snr: float = np.inf, pad: int |
         >>> image = rng.random((16, 16))
         >>> kernel = np.array([[0, 1, 0], [1, 6, 1], [0, 1, 0]]) / 10
         >>> blurred = np.real(np.fft.ifft2(np.fft.fft2(image) * _kernel_spectrum(kernel, (16, 16))))
-        >>> bool(np.allclose(wiener_deconvolve(blurred, kernel, pad=0), image))
+        >>> bool(np.allclose(wiener_deconvolve(blurred, kernel, padding=0), image))
         True
     """
     b = as_array(blurred, "blurred").astype(np.float64)
@@ -70,11 +70,11 @@ def wiener_deconvolve(blurred: Any, kernel: Any, snr: float = np.inf, pad: int |
     check_ndim(k, 2, "kernel", "(kH, kW)")
     if not isinstance(snr, (int, float)) or isinstance(snr, bool) or not snr > 0:
         raise ValueError(f"snr must be a positive number (np.inf for the pure inverse); got {snr!r}")
-    if pad is None:
-        pad = max(k.shape)
-    if not is_int(pad) or pad < 0:
-        raise ValueError(f"pad must be a non-negative int or None; got {pad!r}")
-    pad = int(min(pad, b.shape[0] - 1, b.shape[1] - 1))
+    if padding is None:
+        padding = max(k.shape)
+    if not is_int(padding) or padding < 0:
+        raise ValueError(f"padding must be a non-negative int or None; got {padding!r}")
+    pad = int(min(padding, b.shape[0] - 1, b.shape[1] - 1))
     work = np.pad(b, pad, mode="reflect") if pad else b
     spectrum = _kernel_spectrum(k, work.shape)
     power = np.abs(spectrum) ** 2

@@ -1,4 +1,4 @@
-"""Classical image filtering for chapter 2 (image filtering): kernels, filtering with boundary handling, the
+"""Classical image filtering for chapter 2 (image filtering): kernels, filtering with a padding mode, the
 median filter, noise models and PSNR.
 
 Images are float arrays, grey (H, W) or colour (H, W, 3) (any number of channels in the last
@@ -20,7 +20,7 @@ from numpy.lib.stride_tricks import sliding_window_view
 
 from cnnkit._checks import as_array, check_choice, check_rng, positive_pair
 from cnnkit._types import IntOrPair
-from cnnkit.ops.conv import conv2d, pad2d
+from cnnkit.ops.conv import PADDING_MODES, conv2d, pad2d
 from cnnkit.shapes import padding_amounts
 
 __all__ = [
@@ -38,15 +38,13 @@ __all__ = [
     "add_impulse_noise",
 ]
 
-BOUNDARIES = ("zero", "reflect", "replicate", "circular")
-_PAD_MODE = {"zero": "zeros", "reflect": "reflect", "replicate": "replicate", "circular": "circular"}
 
 
-def box_kernel(k: IntOrPair) -> np.ndarray:
+def box_kernel(kernel_size: IntOrPair) -> np.ndarray:
     """The mean (box) filter: every weight ``1 / (kH kW)``, so the output is the window's average.
 
     Args:
-        k: size, int or (kH, kW).
+        kernel_size: int or (kH, kW).
 
     Returns:
         Float array of shape (kH, kW) summing to 1.
@@ -57,27 +55,28 @@ def box_kernel(k: IntOrPair) -> np.ndarray:
                [1., 1., 1.],
                [1., 1., 1.]])
     """
-    kh, kw = positive_pair(k, "k")
+    kh, kw = positive_pair(kernel_size, "kernel_size")
     return np.full((kh, kw), 1.0 / (kh * kw))
 
 
-def gaussian_kernel(size: int, sigma: float) -> np.ndarray:
+def gaussian_kernel(kernel_size: int, sigma: float) -> np.ndarray:
     """A Gaussian blur kernel: the continuous Gaussian sampled at the pixel centres, normalised.
 
     .. math::
 
         g[i, j] \\propto \\exp\\Big(-\\frac{x_i^2 + y_j^2}{2 \\sigma^2}\\Big), \\qquad
-        x_i = i - \\frac{size - 1}{2},
+        x_i = i - \\frac{n - 1}{2},
 
-    divided by its sum so that blurring keeps the mean brightness. An odd ``size`` of about
-    ``6 sigma`` (rounded up to odd) keeps almost all of the mass.
+    for a kernel of ``n = kernel_size`` pixels a side, divided by its sum so that blurring keeps the
+    mean brightness. An odd ``kernel_size`` of about ``6 sigma`` (rounded up to odd) keeps almost
+    all of the mass.
 
     Args:
-        size: width and height in pixels, a positive int (odd, to have a centre pixel).
+        kernel_size: width and height in pixels, a positive int (odd, to have a centre pixel).
         sigma: standard deviation in pixels, positive.
 
     Returns:
-        Float array of shape (size, size) summing to 1.
+        Float array of shape (kernel_size, kernel_size) summing to 1.
 
     Example:
         >>> g = gaussian_kernel(5, 1.0)
@@ -88,11 +87,11 @@ def gaussian_kernel(size: int, sigma: float) -> np.ndarray:
                [0.084, 0.619, 0.084],
                [0.011, 0.084, 0.011]])
     """
-    if isinstance(size, bool) or not isinstance(size, (int, np.integer)) or size < 1:
-        raise ValueError(f"size must be a positive int; got {size!r}")
+    if isinstance(kernel_size, bool) or not isinstance(kernel_size, (int, np.integer)) or kernel_size < 1:
+        raise ValueError(f"kernel_size must be a positive int; got {kernel_size!r}")
     if not isinstance(sigma, (int, float, np.integer, np.floating)) or not sigma > 0 or math.isinf(sigma):
         raise ValueError(f"sigma must be a positive, finite number of pixels; got {sigma!r}")
-    x = np.arange(size) - (size - 1) / 2
+    x = np.arange(kernel_size) - (kernel_size - 1) / 2
     g1 = np.exp(-(x**2) / (2.0 * sigma**2))
     g = np.outer(g1, g1)  # the 2-D Gaussian is separable
     return g / g.sum()
@@ -195,16 +194,18 @@ def _image(image: Any) -> np.ndarray:
     return img
 
 
-def filter2d(image: Any, kernel: Any, padding: Any = "same", boundary: str = "zero") -> np.ndarray:
+def filter2d(image: Any, kernel: Any, padding: Any = "same", padding_mode: str = "zeros") -> np.ndarray:
     """Filter a grey or colour image with a 2-D kernel (correlation), channel by channel.
 
     .. math::
 
         y[u, v, c] = \\sum_{i, j} \\tilde{x}[u + i, \\; v + j, \\; c] \\; k[i, j]
 
-    where :math:`\\tilde{x}` is the image extended beyond its border according to ``boundary``:
+    where :math:`\\tilde{x}` is the image extended beyond its border according to
+    ``padding_mode``, PyTorch's modes (``torch.nn.Conv2d(padding_mode=...)``, as
+    :func:`cnnkit.ops.conv2d`):
 
-    - ``'zero'``: zeros (darkens the border of a bright image);
+    - ``'zeros'``: zeros (darkens the border of a bright image);
     - ``'reflect'``: mirrored without repeating the edge pixel (``torch`` ``'reflect'``,
       ``numpy.pad`` ``'reflect'``);
     - ``'replicate'``: the edge pixel repeated (``numpy.pad`` ``'edge'``);
@@ -216,7 +217,7 @@ def filter2d(image: Any, kernel: Any, padding: Any = "same", boundary: str = "ze
         kernel: array of shape (kH, kW).
         padding: ``'same'`` (default; output as large as the input), ``'valid'``, ``'full'``,
             an int or a pair.
-        boundary: how to extend the image: ``'zero'``, ``'reflect'``, ``'replicate'``,
+        padding_mode: how to extend the image: ``'zeros'``, ``'reflect'``, ``'replicate'``,
             ``'circular'``.
 
     Returns:
@@ -225,10 +226,10 @@ def filter2d(image: Any, kernel: Any, padding: Any = "same", boundary: str = "ze
 
     Example:
         >>> img = np.array([[1., 2.], [3., 4.]])
-        >>> filter2d(img, box_kernel(3) * 9, boundary='zero')
+        >>> filter2d(img, box_kernel(3) * 9, padding_mode='zeros')
         array([[10., 10.],
                [10., 10.]])
-        >>> filter2d(img, box_kernel(3) * 9, boundary='replicate')
+        >>> filter2d(img, box_kernel(3) * 9, padding_mode='replicate')
         array([[18., 21.],
                [24., 27.]])
     """
@@ -236,16 +237,16 @@ def filter2d(image: Any, kernel: Any, padding: Any = "same", boundary: str = "ze
     ker = as_array(kernel, "kernel")
     if ker.ndim != 2:
         raise ValueError(f"kernel must have 2 dimensions (kH, kW); got shape {tuple(ker.shape)}")
-    check_choice(boundary, BOUNDARIES, "boundary", caller="filter2d")
+    check_choice(padding_mode, PADDING_MODES, "padding_mode", caller="filter2d")
     pads = padding_amounts(padding, ker.shape, (1, 1), (1, 1))
     planes = img[None, None] if img.ndim == 2 else np.moveaxis(img, -1, 0)[:, None]  # (C, 1, H, W)
-    planes = pad2d(planes, pads, mode=_PAD_MODE[boundary])
+    planes = pad2d(planes, pads, mode=padding_mode)
     out = conv2d(planes, ker[None, None])[:, 0]
     return out[0] if img.ndim == 2 else np.moveaxis(out, 0, -1)
 
 
-def median_filter(image: Any, size: IntOrPair = 3, boundary: str = "reflect") -> np.ndarray:
-    """Replace each pixel by the median of the ``size`` x ``size`` window around it.
+def median_filter(image: Any, kernel_size: IntOrPair = 3, padding_mode: str = "reflect") -> np.ndarray:
+    """Replace each pixel by the median of the ``kernel_size`` x ``kernel_size`` window around it.
 
     The median ignores outliers, so it removes salt-and-pepper noise while keeping edges sharp
     (a box filter would smear both). Not a linear filter, so not a convolution. The output has
@@ -254,8 +255,8 @@ def median_filter(image: Any, size: IntOrPair = 3, boundary: str = "reflect") ->
 
     Args:
         image: array of shape (H, W) or (H, W, C) (each channel on its own).
-        size: window size, int or (kH, kW).
-        boundary: ``'reflect'`` (default), ``'replicate'``, ``'circular'`` or ``'zero'``.
+        kernel_size: the window's size, int or (kH, kW).
+        padding_mode: ``'reflect'`` (default), ``'replicate'``, ``'circular'`` or ``'zeros'``.
 
     Returns:
         Float array of the shape of ``image``.
@@ -266,11 +267,11 @@ def median_filter(image: Any, size: IntOrPair = 3, boundary: str = "reflect") ->
         0.0
     """
     img = _image(image)
-    k = positive_pair(size, "size")
-    check_choice(boundary, BOUNDARIES, "boundary", caller="median_filter")
+    k = positive_pair(kernel_size, "kernel_size")
+    check_choice(padding_mode, PADDING_MODES, "padding_mode", caller="median_filter")
     pads = padding_amounts("same", k, (1, 1), (1, 1))
     planes = img if img.ndim == 3 else img[..., None]
-    planes = pad2d(np.moveaxis(planes, -1, 0), pads, mode=_PAD_MODE[boundary])
+    planes = pad2d(np.moveaxis(planes, -1, 0), pads, mode=padding_mode)
     windows = sliding_window_view(planes, k, axis=(1, 2))  # (C, H, W, kH, kW)
     out = np.median(windows, axis=(-2, -1))
     return np.moveaxis(out, 0, -1) if img.ndim == 3 else out[0]

@@ -208,7 +208,7 @@ def avg_pool2d(
 
 def lp_pool2d(
     input: Any,
-    p: float,
+    norm_type: float,
     kernel_size: IntOrPair,
     stride: IntOrPair | None = None,
     ceil_mode: bool = False,
@@ -244,7 +244,7 @@ def lp_pool2d(
 
     Args:
         input: array of shape (N, C, H, W).
-        p: the power; any non-zero float, or ``float('inf')``.
+        norm_type: the power ``p`` (PyTorch's name); any non-zero float, or ``float('inf')``.
         kernel_size: window size, int or (kH, kW).
         stride: int or pair; defaults to ``kernel_size``.
         ceil_mode: round the output size up.
@@ -262,8 +262,9 @@ def lp_pool2d(
         >>> print(lp_pool2d(x, 1, 2, mean=True)[0, 0, 0, 0], lp_pool2d(x, float('inf'), 2)[0, 0, 0, 0])
         2.25 4.0
     """
+    p = norm_type
     if isinstance(p, bool) or not isinstance(p, (int, float, np.integer, np.floating)) or p == 0 or math.isnan(p):
-        raise ValueError(f"p must be a non-zero number (or float('inf')); got {p!r}")
+        raise ValueError(f"norm_type must be a non-zero number (or float('inf')); got {p!r}")
     x = as_array(input, "input")
     if math.isinf(p):
         sign = 1 if p > 0 else -1

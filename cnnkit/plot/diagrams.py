@@ -138,7 +138,7 @@ class PaddingDiagram(NamedTuple):
 
 def draw_padding(
     i: IntOrPair,
-    k: IntOrPair,
+    kernel_size: IntOrPair,
     padding: Padding = 0,
     ax: Any = None,
     *,
@@ -157,7 +157,7 @@ def draw_padding(
 
     Args:
         i: input size, int or (H, W).
-        k: kernel size, int or (kH, kW).
+        kernel_size: int or (kH, kW).
         padding: int, pair, ``'valid'``, ``'same'`` (an even kernel gets the extra row and
             column on the bottom/right, as PyTorch) or ``'full'``.
         ax: matplotlib axes; the current axes if None.
@@ -186,7 +186,7 @@ def draw_padding(
         ((1, 2), (1, 2))
         >>> plt.close(fig)
     """
-    ii, kk, _, _, pads, out = _geometry(i, k, 1, padding, 1)
+    ii, kk, _, _, pads, out = _geometry(i, kernel_size, 1, padding, 1)
     (top, bottom), (left, right) = pads
     if values is not None:
         values = np.asarray(values)
@@ -245,7 +245,7 @@ def draw_padding(
     else:
         bottom_edge, top_edge = ph, 0
     if title is None:
-        title = f"i={_fmt_size(i)}, k={_fmt_size(k)}, {_padding_label(padding)} \u2192 output {_fmt2(out)}"
+        title = f"i={_fmt_size(i)}, k={_fmt_size(kernel_size)}, {_padding_label(padding)} \u2192 output {_fmt2(out)}"
     ax.set_title(title, fontsize=10)
     _finish(ax, 0, right_edge, top_edge, bottom_edge)
     return PaddingDiagram(ax, ii, pads, out, n_input, n_padded, window_padded)
@@ -276,7 +276,7 @@ class StrideDiagram(NamedTuple):
 
 def draw_stride(
     i: IntOrPair,
-    k: IntOrPair,
+    kernel_size: IntOrPair,
     stride: IntOrPair,
     padding: Padding = 0,
     ax: Any = None,
@@ -294,7 +294,7 @@ def draw_stride(
 
     Args:
         i: input size, int or (H, W).
-        k: kernel size, int or (kH, kW).
+        kernel_size: int or (kH, kW).
         stride: step between windows, int or (sH, sW).
         padding: int, pair, ``'valid'`` or ``'full'`` (``'same'`` is refused with a stride,
             as in PyTorch).
@@ -316,7 +316,7 @@ def draw_stride(
         ((2, 2), [(0, 0), (0, 3), (3, 0), (3, 3)], 13)
         >>> plt.close(fig)
     """
-    ii, kk, ss, _dd, pads, out = _geometry(i, k, stride, padding, 1)
+    ii, kk, ss, _dd, pads, out = _geometry(i, kernel_size, stride, padding, 1)
     (top, bottom), (left, right) = pads
     coverage = window_coverage(ii, kk, ss, padding)
     ax = _axes(ax)
@@ -341,7 +341,7 @@ def draw_stride(
     n_uncovered = int((coverage == 0).sum())
     if title is None:
         title = (
-            f"i={_fmt_size(i)}, k={_fmt_size(k)}, s={_fmt_size(stride)}"
+            f"i={_fmt_size(i)}, k={_fmt_size(kernel_size)}, s={_fmt_size(stride)}"
             + ("" if padding in (0, "valid") else f", {_padding_label(padding)}")
             + f" \u2192 output {_fmt2(out)}\n{n_uncovered} input pixels never read"
         )

@@ -270,7 +270,7 @@ def keras_conv_transpose_output_size(
     i: IntOrPair,
     k: IntOrPair,
     s: IntOrPair = 1,
-    padding: str = "valid",
+    p: str = "valid",
     output_padding: IntOrPair | None = None,
     d: IntOrPair = 1,
 ) -> Any:
@@ -293,7 +293,7 @@ def keras_conv_transpose_output_size(
         i: input size, int or (H, W).
         k: kernel size, int or (kH, kW).
         s: stride (Keras's ``strides``), int or pair.
-        padding: ``'valid'`` (the default, as in Keras) or ``'same'``.
+        p: padding, ``'valid'`` (the default, as in Keras) or ``'same'``.
         output_padding: ``None`` (Keras's default) or an int or pair.
         d: dilation (Keras's ``dilation_rate``), int or pair.
 
@@ -305,13 +305,13 @@ def keras_conv_transpose_output_size(
         (21, 17)
         >>> keras_conv_transpose_output_size(4, 1, s=2), conv_transpose_output_size(4, 1, s=2)
         (8, 7)
-        >>> keras_conv_transpose_output_size(4, 3, s=2, padding="same")
+        >>> keras_conv_transpose_output_size(4, 3, s=2, p="same")
         8
     """
-    if not isinstance(padding, str) or padding not in ("valid", "same"):
+    if not isinstance(p, str) or p not in ("valid", "same"):
         raise ValueError(
-            f"padding must be 'valid' or 'same' (Keras's Conv2DTranspose); got {padding!r}"
-            f"{did_you_mean(padding, ('valid', 'same')) if isinstance(padding, str) else ''}"
+            f"padding p must be 'valid' or 'same' (Keras's Conv2DTranspose); got {p!r}"
+            f"{did_you_mean(p, ('valid', 'same')) if isinstance(p, str) else ''}"
         )
 
     def one(i: int, k: int, s: int, op: int | None, d: int) -> int:
@@ -322,7 +322,7 @@ def keras_conv_transpose_output_size(
         if op is not None:
             _check_int(op, "output_padding", 0, "non-negative")
         span = dilated_span(k, d)
-        if padding == "valid":
+        if p == "valid":
             return (i - 1) * s + span + (max(span, s) - span if op is None else op)
         return i * s if op is None else (i - 1) * s + span % 2 + op
 

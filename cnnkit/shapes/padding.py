@@ -107,7 +107,7 @@ def tf_same_padding(i: IntOrPair, k: IntOrPair, s: IntOrPair = 1, d: IntOrPair =
 
 
 def padding_amounts(
-    padding: Padding, k: IntOrPair, s: IntOrPair = 1, d: IntOrPair = 1, name: str = "padding"
+    p: Padding, k: IntOrPair, s: IntOrPair = 1, d: IntOrPair = 1, name: str = "padding"
 ) -> tuple[tuple[int, int], tuple[int, int]]:
     """Explicit padding ``((top, bottom), (left, right))`` of a 2-D convolution's ``padding``.
 
@@ -121,7 +121,7 @@ def padding_amounts(
     * ``'full'``: ``d*(k - 1)`` on each side, so that every partial overlap is kept.
 
     Args:
-        padding: int, (pH, pW), ``'valid'``, ``'same'`` or ``'full'``.
+        p: padding: int, (pH, pW), ``'valid'``, ``'same'`` or ``'full'``.
         k: kernel size, int or (kH, kW).
         s: stride, int or (sH, sW); only checked (``'same'`` needs stride 1).
         d: dilation, int or (dH, dW).
@@ -150,7 +150,7 @@ def padding_amounts(
     kk = to_pair(k, "kernel size k", minimum=1)
     ss = to_pair(s, "stride s", minimum=1)
     dd = to_pair(d, "dilation d", minimum=1)
-    return _pad_amounts(padding, kk, dd, ss, name)
+    return _pad_amounts(p, kk, dd, ss, name)
 
 
 def to_pair(value: IntOrPair, name: str = "value", minimum: int | None = None) -> tuple[int, int]:

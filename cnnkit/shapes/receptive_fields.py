@@ -21,9 +21,7 @@ from cnnkit.shapes.padding import padding_amounts, to_pair
 __all__ = ["window_coverage", "ReceptiveField", "receptive_field", "unit_centres", "window_starts"]
 
 
-def window_coverage(
-    i: IntOrPair, k: IntOrPair, stride: IntOrPair = 1, padding: Padding = 0, dilation: IntOrPair = 1
-) -> np.ndarray:
+def window_coverage(i: IntOrPair, k: IntOrPair, s: IntOrPair = 1, p: Padding = 0, d: IntOrPair = 1) -> np.ndarray:
     """How many windows of a convolution read each input pixel.
 
     Window ``(u, v)`` starts at input row ``u*s - top`` and column ``v*s - left`` (negative in
@@ -35,34 +33,34 @@ def window_coverage(
     Args:
         i: input size, int or (H, W).
         k: kernel size, int or (kH, kW).
-        stride: step between windows, int or (sH, sW).
-        padding: int, pair, ``'valid'``, ``'same'`` or ``'full'``, as :func:`cnnkit.ops.conv2d`.
-        dilation: spacing between kernel taps, int or (dH, dW).
+        s: stride, the step between windows, int or (sH, sW).
+        p: padding: int, pair, ``'valid'``, ``'same'`` or ``'full'``, as :func:`cnnkit.ops.conv2d`.
+        d: dilation, the spacing between kernel taps, int or (dH, dW).
 
     Returns:
         int64 array of shape (H, W); the sum of all counts is
         ``H_out * W_out * kH * kW`` minus the taps that fall on padding.
 
     Example:
-        >>> window_coverage(7, 3, stride=3)[0].tolist()   # the last column is never read
+        >>> window_coverage(7, 3, s=3)[0].tolist()   # the last column is never read
         [1, 1, 1, 1, 1, 1, 0]
         >>> window_coverage(5, 3)[2].tolist()
         [3, 6, 9, 6, 3]
-        >>> window_coverage(5, 3, padding='same')[0].tolist()
+        >>> window_coverage(5, 3, p='same')[0].tolist()
         [4, 6, 6, 6, 4]
-        >>> int((window_coverage(16, 3, stride=4) == 0).sum())
+        >>> int((window_coverage(16, 3, s=4) == 0).sum())
         112
     """
     ii = to_pair(i, "input size i", minimum=1)
     kk = to_pair(k, "kernel size k", minimum=1)
-    ss = to_pair(stride, "stride", minimum=1)
-    dd = to_pair(dilation, "dilation", minimum=1)
-    pads = padding_amounts(padding, kk, s=ss, d=dd)
+    ss = to_pair(s, "stride s", minimum=1)
+    dd = to_pair(d, "dilation d", minimum=1)
+    pads = padding_amounts(p, kk, s=ss, d=dd)
 
     def as_given(value: Any) -> Any:  # a list becomes a tuple, so that the errors echo the argument
         return tuple(value) if isinstance(value, list) else value
 
-    out = to_pair(conv_output_size(*(as_given(v) for v in (i, k, stride, padding, dilation))), "output")
+    out = to_pair(conv_output_size(*(as_given(v) for v in (i, k, s, p, d))), "output")
     counts = []
     for axis in range(2):
         c = np.zeros(ii[axis], dtype=np.int64)

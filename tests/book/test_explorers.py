@@ -12,7 +12,7 @@ edge cases and invalid settings included, the test compares
 - the input cells each window reads with `cnnkit.ops.conv2d` and `max_pool2d` run on an input
   whose cells hold their own index, the cells no window reads with `cnnkit.shapes.window_coverage`,
   and where each stamp of a transposed convolution lands with `cnnkit.ops.conv_transpose2d`;
-- the filtered photograph, to 1e-9, with `cnnkit.ops.filters.filter2d(image, kernel, boundary=...)`
+- the filtered photograph, to 1e-9, with `cnnkit.ops.filters.filter2d(image, kernel, padding_mode=...)`
   on the same 8-bit image (`tools/explorer_assets.py`, regenerated and compared here).
 
 It also checks that the chapters' pages carry their explorers, that the controls are labelled and
@@ -71,6 +71,10 @@ CHUNK = 300  # settings per call into the browser
 # ------------------------------------------------------------------------------------------------
 # Driving the browser
 # ------------------------------------------------------------------------------------------------
+
+
+# the explorer's boundary control and filter2d's padding_mode (PyTorch's names)
+PADDING_MODE = {"zero": "zeros", "reflect": "reflect", "replicate": "replicate", "circular": "circular"}
 
 
 def open_page(server, browser, page: str) -> None:
@@ -558,7 +562,7 @@ def test_filter_explorer(request, server, browser):
         state = result["state"]
         kernel = expected["kernel"]
         np.testing.assert_allclose(np.array(state["kernel"]), kernel, rtol=0, atol=1e-15, err_msg=where)
-        reference = filter2d(image, kernel, padding="same", boundary=st["boundary"])
+        reference = filter2d(image, kernel, padding="same", padding_mode=PADDING_MODE[st["boundary"]])
         shown = np.array(state["filtered"]).reshape(image.shape)
         np.testing.assert_allclose(shown, reference, rtol=0, atol=1e-9, err_msg=f"{where}: filtered values")
         # the numbers of one window: the image extended as filter2d extends it

@@ -26,7 +26,7 @@ def test_wiener_inverts_a_circular_blur_exactly_without_noise():
     image = rng.random((20, 24))
     kernel = rng.random((3, 5)) + np.pad([[4.0]], ((1, 1), (2, 2)))  # strong centre: no zero in the spectrum
     kernel /= kernel.sum()
-    restored = wiener_deconvolve(_circular_blur(image, kernel), kernel, pad=0)
+    restored = wiener_deconvolve(_circular_blur(image, kernel), kernel, padding=0)
     np.testing.assert_allclose(restored, image, atol=1e-8)
 
 
@@ -47,8 +47,8 @@ def test_wiener_with_finite_snr_damps_the_erased_frequencies():
     image = np.tile([1.0, -1.0], (4, 4))
     blurred = _circular_blur(image, kernel)
     np.testing.assert_allclose(blurred, 0, atol=1e-12)
-    np.testing.assert_allclose(wiener_deconvolve(blurred, kernel, snr=100.0, pad=0), 0, atol=1e-12)
-    np.testing.assert_allclose(wiener_deconvolve(blurred, kernel, pad=0), 0, atol=1e-12)
+    np.testing.assert_allclose(wiener_deconvolve(blurred, kernel, snr=100.0, padding=0), 0, atol=1e-12)
+    np.testing.assert_allclose(wiener_deconvolve(blurred, kernel, padding=0), 0, atol=1e-12)
 
 
 @pytest.mark.parametrize(
@@ -56,7 +56,7 @@ def test_wiener_with_finite_snr_damps_the_erased_frequencies():
     [
         ({"snr": 0}, "snr must be a positive number"),
         ({"snr": -1.0}, "snr must be a positive number"),
-        ({"pad": -1}, "pad must be a non-negative int or None; got -1"),
+        ({"padding": -1}, "padding must be a non-negative int or None; got -1"),
     ],
 )
 def test_wiener_rejects_bad_arguments(kwargs, message):

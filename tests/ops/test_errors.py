@@ -111,7 +111,7 @@ def test_pool_errors():
         avg_pool2d(np.ones((1, 1, 4, 4)), 5)
     with pytest.raises(ValueError, match=r"kernel_size must be positive; got 0"):
         max_pool2d(np.ones((1, 1, 4, 4)), 0)
-    with pytest.raises(ValueError, match=r"p must be a non-zero number \(or float\('inf'\)\); got 0"):
+    with pytest.raises(ValueError, match=r"norm_type must be a non-zero number \(or float\('inf'\)\); got 0"):
         lp_pool2d(np.ones((1, 1, 4, 4)), 0, 2)
     with pytest.raises(ValueError, match=r"divisor_override must be None or a positive int; got 0"):
         avg_pool2d(np.ones((1, 1, 4, 4)), 2, divisor_override=0)

@@ -1,4 +1,4 @@
-"""cnnkit.ops.filters: kernels, boundary handling (against torch's padding modes), median
+"""cnnkit.ops.filters: kernels, the padding modes (against torch's), median
 filter (against scipy), PSNR and noise."""
 
 import math
@@ -28,7 +28,7 @@ from cnnkit.ops import (
 )
 
 TOL = dict(rtol=0, atol=1e-10)
-TORCH_MODE = {"zero": "constant", "reflect": "reflect", "replicate": "replicate", "circular": "circular"}
+TORCH_MODE = {"zeros": "constant", "reflect": "reflect", "replicate": "replicate", "circular": "circular"}
 
 
 def test_kernels_sum_and_shape():
@@ -66,12 +66,12 @@ def test_edge_kernel_conventions():
     st.integers(3, 8),
     st.integers(3, 8),
     st.sampled_from([(3, 3), (2, 3), (3, 1), (1, 2)]),
-    st.sampled_from(["zero", "reflect", "replicate", "circular"]),
+    st.sampled_from(["zeros", "reflect", "replicate", "circular"]),
     st.sampled_from(["same", "valid", "full", 1]),
     st.booleans(),
     st.integers(0, 2**32 - 1),
 )
-def test_filter2d_boundaries_match_torch_padding_modes(h, w, k, boundary, padding, colour, seed):
+def test_filter2d_boundaries_match_torch_padding_modes(h, w, k, padding_mode, padding, colour, seed):
     rng = np.random.default_rng(seed)
     image = rng.random((h, w, 3) if colour else (h, w))
     kernel = rng.standard_normal(k)
@@ -85,45 +85,45 @@ def test_filter2d_boundaries_match_torch_padding_modes(h, w, k, boundary, paddin
     else:
         pads = (1, 1, 1, 1)
     planes = torch.from_numpy(np.moveaxis(image, -1, 0)[:, None].copy() if colour else image[None, None])
-    expected = F.conv2d(F.pad(planes, pads, mode=TORCH_MODE[boundary]), torch.from_numpy(kernel)[None, None])[:, 0].numpy()
+    expected = F.conv2d(F.pad(planes, pads, mode=TORCH_MODE[padding_mode]), torch.from_numpy(kernel)[None, None])[:, 0].numpy()
     expected = np.moveaxis(expected, 0, -1) if colour else expected[0]
-    got = filter2d(image, kernel, padding=padding, boundary=boundary)
+    got = filter2d(image, kernel, padding=padding, padding_mode=padding_mode)
     assert got.shape == expected.shape
     np.testing.assert_allclose(got, expected, **TOL)
 
 
 def test_filter2d_same_keeps_size_and_box_filter_averages():
     image = np.random.default_rng(0).random((6, 7, 3))
-    out = filter2d(image, box_kernel(3), boundary="reflect")
+    out = filter2d(image, box_kernel(3), padding_mode="reflect")
     assert out.shape == image.shape
     np.testing.assert_allclose(out[1:-1, 1:-1], filter2d(image, box_kernel(3), padding="valid"), **TOL)
     np.testing.assert_allclose(out[3, 3, 1], image[2:5, 2:5, 1].mean(), **TOL)
 
 
-@pytest.mark.parametrize("boundary, scipy_mode", [("reflect", "mirror"), ("replicate", "nearest"), ("circular", "wrap"), ("zero", "constant")])
+@pytest.mark.parametrize("padding_mode, scipy_mode", [("reflect", "mirror"), ("replicate", "nearest"), ("circular", "wrap"), ("zeros", "constant")])
 @pytest.mark.parametrize("size", [3, 5, (3, 1)])
-def test_median_filter_matches_scipy(boundary, scipy_mode, size):
+def test_median_filter_matches_scipy(padding_mode, scipy_mode, size):
     image = np.random.default_rng(0).random((9, 8))
     expected = ndimage.median_filter(image, size=size, mode=scipy_mode)
-    np.testing.assert_allclose(median_filter(image, size, boundary=boundary), expected, **TOL)
+    np.testing.assert_allclose(median_filter(image, size, padding_mode=padding_mode), expected, **TOL)
     colour = np.random.default_rng(1).random((6, 7, 3))
-    got = median_filter(colour, size, boundary=boundary)
+    got = median_filter(colour, size, padding_mode=padding_mode)
     for c in range(3):
         np.testing.assert_allclose(got[..., c], ndimage.median_filter(colour[..., c], size=size, mode=scipy_mode), **TOL)
 
 
 def test_median_filter_even_size_window_extends_bottom_right():
     image = np.arange(25.0).reshape(5, 5)
-    out = median_filter(image, 2, boundary="replicate")
+    out = median_filter(image, 2, padding_mode="replicate")
     assert out.shape == (5, 5)
     assert out[1, 1] == np.median(image[1:3, 1:3])
 
 
 def test_median_filter_removes_salt_and_pepper_better_than_a_box_filter():
     rng = np.random.default_rng(0)
-    clean = filter2d(rng.random((64, 64)), gaussian_kernel(7, 2.0), boundary="reflect")
+    clean = filter2d(rng.random((64, 64)), gaussian_kernel(7, 2.0), padding_mode="reflect")
     noisy = add_salt_pepper(clean, 0.1, rng)
-    assert psnr(clean, median_filter(noisy)) > psnr(clean, filter2d(noisy, box_kernel(3), boundary="reflect")) + 5
+    assert psnr(clean, median_filter(noisy)) > psnr(clean, filter2d(noisy, box_kernel(3), padding_mode="reflect")) + 5
     assert psnr(clean, median_filter(noisy)) > psnr(clean, noisy) + 10
 
 
@@ -158,14 +158,14 @@ def test_noise_models():
 
 def test_filter_errors():
     rng = np.random.default_rng(0)
-    with pytest.raises(ValueError, match=r"filter2d: boundary='mirror' is not one of 'zero', 'reflect', 'replicate', 'circular'"):
-        filter2d(np.ones((4, 4)), box_kernel(3), boundary="mirror")
+    with pytest.raises(ValueError, match=r"filter2d: padding_mode='mirror' is not one of 'zeros', 'reflect', 'replicate', 'circular'"):
+        filter2d(np.ones((4, 4)), box_kernel(3), padding_mode="mirror")
     with pytest.raises(ValueError, match=r"image must have shape \(H, W\) or \(H, W, channels\); got shape \(1, 1, 4, 4\)"):
         filter2d(np.ones((1, 1, 4, 4)), box_kernel(3))
     with pytest.raises(ValueError, match=r"kernel must have 2 dimensions \(kH, kW\); got shape \(1, 3, 3\)"):
         filter2d(np.ones((4, 4)), np.ones((1, 3, 3)))
     with pytest.raises(ValueError, match=r"reflect padding must be smaller than the input size"):
-        filter2d(np.ones((2, 2)), box_kernel(5), boundary="reflect")
+        filter2d(np.ones((2, 2)), box_kernel(5), padding_mode="reflect")
     with pytest.raises(ValueError, match=r"sigma must be a positive, finite number of pixels; got 0"):
         gaussian_kernel(3, 0)
     with pytest.raises(ValueError, match=r"size must be a positive int; got 0"):

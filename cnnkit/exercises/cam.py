@@ -3,8 +3,9 @@
 The CAM reference is :func:`cnnkit.viz.cam.class_activation_map`. :func:`cnnkit.viz.cam.grad_cam`
 takes a model and an image and works in float32 (it casts the image), while the exercise gives
 the maps and their gradients in float64 and the messages print 8 significant digits; so the
-Grad-CAM reference is its last lines in float64 (``tests/exercises/test_cam.py`` checks that it
-agrees with ``grad_cam`` on every case of the checker).
+Grad-CAM reference is :func:`cnnkit.viz.cam.grad_cam_map`, the formula ``grad_cam`` applies, given
+float64 arrays (it keeps their dtype; ``tests/exercises/test_cam.py`` checks that it agrees with
+``grad_cam`` on every case of the checker).
 """
 
 from __future__ import annotations
@@ -18,7 +19,7 @@ import torch
 from cnnkit.exercises.cases import rounded_normal, seeded_rng
 from cnnkit.exercises.compare import _to_numpy
 from cnnkit.exercises.core import Case, CheckResult, check
-from cnnkit.viz.cam import class_activation_map
+from cnnkit.viz.cam import class_activation_map, grad_cam_map
 
 __all__ = ["check_cam", "check_grad_cam"]
 
@@ -69,10 +70,10 @@ def check_cam(func: Callable) -> CheckResult:
 
 
 def _grad_cam(features: Any, grads: Any) -> np.ndarray:
-    """The last lines of :func:`cnnkit.viz.cam.grad_cam` for one image, in float64: mean gradients, sum, ReLU."""
+    """:func:`cnnkit.viz.cam.grad_cam_map` (the formula of :func:`cnnkit.viz.cam.grad_cam`) on one image, in float64."""
     f = np.asarray(_to_numpy(features), dtype=np.float64)
-    alpha = np.asarray(_to_numpy(grads), dtype=np.float64).mean(axis=(1, 2))
-    return np.maximum(np.tensordot(alpha, f, axes=1), 0)
+    g = np.asarray(_to_numpy(grads), dtype=np.float64)
+    return grad_cam_map(f, g).numpy()
 
 
 def _grad_cam_cases(tensors: bool = False) -> tuple[list[Case], int]:

@@ -28,6 +28,7 @@ from cnnkit.data import mnist_split
 from cnnkit.exercises.cases import rounded_normal, seeded_rng
 from cnnkit.exercises.compare import _format_value, _scalar, compare_arrays, compare_numbers
 from cnnkit.exercises.core import SEED, Case, CheckResult, check
+from cnnkit.models.hooks import LayerRecorder
 from cnnkit.models.numpy_cnn import numerical_gradient, small_cnn, to_torch
 from cnnkit.models.zoo import parameter_count
 from cnnkit.ops import conv2d, conv2d_backward
@@ -489,13 +490,9 @@ def _trace(model: nn.Module, x: torch.Tensor, signs: bool) -> list[str]:
             out = tuple(output.shape) if isinstance(output, torch.Tensor) else type(output).__name__
             lines.append(f"{type(module).__name__} {shape} -> {out}")
 
-    handles = [m.register_forward_hook(record) for m in model.modules() if any(True for _ in m.parameters(recurse=False))]
-    try:
-        with torch.no_grad():
-            out = model(x)
-    finally:
-        for handle in handles:
-            handle.remove()
+    weighted = [(name, m) for name, m in model.named_modules() if any(True for _ in m.parameters(recurse=False))]
+    with LayerRecorder(weighted, keep=False, on_output=lambda _name, m, i, o: record(m, i, o)), torch.no_grad():
+        out = model(x)
     if not signs:
         lines.append(f"output {tuple(out.shape) if isinstance(out, torch.Tensor) else type(out).__name__}")
     return lines

@@ -1,6 +1,7 @@
 """Networks and the loading of their weights: LeNet-5, a small VGG for MNIST, VGG16 and
 EfficientNet-Lite0 with Keras-style layer names, the architectures of chapter 8, a Keras-style
-summary table for any torch model, and :func:`eval_mode`; and chapter 7's small network written
+summary table for any torch model, :func:`eval_mode`, the hook recorder
+(:class:`cnnkit.models.hooks.LayerRecorder`); and chapter 7's small network written
 in numpy (:mod:`cnnkit.models.numpy_cnn`: :class:`NumpyCNN`, built by :func:`small_cnn`, and its
 PyTorch twin, :func:`to_torch`).
 

@@ -14,6 +14,7 @@ import torch
 from torch import nn
 
 from cnnkit._checks import did_you_mean
+from cnnkit.models.hooks import LayerRecorder
 from cnnkit.models.mode import eval_mode
 
 __all__ = ["NamedLayersMixin", "unknown_layer_error"]
@@ -58,8 +59,8 @@ class NamedLayersMixin(nn.Module):
     ) -> dict[str, np.ndarray | torch.Tensor]:
         """Run ``x`` through the network and return the activations of the chosen layers.
 
-        Forward hooks record each layer's output; they are removed, and the module's
-        train/eval mode restored, in a ``finally`` block, whatever happens.
+        A :class:`cnnkit.models.hooks.LayerRecorder` records each layer's output; its hooks are
+        removed, and the module's train/eval mode restored, whatever happens.
 
         Args:
             x: input batch, shape (N, C, H, W); moved to the model's device.
@@ -75,18 +76,7 @@ class NamedLayersMixin(nn.Module):
         parameter = next(self.parameters(), None)
         if parameter is not None:
             x = x.to(parameter.device)  # numpy input for a model on the GPU
-        found: dict[str, torch.Tensor] = {}
-        handles = []
-        try:
-            with eval_mode(self):
-                for name, module in modules.items():
-                    def hook(_module, _inputs, output, name=name):
-                        found[name] = output.detach().clone()
-
-                    handles.append(module.register_forward_hook(hook))
-                with torch.no_grad():
-                    self(x)
-        finally:
-            for handle in handles:
-                handle.remove()
+        with LayerRecorder(modules, detach=True) as recorder, eval_mode(self), torch.no_grad():
+            self(x)
+        found = recorder.outputs
         return {name: (found[name].cpu().numpy() if numpy else found[name]) for name in names}

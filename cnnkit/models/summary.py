@@ -3,8 +3,8 @@
 Keras prints ``model.summary()``; PyTorch has no such method, because a PyTorch model is
 ordinary Python code and its output shapes are only known once an input flows through it.
 :func:`summary` therefore runs one forward pass on a tensor of zeros and records, with forward
-hooks, the output of every layer as it executes. The hooks are removed, and every module's
-train/eval mode restored, in a ``finally`` block whatever happens.
+hooks (a :class:`cnnkit.models.hooks.LayerRecorder`), the output of every layer as it executes.
+The hooks are removed, and every module's train/eval mode restored, whatever happens.
 
 How a layer's parameters are counted:
 
@@ -30,6 +30,7 @@ from typing import Any, cast
 import torch
 from torch import nn
 
+from cnnkit.models.hooks import LayerRecorder
 from cnnkit.models.mode import eval_mode
 
 __all__ = ["SummaryRow", "ModelSummary", "summary", "format_shape"]
@@ -261,19 +262,14 @@ def summary(
         device = first.device if first is not None else torch.device("cpu")
 
     records: list[tuple[str, nn.Module, Any]] = []
-    handles = []
-    try:
-        for name, module in _modules_to_hook(model, depth):
-            def hook(mod, _inputs, output, name=name):
-                records.append((name, mod, _shape_of(output)))
 
-            handles.append(module.register_forward_hook(hook))
-        x = torch.zeros((batch_size, *input_size), dtype=dtype, device=device)
-        with eval_mode(model), torch.no_grad():
-            model(x)
-    finally:
-        for handle in handles:
-            handle.remove()
+    def record(name: str, mod: nn.Module, _inputs: tuple, output: Any) -> None:
+        records.append((name, mod, _shape_of(output)))
+
+    x = torch.zeros((batch_size, *input_size), dtype=dtype, device=device)
+    layers = _modules_to_hook(model, depth)
+    with LayerRecorder(layers, keep=False, on_output=record), eval_mode(model), torch.no_grad():
+        model(x)
 
     seen: set[int] = set()
 

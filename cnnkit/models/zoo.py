@@ -30,6 +30,7 @@ from torch import nn
 
 from cnnkit._checks import did_you_mean
 from cnnkit.models.blocks import InceptionModule
+from cnnkit.models.hooks import LayerRecorder
 from cnnkit.models.summary import ModelSummary, summary
 
 __all__ = [
@@ -402,27 +403,15 @@ def multiply_add_split(
     model = _model(model)
     counts = {"conv": 0, "dense": 0}
 
-    def conv_hook(module: nn.Conv2d, inputs, output) -> None:
-        counts["conv"] += _multiply_adds(module, tuple(output[0].shape))
+    def count(_name: str, module: nn.Module, _inputs: tuple, output: torch.Tensor) -> None:
+        counts["conv" if isinstance(module, nn.Conv2d) else "dense"] += _multiply_adds(module, tuple(output[0].shape))
 
-    def dense_hook(module: nn.Linear, inputs, output) -> None:
-        counts["dense"] += _multiply_adds(module, tuple(output[0].shape))
-
-    handles = []
-    try:
-        for module in model.modules():
-            if isinstance(module, nn.Conv2d):
-                handles.append(module.register_forward_hook(conv_hook))
-            elif isinstance(module, nn.Linear):
-                handles.append(module.register_forward_hook(dense_hook))
-        parameter = next(model.parameters(), None)
-        device = parameter.device if parameter is not None else torch.device("cpu")
-        dtype = parameter.dtype if parameter is not None else torch.float32
-        with torch.no_grad():
-            model(torch.zeros((1, *input_size), device=device, dtype=dtype))
-    finally:
-        for handle in handles:
-            handle.remove()
+    layers = [(name, m) for name, m in model.named_modules() if isinstance(m, (nn.Conv2d, nn.Linear))]
+    parameter = next(model.parameters(), None)
+    device = parameter.device if parameter is not None else torch.device("cpu")
+    dtype = parameter.dtype if parameter is not None else torch.float32
+    with LayerRecorder(layers, keep=False, on_output=count), torch.no_grad():
+        model(torch.zeros((1, *input_size), device=device, dtype=dtype))
     return MultiplyAddSplit(counts["conv"], counts["dense"])
 
 

@@ -17,6 +17,7 @@ import torch
 from torch import nn
 
 from cnnkit._checks import as_array, check_choice
+from cnnkit.models.hooks import LayerRecorder
 from cnnkit.models.mode import eval_mode
 from cnnkit.viz.cam import (
     ClassIndex,
@@ -26,6 +27,7 @@ from cnnkit.viz.cam import (
     _reduce_channels,
     _resolve,
     class_activation_map,
+    grad_cam_map,
 )
 
 __all__ = ["ExplanationMaps", "explanation_maps", "cascading_randomization", "map_correlation"]
@@ -96,30 +98,24 @@ def explanation_maps(
     dense = _gap_linear(model, linear)
     cam_module = _module(model, layer)
     gc_module = cam_module if grad_cam_layer is None else _module(model, grad_cam_layer)
-    found: dict[int, torch.Tensor] = {}
-    handles = [m.register_forward_hook(lambda m, _i, out: found.__setitem__(id(m), out)) for m in {cam_module, gc_module}]
     xb = xb.detach().clone().requires_grad_(True)
-    try:
-        with eval_mode(model), torch.enable_grad():
-            logits = model(xb)
-            if id(cam_module) not in found or id(gc_module) not in found:
-                raise ValueError("the chosen layer was not used in the model's forward pass")
-            feats, acts = found[id(cam_module)], found[id(gc_module)]
-            if feats.ndim != 4 or feats.shape[1] != dense.in_features:
-                raise ValueError(
-                    f"layer {layer!r} gives shape {tuple(feats.shape)} but the linear layer expects "
-                    f"{dense.in_features} pooled features: the network has no global-average-pooling head here"
-                )
-            if acts.ndim != 4:
-                raise ValueError(f"grad_cam_layer must output maps (N, K, h, w); it gives shape {tuple(acts.shape)}")
-            classes = _resolve(class_idx, logits)
-            score = logits[torch.arange(len(classes)), torch.as_tensor(classes)].sum()
-            acts_grad, x_grad = torch.autograd.grad(score, (acts, xb))
-    finally:
-        for handle in handles:
-            handle.remove()
+    with LayerRecorder({"cam": cam_module, "grad_cam": gc_module}) as recorder, eval_mode(model), torch.enable_grad():
+        logits = model(xb)
+        if "cam" not in recorder.outputs or "grad_cam" not in recorder.outputs:
+            raise ValueError("the chosen layer was not used in the model's forward pass")
+        feats, acts = recorder.outputs["cam"], recorder.outputs["grad_cam"]
+        if feats.ndim != 4 or feats.shape[1] != dense.in_features:
+            raise ValueError(
+                f"layer {layer!r} gives shape {tuple(feats.shape)} but the linear layer expects "
+                f"{dense.in_features} pooled features: the network has no global-average-pooling head here"
+            )
+        if acts.ndim != 4:
+            raise ValueError(f"grad_cam_layer must output maps (N, K, h, w); it gives shape {tuple(acts.shape)}")
+        classes = _resolve(class_idx, logits)
+        score = logits[torch.arange(len(classes)), torch.as_tensor(classes)].sum()
+        acts_grad, x_grad = torch.autograd.grad(score, (acts, xb))
     cam = class_activation_map(feats.detach().cpu().numpy(), dense.weight.detach().cpu().numpy(), classes)
-    gc = (acts_grad.mean(dim=(2, 3), keepdim=True) * acts).sum(dim=1).detach().double().cpu().numpy()
+    gc = grad_cam_map(acts, acts_grad, relu=False).detach().double().cpu().numpy()
     sal = _reduce_channels(x_grad, "sum").cpu().numpy()
     logits_np = logits.detach().cpu().numpy()
     if single:

@@ -22,6 +22,7 @@ from cnnkit.viz.cam import (
     cell_centres,
     class_activation_map,
     grad_cam,
+    grad_cam_map,
     normalize_map,
     occlusion_map,
     pool_map,
@@ -711,3 +712,52 @@ def test_cell_centres_of_lite0_at_other_sizes(lite):
         rows = cell_centres(layer_geometry(lite, "head", size), grid)[0]
         assert rows[0] == first and np.all(np.diff(rows) == 32)
         assert 0 <= rows[-1] <= size - 1  # every cell's centre lies in the image
+
+
+# --------------------------------------------------------------------------------------------
+# The one Grad-CAM core, and the split of cam.py
+
+
+def _old_grad_cam(acts: torch.Tensor, grads: torch.Tensor, relu: bool) -> torch.Tensor:
+    """The formula as viz/cam.py:grad_cam and viz/sanity.py:explanation_maps wrote it before grad_cam_map."""
+    maps = (grads.mean(dim=(2, 3), keepdim=True) * acts).sum(dim=1)
+    return maps.clamp(min=0) if relu else maps
+
+
+def _old_exercise_grad_cam(features: np.ndarray, grads: np.ndarray) -> np.ndarray:
+    """The float64 reference of cnnkit/exercises/cam.py:_grad_cam, one image."""
+    alpha = np.asarray(grads, dtype=np.float64).mean(axis=(1, 2))
+    return np.maximum(np.tensordot(alpha, np.asarray(features, dtype=np.float64), axes=1), 0)
+
+
+@pytest.mark.parametrize("relu", [True, False])
+@pytest.mark.parametrize("dtype", [torch.float32, torch.float64])
+def test_grad_cam_map_equals_the_old_formula_bit_for_bit(relu, dtype):
+    gen = torch.Generator().manual_seed(0)
+    acts, grads = torch.randn(3, 5, 4, 6, generator=gen, dtype=dtype), torch.randn(3, 5, 4, 6, generator=gen, dtype=dtype)
+    out = grad_cam_map(acts, grads, relu=relu)
+    assert out.dtype == dtype and out.shape == (3, 4, 6)
+    assert torch.equal(out, _old_grad_cam(acts, grads, relu))
+    assert torch.equal(grad_cam_map(acts[1], grads[1], relu=relu), out[1])  # one image (K, h, w)
+
+
+def test_grad_cam_map_keeps_float64_arrays_and_matches_the_exercise_reference():
+    rng = np.random.default_rng(1)
+    f, g = rng.normal(size=(4, 3, 5)), rng.normal(size=(4, 3, 5))
+    out = grad_cam_map(f, g)
+    assert out.dtype == torch.float64
+    np.testing.assert_allclose(out.numpy(), _old_exercise_grad_cam(f, g), rtol=1e-15, atol=1e-15)
+
+
+def test_grad_cam_map_bad_shapes():
+    with pytest.raises(ValueError, match="same shape"):
+        grad_cam_map(torch.zeros(2, 3, 4), torch.zeros(2, 3, 5))
+    with pytest.raises(ValueError, match="same shape"):
+        grad_cam_map(torch.zeros(3, 4), torch.zeros(3, 4))
+
+
+def test_the_placement_names_stay_importable_from_cam():
+    from cnnkit.viz import cam, maps
+
+    for name in maps.__all__:
+        assert getattr(cam, name) is getattr(maps, name) and name in cam.__all__

@@ -17,6 +17,7 @@ import numpy as np
 import torch
 from torch import nn
 
+from cnnkit.models.hooks import LayerRecorder
 from cnnkit.models.mode import eval_mode
 from cnnkit.models.named import NamedLayersMixin, unknown_layer_error
 
@@ -243,10 +244,6 @@ def _parse_all(objectives: Sequence[Objective] | Objective, model: NamedLayersMi
     return objs
 
 
-class _StopForward(Exception):
-    """Raised by a hook once every needed activation is recorded, to skip the rest of the net."""
-
-
 def _input_channels(model: nn.Module) -> int:
     for module in model.modules():
         if isinstance(module, nn.Conv2d):
@@ -271,21 +268,9 @@ def layer_channels(model: NamedLayersMixin, layer: str, size: int = 32) -> int:
         >>> layer_channels(small_vgg(None), "block2_conv1")
         32
     """
-    module = model.layer(layer)
-    found: list[torch.Tensor] = []
-
-    def hook(_module, _inputs, output):
-        found.append(output)
-        raise _StopForward
-
-    handle = module.register_forward_hook(hook)
-    try:
-        with eval_mode(model), torch.no_grad():
-            model(torch.zeros(1, _input_channels(model), size, size, device=_device(model)))
-    except _StopForward:
-        pass
-    finally:
-        handle.remove()
+    with LayerRecorder({layer: model.layer(layer)}, stop=True) as recorder, eval_mode(model), torch.no_grad():
+        model(torch.zeros(1, _input_channels(model), size, size, device=_device(model)))
+    found = list(recorder.outputs.values())
     if not found or found[0].ndim not in (2, 4):
         shape = tuple(found[0].shape) if found else None
         raise ValueError(

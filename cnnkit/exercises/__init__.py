@@ -35,44 +35,44 @@ the :class:`CheckResult` and the runner's messages; :mod:`~cnnkit.exercises.comp
 comparisons and how a value is printed; :mod:`~cnnkit.exercises.cases` the lecture's arrays
 and the seeded random values. The checkers live in
 :mod:`~cnnkit.exercises.convolution`, :mod:`~cnnkit.exercises.sizes`,
-:mod:`~cnnkit.exercises.filters`, :mod:`~cnnkit.exercises.pooling`,
+:mod:`~cnnkit.exercises.filter_checks`, :mod:`~cnnkit.exercises.pooling_checks`,
 :mod:`~cnnkit.exercises.transposed`, :mod:`~cnnkit.exercises.training`,
-:mod:`~cnnkit.exercises.architectures`, :mod:`~cnnkit.exercises.activations`,
-:mod:`~cnnkit.exercises.featvis` and :mod:`~cnnkit.exercises.cam`, and every public name is
+:mod:`~cnnkit.exercises.architectures`, :mod:`~cnnkit.exercises.activation_checks`,
+:mod:`~cnnkit.exercises.featvis` and :mod:`~cnnkit.exercises.cam_checks`, and every public name is
 re-exported here. Each checker's reference is the library's public function wherever one
 computes the same thing.
 
 The checkers by module, each with the signature of the reader's function (its docstring says more):
 
-====================================  ==============  =====================================================
-checker                               module          the reader's function
-====================================  ==============  =====================================================
-:func:`check_correlate2d`             convolution     ``f(x, w)``: valid cross-correlation, with loops
-:func:`check_pad2d`                   convolution     ``f(x, p)``: zero padding, ``p`` samples per side
-:func:`check_conv2d_strided`          convolution     ``f(x, w, stride)``: valid cross-correlation with a stride
-:func:`check_conv_output_size`        sizes           ``f(i, k, p=0, s=1, d=1)``: a convolution's output length
-:func:`check_same_padding`            sizes           ``f(size, k, stride=1, dilation=1)``: TensorFlow's 'same'
-:func:`check_gaussian_kernel`         filters         ``f(size, sigma)``: a normalised 2-D Gaussian kernel
-:func:`check_psnr`                    filters         ``f(reference, image, data_range=1.0)``: PSNR in dB
-:func:`check_max_pool2d`              pooling         ``f(x, k)``: max pooling, stride ``k``
-:func:`check_max_pool2d_backward`     pooling         ``f(x, k, grad_out)``: its gradient with respect to ``x``
-:func:`check_avg_pool_as_conv`        pooling         ``f(x, k)``: average pooling as a strided convolution
-:func:`check_conv_transpose2d`        transposed      ``f(x, w, stride)``: transposed convolution by scattering
-:func:`check_conv_matrix`             transposed      ``f(w, input_shape)``: cross-correlation as a matrix
-:func:`check_conv2d`                  training        ``f(x, w, b, stride, padding)``: a batched, multi-channel convolution
-:func:`check_conv2d_backward`         training        ``f(x, w, grad_output, stride, padding)``: its ``(dx, dw, db)``
-:func:`check_numerical_gradient`      training        ``f(f, x, eps)``: a gradient by central differences
-:func:`check_small_cnn`               training        ``cls()``: chapter 7's network as an ``nn.Module``, trained
-:func:`check_conv_params`             architectures   ``f(c_in, c_out, k, bias=True)``: a layer's parameters
-:func:`check_receptive_field`         architectures   ``f(layers)``: the receptive field of a stack
-:func:`check_conv_macs`               architectures   ``f(c_in, c_out, k, h_out, w_out, groups=1)``: multiply-adds
-:func:`check_channel_sparsity`        activations     ``f(activations)``: fraction of exact zeros per channel
-:func:`check_top_exemplars`           activations     ``f(activations, channel, k)``: top-k images by mean
-:func:`check_gradient_ascent_step`    featvis         ``f(x, model, channel, lr)``: one normalised ascent step
-:func:`check_total_variation`         featvis         ``f(image)``: total variation, differentiable (torch)
-:func:`check_cam`                     cam             ``f(features, weights, class_idx)``: class activation map
-:func:`check_grad_cam`                cam             ``f(features, grads)``: the Grad-CAM map of one image
-====================================  ==============  =====================================================
+==================================  =================  =====================================================================
+checker                             module             the reader's function
+==================================  =================  =====================================================================
+:func:`check_correlate2d`           convolution        ``f(x, w)``: valid cross-correlation, with loops
+:func:`check_pad2d`                 convolution        ``f(x, p)``: zero padding, ``p`` samples per side
+:func:`check_conv2d_strided`        convolution        ``f(x, w, stride)``: valid cross-correlation with a stride
+:func:`check_conv_output_size`      sizes              ``f(i, k, p=0, s=1, d=1)``: a convolution's output length
+:func:`check_same_padding`          sizes              ``f(size, k, stride=1, dilation=1)``: TensorFlow's 'same'
+:func:`check_gaussian_kernel`       filter_checks      ``f(size, sigma)``: a normalised 2-D Gaussian kernel
+:func:`check_psnr`                  filter_checks      ``f(reference, image, data_range=1.0)``: PSNR in dB
+:func:`check_max_pool2d`            pooling_checks     ``f(x, k)``: max pooling, stride ``k``
+:func:`check_max_pool2d_backward`   pooling_checks     ``f(x, k, grad_out)``: its gradient with respect to ``x``
+:func:`check_avg_pool_as_conv`      pooling_checks     ``f(x, k)``: average pooling as a strided convolution
+:func:`check_conv_transpose2d`      transposed         ``f(x, w, stride)``: transposed convolution by scattering
+:func:`check_conv_matrix`           transposed         ``f(w, input_shape)``: cross-correlation as a matrix
+:func:`check_conv2d`                training           ``f(x, w, b, stride, padding)``: a batched, multi-channel convolution
+:func:`check_conv2d_backward`       training           ``f(x, w, grad_output, stride, padding)``: its ``(dx, dw, db)``
+:func:`check_numerical_gradient`    training           ``f(f, x, eps)``: a gradient by central differences
+:func:`check_small_cnn`             training           ``cls()``: chapter 7's network as an ``nn.Module``, trained
+:func:`check_conv_params`           architectures      ``f(c_in, c_out, k, bias=True)``: a layer's parameters
+:func:`check_receptive_field`       architectures      ``f(layers)``: the receptive field of a stack
+:func:`check_conv_macs`             architectures      ``f(c_in, c_out, k, h_out, w_out, groups=1)``: multiply-adds
+:func:`check_channel_sparsity`      activation_checks  ``f(activations)``: fraction of exact zeros per channel
+:func:`check_top_exemplars`         activation_checks  ``f(activations, channel, k)``: top-k images by mean
+:func:`check_gradient_ascent_step`  featvis            ``f(x, model, channel, lr)``: one normalised ascent step
+:func:`check_total_variation`       featvis            ``f(image)``: total variation, differentiable (torch)
+:func:`check_cam`                   cam_checks         ``f(features, weights, class_idx)``: class activation map
+:func:`check_grad_cam`              cam_checks         ``f(features, grads)``: the Grad-CAM map of one image
+==================================  =================  =====================================================================
 
 Example:
     >>> from cnnkit.ops import convolve2d, correlate2d
@@ -100,23 +100,23 @@ Example:
 """
 
 from cnnkit.exercises import (
-    activations,
+    activation_checks,
     architectures,
-    cam,
+    cam_checks,
     cases,
     compare,
     convolution,
     core,
     featvis,
-    filters,
-    pooling,
+    filter_checks,
+    pooling_checks,
     sizes,
     training,
     transposed,
 )
-from cnnkit.exercises.activations import check_channel_sparsity, check_top_exemplars
+from cnnkit.exercises.activation_checks import check_channel_sparsity, check_top_exemplars
 from cnnkit.exercises.architectures import check_conv_macs, check_conv_params, check_receptive_field
-from cnnkit.exercises.cam import check_cam, check_grad_cam
+from cnnkit.exercises.cam_checks import check_cam, check_grad_cam
 from cnnkit.exercises.cases import LAPLACIAN, LECTURE_IMAGE, POOL_EXAMPLE
 from cnnkit.exercises.compare import FULL_PRINT_SIZE, RETURNED_NONE, compare_arrays, compare_numbers, compare_pair
 from cnnkit.exercises.convolution import check_conv2d_strided, check_correlate2d, check_pad2d
@@ -133,8 +133,8 @@ from cnnkit.exercises.core import (
     hidden_cases,
 )
 from cnnkit.exercises.featvis import check_gradient_ascent_step, check_total_variation, tiny_conv_model
-from cnnkit.exercises.filters import check_gaussian_kernel, check_psnr
-from cnnkit.exercises.pooling import check_avg_pool_as_conv, check_max_pool2d, check_max_pool2d_backward
+from cnnkit.exercises.filter_checks import check_gaussian_kernel, check_psnr
+from cnnkit.exercises.pooling_checks import check_avg_pool_as_conv, check_max_pool2d, check_max_pool2d_backward
 from cnnkit.exercises.sizes import check_conv_output_size, check_same_padding
 from cnnkit.exercises.training import (
     SMALL_CNN_MIN_ACCURACY,
@@ -151,14 +151,14 @@ __all__ = [
     *compare.__all__,
     *convolution.__all__,
     *sizes.__all__,
-    *filters.__all__,
-    *pooling.__all__,
+    *filter_checks.__all__,
+    *pooling_checks.__all__,
     *transposed.__all__,
     *training.__all__,
     *architectures.__all__,
-    *activations.__all__,
+    *activation_checks.__all__,
     *featvis.__all__,
-    *cam.__all__,
+    *cam_checks.__all__,
     # the lecture's arrays that the cases are made of
     "LECTURE_IMAGE",
     "LAPLACIAN",

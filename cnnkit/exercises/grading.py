@@ -499,14 +499,14 @@ def grade_notebook(
             if defining:
                 last[exercise.label] = defining[-1]
     graded_after: dict[int, list[str]] = {}
-    for label, index in last.items():
-        graded_after.setdefault(index, []).append(label)
+    for graded, index in last.items():
+        graded_after.setdefault(index, []).append(graded)
     run = nbformat.v4.new_notebook(cells=[], metadata={"kernelspec": {"name": kernel_name, "display_name": kernel_name}})
     order: list[tuple[Any, str | None]] = []
     for index, cell in enumerate(cells):
         order.append((cell, None))
-        for label in graded_after.get(index, []):
-            order.append((nbformat.v4.new_code_cell(""), label))
+        for graded in graded_after.get(index, []):
+            order.append((nbformat.v4.new_code_cell(""), graded))
     run.cells = [cell for cell, _ in order]
 
     client = NotebookClient(

@@ -29,7 +29,7 @@ to the most general:
 
 :func:`grad_cam_map` is the Grad-CAM formula on given activations and gradients, the one copy
 that :func:`grad_cam`, :func:`cnnkit.viz.sanity.explanation_maps` and the checker of the
-Grad-CAM exercise (:func:`cnnkit.exercises.cam.check_grad_cam`) use.
+Grad-CAM exercise (:func:`cnnkit.exercises.cam_checks.check_grad_cam`) use.
 :func:`upsample_map` and :func:`normalize_map` bring the maps to the input's size and to [0, 1].
 The sanity checks of these maps (Adebayo et al. 2018) are in :mod:`cnnkit.viz.sanity`.
 

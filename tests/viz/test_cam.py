@@ -725,7 +725,7 @@ def _old_grad_cam(acts: torch.Tensor, grads: torch.Tensor, relu: bool) -> torch.
 
 
 def _old_exercise_grad_cam(features: np.ndarray, grads: np.ndarray) -> np.ndarray:
-    """The float64 reference of cnnkit/exercises/cam.py:_grad_cam, one image."""
+    """The float64 reference of cnnkit/exercises/cam_checks.py:_grad_cam, one image."""
     alpha = np.asarray(grads, dtype=np.float64).mean(axis=(1, 2))
     return np.maximum(np.tensordot(alpha, np.asarray(features, dtype=np.float64), axes=1), 0)
 

@@ -1,4 +1,4 @@
-"""cnnkit.exercises.cam: CAM and Grad-CAM from a layer's maps.
+"""cnnkit.exercises.cam_checks: CAM and Grad-CAM from a layer's maps.
 
 Each test gives the checker a wrong answer written as a reader would write it, with one mistake,
 and checks that the checker says what went wrong (see tests/exercises/answers.py).
@@ -11,7 +11,7 @@ import torch
 from torch import nn
 
 from cnnkit import exercises as ex
-from cnnkit.exercises.cam import _grad_cam, _grad_cam_cases
+from cnnkit.exercises.cam_checks import _grad_cam, _grad_cam_cases
 from cnnkit.viz.cam import grad_cam
 from tests.exercises.answers import (
     WRONG_VALUE,

@@ -1,4 +1,4 @@
-"""cnnkit.exercises.activations: channel sparsity and the top exemplars by mean.
+"""cnnkit.exercises.activation_checks: channel sparsity and the top exemplars by mean.
 
 Each test gives the checker a wrong answer written as a reader would write it, with one mistake,
 and checks that the checker says what went wrong (see tests/exercises/answers.py).

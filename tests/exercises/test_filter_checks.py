@@ -1,4 +1,4 @@
-"""cnnkit.exercises.filters: the Gaussian kernel and PSNR.
+"""cnnkit.exercises.filter_checks: the Gaussian kernel and PSNR.
 
 Each test gives the checker a wrong answer written as a reader would write it, with one mistake,
 and checks that the checker says what went wrong (see tests/exercises/answers.py).

@@ -1,4 +1,4 @@
-"""cnnkit.exercises.pooling: max pooling, its gradient, and average pooling as a convolution.
+"""cnnkit.exercises.pooling_checks: max pooling, its gradient, and average pooling as a convolution.
 
 Each test gives the checker a wrong answer written as a reader would write it, with one mistake,
 and checks that the checker says what went wrong (see tests/exercises/answers.py).

@@ -14,12 +14,14 @@ fails when one idea is spelled two ways:
   ``generator``, an int is ``seed`` (SPEC 7 for numpy, PyTorch's own names for torch).
 
 A letter that names another idea (``k`` as torch.topk's count) is listed in ``OTHER_IDEAS`` with
-what it means.
+what it means. And no two modules of cnnkit share a file name.
 """
 
 import importlib
 import inspect
 import pkgutil
+from collections import Counter
+from pathlib import Path
 
 import pytest
 
@@ -130,3 +132,11 @@ def test_randomness_is_named_by_its_type():
 @pytest.mark.parametrize("listed", sorted(OTHER_IDEAS) + sorted(RANDOMNESS_EXCEPTIONS), ids=str)
 def test_every_listed_exception_still_exists(listed):
     assert listed in {(module, public, parameter.name) for module, public, parameter in SIGNATURES}
+
+
+def test_no_two_modules_share_a_name():
+    """A module's file name says what it holds, once: ``viz/exemplars.py`` computes the exemplars,
+    ``plot/exemplar_grids.py`` draws them (``__init__.py`` and ``conftest.py`` aside)."""
+    package = Path(cnnkit.__file__).parent
+    names = Counter(path.name for path in package.rglob("*.py") if path.name not in ("__init__.py", "conftest.py"))
+    assert [name for name, count in names.items() if count > 1] == []

@@ -1,4 +1,4 @@
-"""cnnkit.plot.exemplars: the exemplars drawn, with their receptive fields."""
+"""cnnkit.plot.exemplar_grids: the exemplars drawn, with their receptive fields."""
 
 
 import numpy as np
@@ -6,7 +6,7 @@ import pytest
 
 from cnnkit.data import mnist_split
 from cnnkit.models.small_vgg import small_vgg
-from cnnkit.plot.exemplars import plot_exemplars
+from cnnkit.plot.exemplar_grids import plot_exemplars
 from cnnkit.viz.exemplars import (
     Exemplars,
     LayerGeometry,

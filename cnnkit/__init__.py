@@ -15,7 +15,9 @@ The chapters import everything they compute from here. The layout follows one ru
   maps and their sanity checks, dataset exemplars, localisation, and feature visualisation split
   as lucid splits it (objectives, parametrisations, transforms, the render loop).
 - :mod:`cnnkit.plot`: everything that draws (matplotlib), from arrays and diagrams to animations.
-- :mod:`cnnkit.display`: notebook display (numbers glued into the prose, boxed notes).
+- :mod:`cnnkit.display`: notebook display (numbers glued into the prose, boxed notes); only
+  :mod:`cnnkit.book`, the chapters' plumbing (VGG16 for a chapter, with a warning box when it
+  has no weights), uses it.
 - :mod:`cnnkit.data`: the shipped MNIST test split and bundled photographs;
   :mod:`cnnkit.exercises`: the checkers of the implement-it exercises.
 

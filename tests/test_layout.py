@@ -2,8 +2,8 @@
 
 - No module imports a private name (or a private module) of another package; the private
   modules at the top of cnnkit (``cnnkit._checks``, ``cnnkit._types``, ...) are shared by all.
-- Dependencies run one way: shapes and the private modules <- ops <- models <- viz <- plot;
-  display.py depends on nothing of cnnkit.
+- Dependencies run one way: shapes and the private modules <- ops <- models <- viz <- plot <-
+  book; display.py depends on nothing of cnnkit, and only book.py imports it.
 - viz/ never imports matplotlib nor cnnkit.plot: it computes, plot/ draws.
 - The dilated kernel span ``d*(k - 1) + 1`` is written in cnnkit/shapes/ only (shapes.dilated_span).
 """
@@ -20,7 +20,7 @@ MODULES = sorted(PACKAGE.rglob("*.py"))
 
 # the layers, lowest first; a module may import from its own layer and the ones below
 LAYERS = {"shapes": 0, "ops": 1, "data": 1, "weights": 1, "models": 2, "train": 2, "augment": 2,
-          "exercises": 3, "viz": 3, "plot": 4}
+          "exercises": 3, "viz": 3, "plot": 4, "book": 5}
 
 
 def _module_name(path: Path) -> str:
@@ -82,6 +82,16 @@ def test_dependencies_run_one_way(path):
 
 def test_display_depends_on_nothing_of_cnnkit():
     assert not [m for m, _, _ in _imports(PACKAGE / "display.py") if m.startswith("cnnkit")]
+
+
+def test_only_book_shows_things_in_a_notebook():
+    """cnnkit.display is imported by cnnkit/book.py (chapter plumbing) and the chapters only."""
+    users = [
+        str(path.relative_to(PACKAGE))
+        for path in MODULES
+        if path.name not in ("book.py", "display.py") and any(m == "cnnkit.display" for m, _, _ in _imports(path))
+    ]
+    assert users == []
 
 
 @pytest.mark.parametrize("path", sorted((PACKAGE / "viz").rglob("*.py")), ids=lambda p: str(p.relative_to(PACKAGE)))

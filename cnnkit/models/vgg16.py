@@ -34,10 +34,11 @@ total                                            138,357,544
 
 Weights: :data:`VGG16_IMAGENET` describes the ImageNet weights (file, hash, input and its
 inverse, categories, published accuracy); the ImageNet pre- and post-processing it names lives in
-:mod:`cnnkit.models.imagenet`, shared with EfficientNet-Lite0. :func:`vgg16` takes ``"imagenet"`` (torchvision's ``VGG16_Weights.IMAGENET1K_V1``,
-found or fetched by :mod:`cnnkit.weights`), ``None`` (random) or the path of a state dict.
-:func:`load_vgg16` is the chapters' convenience: ImageNet weights when they are at hand, else a
-seeded random network *and a visible warning* saying so.
+:mod:`cnnkit.models.imagenet`, shared with EfficientNet-Lite0. :func:`vgg16` takes
+``"imagenet"`` (torchvision's ``VGG16_Weights.IMAGENET1K_V1``, found or fetched by
+:mod:`cnnkit.weights`), ``None`` (random) or the path of a state dict. The chapters load it with
+:func:`cnnkit.book.load_vgg16`: ImageNet weights when they are at hand, else a seeded random
+network *and a visible warning* saying so.
 """
 
 from __future__ import annotations
@@ -48,8 +49,6 @@ from collections import OrderedDict
 import torch
 from torch import nn
 
-from cnnkit._checks import check_choice
-from cnnkit.display import Admonition, show
 from cnnkit.models.imagenet import (  # the chapters import these from here
     IMAGENET_MEAN,
     IMAGENET_STD,
@@ -62,21 +61,15 @@ from cnnkit.models.imagenet import (  # the chapters import these from here
 )
 from cnnkit.models.named import NamedLayersMixin
 from cnnkit.weights import (
-    ENV_VAR,
-    WeightsUnavailableError,
-    fetch_command,
     state_dict_file,
     weights_path,
-    weights_spec,
 )
 
 __all__ = [
     "VGG16",
     "vgg16",
-    "load_vgg16",
     "IMAGENET_DESCRIPTION",
     "random_description",
-    "missing_weights_admonition",
     "IMAGENET_MEAN",
     "IMAGENET_STD",
     "imagenet_preprocess",
@@ -100,12 +93,12 @@ VGG16_IMAGENET = WeightsInfo(
     categories=imagenet_categories,
 )
 
-#: How :func:`load_vgg16` describes the ImageNet weights.
+#: How :func:`cnnkit.book.load_vgg16` describes the ImageNet weights.
 IMAGENET_DESCRIPTION = "ImageNet weights (torchvision IMAGENET1K_V1)"
 
 
 def random_description(seed: int) -> str:
-    """How :func:`load_vgg16` describes a random network.
+    """How :func:`cnnkit.book.load_vgg16` describes a random network.
 
     Example:
         >>> random_description(0)
@@ -219,83 +212,3 @@ def vgg16(weights: str | os.PathLike | None = "imagenet", download: bool = True,
         model = VGG16()
     model.load_state_dict(state, assign=True)
     return model.eval()
-
-
-_REASONS = {
-    "missing": "are in neither of the folders cnnkit searches, and this notebook does not download them",
-    "download_failed": "are in neither of the folders cnnkit searches and could not be downloaded (no internet access?)",
-    "damaged": "were found, but the file is damaged: its hash does not match the one in its name",
-    "disabled": (
-        "are not used in this run: CNNKIT_NO_PRETRAINED=1 is set, as `make execute` and `make test` do so "
-        "that the stored outputs are the same on every machine"
-    ),
-}
-
-
-def missing_weights_admonition(reason: str = "missing", seed: int = 0) -> Admonition:
-    """The warning :func:`load_vgg16` shows when it falls back to an untrained VGG16.
-
-    It names the file, the folders searched, the environment variable and the command that
-    fetches the weights. It contains no machine paths, so its text is the same everywhere.
-
-    Args:
-        reason: the ``reason`` of the :class:`~cnnkit.weights.WeightsUnavailableError`.
-        seed: the seed of the random network.
-
-    Example:
-        >>> print(repr(missing_weights_admonition()).splitlines()[0])
-        WARNING: No ImageNet weights: this chapter runs on an untrained VGG16
-    """
-    check_choice(reason, tuple(_REASONS), "reason", caller="missing_weights_admonition")
-    spec = weights_spec("vgg16")
-    return Admonition(
-        "No ImageNet weights: this chapter runs on an untrained VGG16",
-        [
-            f"VGG16's ImageNet weights (the file {spec.file_name}, {spec.size_mb} MB) {_REASONS[reason]}. "
-            f"The VGG16 below has random weights (torch.manual_seed({seed}) before it was built): its "
-            "layers, shapes and parameter counts are those of the real network, but its feature maps, "
-            "sparsities and predictions show an untrained network, not what VGG16 learned from ImageNet.",
-            f"To see the trained network, run `{fetch_command('vgg16')}` once on a machine with internet "
-            f"access (in Colab: `!{fetch_command('vgg16')}`), or copy {spec.file_name} into torch's hub "
-            f"cache, `torch.hub.get_dir()/checkpoints`, or into a folder named by the environment variable "
-            f"`{ENV_VAR}`; then run the notebook again in Jupyter (`make book-online` builds the whole book "
-            "with them in a copy, leaving the notebooks as they are). "
-            "`python -m cnnkit.weights where` shows both folders.",
-        ],
-    )
-
-
-def load_vgg16(
-    prefer: str | None = "imagenet", seed: int = 0, download: bool = False, display: bool = True
-) -> tuple[VGG16, str]:
-    """VGG16 for a chapter: ImageNet weights when they are at hand, otherwise a seeded random network, said aloud.
-
-    Args:
-        prefer: ``"imagenet"`` to use the ImageNet weights if they can be had, ``None`` for a
-            random network.
-        seed: the seed of the random network (``torch.manual_seed(seed)`` before building it).
-        download: allow downloading the 528 MB file when no folder has it. The chapters leave
-            this False, so that building the book never touches the network.
-        display: when falling back, show :func:`missing_weights_admonition` (a warning box in a
-            notebook, text in a terminal).
-
-    Returns:
-        ``(model, description)``: the model in eval mode, and a short phrase naming the weights
-        actually loaded, for titles and captions: :data:`IMAGENET_DESCRIPTION` or
-        :func:`random_description`.
-
-    Example:
-        >>> model, description = load_vgg16(prefer=None)
-        >>> description
-        'untrained: random weights, seed 0'
-    """
-    check_choice(prefer, ("imagenet", None), "prefer", caller="load_vgg16")
-    if prefer == "imagenet":
-        try:
-            return vgg16("imagenet", download=download), IMAGENET_DESCRIPTION
-        except WeightsUnavailableError as error:
-            if display:
-                show(missing_weights_admonition(error.reason, seed))
-    torch.manual_seed(seed)
-    return vgg16(None), random_description(seed)
-

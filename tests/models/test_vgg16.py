@@ -16,16 +16,16 @@ import torch.hub
 import torch.nn.functional as F
 from torch import nn
 
+import cnnkit.book as B
 import cnnkit.models.vgg16 as V
 import cnnkit.weights as W
+from cnnkit.book import load_vgg16, missing_weights_admonition
 from cnnkit.display import Admonition
 from cnnkit.models.vgg16 import (
     IMAGENET_DESCRIPTION,
     decode_predictions,
     imagenet_deprocess,
     imagenet_preprocess,
-    load_vgg16,
-    missing_weights_admonition,
     vgg16,
 )
 from cnnkit.shapes import conv_output_size, pool_output_size
@@ -185,7 +185,7 @@ def test_vgg16_imagenet_from_the_env_folder(model, saved, tmp_path, monkeypatch)
     path, prefix = saved
     spec = WeightsSpec("vgg16", f"https://example.invalid/vgg16-{prefix}.pth", IMAGENET_DESCRIPTION, 528)
     monkeypatch.setattr(W, "weights_spec", lambda name: spec)
-    monkeypatch.setattr(V, "weights_spec", lambda name: spec)
+    monkeypatch.setattr(B, "weights_spec", lambda name: spec)
     folder = tmp_path / "weights"
     folder.mkdir()
     shutil.copy(path, folder / spec.file_name)
@@ -212,7 +212,7 @@ def test_vgg16_rejects_bad_weights(tmp_path):
 
 def test_load_vgg16_falls_back_visibly(model, monkeypatch):
     shown = []
-    monkeypatch.setattr(V, "show", shown.append)
+    monkeypatch.setattr(B, "show", shown.append)
     fallback, description = load_vgg16()  # download=False by default: never touches the network
     assert description == "untrained: random weights, seed 0"
     assert _same_parameters(fallback, model)  # the same as torch.manual_seed(0); vgg16(None)
@@ -222,7 +222,7 @@ def test_load_vgg16_falls_back_visibly(model, monkeypatch):
 
 
 def test_load_vgg16_prints_outside_a_notebook(capsys):
-    V.show(missing_weights_admonition())
+    B.show(missing_weights_admonition())
     assert capsys.readouterr().out.startswith("WARNING: No ImageNet weights: this chapter runs on an untrained VGG16\n")
 
 

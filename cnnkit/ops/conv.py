@@ -198,13 +198,6 @@ def _prepare(
     )
 
 
-# conv2d builds its im2col matrix whole up to _WHOLE_BYTES, otherwise in blocks of about
-# _BLOCK_BYTES. Blocks of 4 MB measured best on the book's 2-core machine (issue #23, item 7);
-# blocks of 1 MB, many more matrix products, were far slower whenever the machine was loaded.
-_WHOLE_BYTES = 1 << 24
-_BLOCK_BYTES = 1 << 22
-
-
 def _windows(xp: np.ndarray, k: tuple[int, int], s: tuple[int, int], d: tuple[int, int], out_hw: tuple[int, int]) -> np.ndarray:
     """View of every (dilated, strided) window: shape (N, C, H_out, W_out, kH, kW), no copy."""
     span = dilated_span(k, d)
@@ -235,8 +228,7 @@ def conv2d(
     independent convolutions (``groups = C_in`` is a depthwise convolution).
 
     Vectorised: a strided view of every window (``sliding_window_view``) is multiplied with the
-    flattened kernels in one matrix product per group (im2col), or, for a large input, one per
-    block of output rows.
+    flattened kernels in one matrix product per group (im2col).
 
     Args:
         input: array of shape (N, C_in, H, W).
@@ -286,28 +278,13 @@ def conv2d(
     out = np.empty(a.out_shape, dtype=a.dtype)
     win = _windows(a.xp, (kh, kw), a.s, a.d, (ho, wo))  # (N, C, Ho, Wo, kH, kW), a view
     c_in_g, c_out_g = a.w.shape[1], c_out // a.groups
-    k_g = c_in_g * kh * kw
-    # A large im2col matrix (benchmarks/ops.py's 5x5 case: 75 rows x 387,200 columns, 116 MB) is
-    # built and multiplied in blocks of output rows of one image, about _BLOCK_BYTES each, which
-    # stay in the CPU's cache; a small one (up to _WHOLE_BYTES) in one piece, as before.
-    whole = k_g * n * ho * wo * out.itemsize <= _WHOLE_BYTES
-    rows = max(1, _BLOCK_BYTES // (k_g * wo * out.itemsize))
     for g in range(a.groups):
         wg = a.w[g * c_out_g : (g + 1) * c_out_g].reshape(c_out_g, -1)  # (C_out/g, C_in/g*kH*kW)
-        win_g = win[:, g * c_in_g : (g + 1) * c_in_g]
-        out_g = out[:, g * c_out_g : (g + 1) * c_out_g]
-        if whole:
-            # im2col: one column per output pixel of every image, rows ordered as the kernel's
-            # (C_in/g, kH, kW); the only copy of the input windows is made here.
-            cols = np.ascontiguousarray(win_g.transpose(1, 4, 5, 0, 2, 3))
-            res = np.matmul(wg, cols.reshape(k_g, n * ho * wo))  # (C_out/g, N*Ho*Wo)
-            out_g[...] = res.reshape(c_out_g, n, ho, wo).transpose(1, 0, 2, 3)
-            continue
-        for i in range(n):
-            for r0 in range(0, ho, rows):
-                r1 = min(ho, r0 + rows)
-                cols = np.ascontiguousarray(win_g[i, :, r0:r1].transpose(0, 3, 4, 1, 2))  # (C_in/g, kH, kW, rows, Wo)
-                out_g[i, :, r0:r1] = np.matmul(wg, cols.reshape(k_g, -1)).reshape(c_out_g, r1 - r0, wo)
+        # im2col: one column per output pixel of every image, rows ordered as the kernel's
+        # (C_in/g, kH, kW); the only copy of the input windows is made here.
+        cols = np.ascontiguousarray(win[:, g * c_in_g : (g + 1) * c_in_g].transpose(1, 4, 5, 0, 2, 3))
+        res = np.matmul(wg, cols.reshape(wg.shape[1], n * ho * wo))  # (C_out/g, N*Ho*Wo)
+        out[:, g * c_out_g : (g + 1) * c_out_g] = res.reshape(c_out_g, n, ho, wo).transpose(1, 0, 2, 3)
     if a.b is not None:
         out += a.b[None, :, None, None]
     return out

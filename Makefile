@@ -35,7 +35,7 @@ help:
 	@echo "make slides       a reveal.js slide deck per chapter, into _build/slides (offline)"
 	@echo "make pdf          the whole book as one PDF, _build/pdf/book.pdf (printed by Chromium)"
 	@echo "make test         run every check: lint, unit tests, doctests, nbval, book build, browser test"
-	@echo "make lint         ruff (style, imports, bugs) on cnnkit, tests and tools; mypy on cnnkit"
+	@echo "make lint         ruff (style, imports, bugs, formatting) on cnnkit, tests, tools and benchmarks; mypy on cnnkit; zizmor on the workflows"
 	@echo "make execute      re-run every chapter in place (fresh kernel, top to bottom)"
 	@echo "make book-online  build a copy of the book whose chapters 9-11 use VGG16's ImageNet weights (if cached)"
 	@echo "make timings      execute every chapter and report its time against the budget"
@@ -77,10 +77,12 @@ pdf: setup
 test: setup lint check-browser test-unit test-notebooks test-book
 	@echo "make test: all checks passed."
 
-# Lint and types, configured in pyproject.toml ([tool.ruff], [tool.mypy]); then zizmor, offline, on
+# Lint, formatting and types, configured in pyproject.toml ([tool.ruff], [tool.mypy]): `ruff format`
+# rewrites the files, `make lint` only checks them. Then zizmor, offline, on
 # the GitHub workflows: any medium or high finding fails (CONTRIBUTING.md, "Security").
 lint: setup
-	$(BIN)/ruff check cnnkit tests tools
+	$(BIN)/ruff check cnnkit tests tools benchmarks
+	$(BIN)/ruff format --check cnnkit tests tools benchmarks
 	$(BIN)/mypy
 	$(BIN)/zizmor --offline --min-severity medium .github/workflows/
 

@@ -28,8 +28,7 @@ def spin() -> None:  # pragma: no cover - runs in a child process until terminat
 
 def execute(path: Path) -> float:
     nb = nbformat.read(path, as_version=4)
-    client = NotebookClient(nb, timeout=1200, kernel_name="python3",
-                            resources={"metadata": {"path": str(path.parent)}})
+    client = NotebookClient(nb, timeout=1200, kernel_name="python3", resources={"metadata": {"path": str(path.parent)}})
     start = time.perf_counter()
     client.execute()
     return time.perf_counter() - start
@@ -38,14 +37,17 @@ def execute(path: Path) -> float:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("notebook", type=Path)
-    parser.add_argument("--busy", type=int, nargs="+", default=[0, 2],
-                        help="numbers of competing CPU-bound processes to try")
+    parser.add_argument(
+        "--busy", type=int, nargs="+", default=[0, 2], help="numbers of competing CPU-bound processes to try"
+    )
     parser.add_argument("--repeat", type=int, default=1)
     args = parser.parse_args()
     os.environ.setdefault("CUDA_VISIBLE_DEVICES", "")
     os.environ.setdefault("CNNKIT_NO_PRETRAINED", "1")
-    print(f"{args.notebook} on {os.cpu_count()} CPUs; OMP_NUM_THREADS={os.environ.get('OMP_NUM_THREADS')}, "
-          f"OMP_WAIT_POLICY={os.environ.get('OMP_WAIT_POLICY')}")
+    print(
+        f"{args.notebook} on {os.cpu_count()} CPUs; OMP_NUM_THREADS={os.environ.get('OMP_NUM_THREADS')}, "
+        f"OMP_WAIT_POLICY={os.environ.get('OMP_WAIT_POLICY')}"
+    )
     for busy in args.busy:
         workers = [mp.Process(target=spin, daemon=True) for _ in range(busy)]
         for w in workers:

@@ -70,7 +70,9 @@ def blas_threads() -> int | None:
     return None
 
 
-def torch_backward(forward: Callable[..., torch.Tensor], grad_output: np.ndarray, *arrays: np.ndarray) -> Callable[[], object]:
+def torch_backward(
+    forward: Callable[..., torch.Tensor], grad_output: np.ndarray, *arrays: np.ndarray
+) -> Callable[[], object]:
     """torch's backward pass alone: the graph of ``forward(*arrays)`` is built once and kept
     (``retain_graph``); each call runs autograd through it, for the gradient of every array."""
     leaves = [torch.from_numpy(a).requires_grad_() for a in arrays]

@@ -148,8 +148,12 @@ def mnist_split(normalize: bool = True) -> MnistSplit:
     if normalize:
         images = (images.astype(np.float32) / 255.0)[:, None]
     return MnistSplit(
-        images[train_index], labels[train_index], images[test_index], labels[test_index],
-        train_index, test_index,
+        images[train_index],
+        labels[train_index],
+        images[test_index],
+        labels[test_index],
+        train_index,
+        test_index,
     )
 
 
@@ -175,8 +179,18 @@ def load_mnist_torchvision(root: str | Path, train: bool = True, download: bool 
 
 #: Photographs bundled with scikit-image that the book uses.
 IMAGE_NAMES = (
-    "astronaut", "camera", "chelsea", "coffee", "brick", "grass", "gravel", "moon", "rocket",
-    "cat", "coins", "text",
+    "astronaut",
+    "camera",
+    "chelsea",
+    "coffee",
+    "brick",
+    "grass",
+    "gravel",
+    "moon",
+    "rocket",
+    "cat",
+    "coins",
+    "text",
 )
 
 

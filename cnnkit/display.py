@@ -86,7 +86,9 @@ class Admonition:
 
     def _repr_html_(self) -> str:
         body = "".join(f"<p>{self._inline(p)}</p>" for p in self.paragraphs)
-        return f'<div class="admonition {self.kind}"><p class="admonition-title">{html.escape(self.title)}</p>{body}</div>'
+        return (
+            f'<div class="admonition {self.kind}"><p class="admonition-title">{html.escape(self.title)}</p>{body}</div>'
+        )
 
     def __repr__(self) -> str:
         return "\n".join([f"{self.kind.upper()}: {self.title}", *self.paragraphs])

@@ -317,9 +317,7 @@ def download_weights(
     return destination
 
 
-def weights_path(
-    name: str, download: bool = True, timeout: float = DEFAULT_TIMEOUT_S, progress: bool = False
-) -> Path:
+def weights_path(name: str, download: bool = True, timeout: float = DEFAULT_TIMEOUT_S, progress: bool = False) -> Path:
     """The local file of the weights called ``name``, downloading it if allowed and needed.
 
     The searched folders (:func:`search_dirs`) are checked first, without touching the network;
@@ -353,7 +351,9 @@ def weights_path(
         return found
     if not download:
         raise WeightsUnavailableError(
-            unavailable_message(name, "the file is in none of the folders searched, and downloading it was not asked for"),
+            unavailable_message(
+                name, "the file is in none of the folders searched, and downloading it was not asked for"
+            ),
             reason="missing",
         )
     try:
@@ -361,7 +361,9 @@ def weights_path(
     except (OSError, RuntimeError) as error:  # URLError, socket.timeout are OSErrors; a bad hash is a RuntimeError
         reason = getattr(error, "reason", error)
         raise WeightsUnavailableError(
-            unavailable_message(name, f"the file is in none of the folders searched, and the download failed ({reason})"),
+            unavailable_message(
+                name, f"the file is in none of the folders searched, and the download failed ({reason})"
+            ),
             reason="download_failed",
         ) from error
 
@@ -425,7 +427,9 @@ def main(argv: list[str] | None = None) -> int:
     fetch = commands.add_parser("fetch", help="download weights (needs internet) and check their hash")
     fetch.add_argument("name", choices=KNOWN_WEIGHTS, help="which weights")
     fetch.add_argument(
-        "--dir", type=Path, default=None,
+        "--dir",
+        type=Path,
+        default=None,
         help=f"folder to save into (default: ${ENV_VAR} if set, else torch.hub.get_dir()/checkpoints)",
     )
     fetch.add_argument("--timeout", type=float, default=DEFAULT_TIMEOUT_S, help="network timeout in seconds")
@@ -466,7 +470,7 @@ def main(argv: list[str] | None = None) -> int:
     if not any(_same_folder(path.parent, d) for d in search_dirs()):
         print(
             f"cnnkit does not search {path.parent} unless told to: set {ENV_VAR}={path.parent} "
-            f"(e.g. `export {ENV_VAR}={path.parent}`) before using vgg16(\"imagenet\")"
+            f'(e.g. `export {ENV_VAR}={path.parent}`) before using vgg16("imagenet")'
         )
     return 0
 

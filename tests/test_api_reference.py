@@ -123,7 +123,9 @@ def chapter_imports(path: Path) -> list[str]:
 def test_chapter_links_the_api_for_what_it_imports(path):
     objects = documented_objects()
     markdown = "".join(
-        "".join(cell["source"]) for cell in json.loads(path.read_text(encoding="utf-8"))["cells"] if cell["cell_type"] == "markdown"
+        "".join(cell["source"])
+        for cell in json.loads(path.read_text(encoding="utf-8"))["cells"]
+        if cell["cell_type"] == "markdown"
     )
     linked = set(ROLE.findall(markdown))
     missing = []

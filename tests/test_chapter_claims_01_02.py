@@ -39,7 +39,7 @@ def chapter1_coffee_layer() -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     target = (443, 592)
     crop_width = round(original.shape[0] * target[1] / target[0])
     left = (original.shape[1] - crop_width) // 2
-    coffee = resize(original[:, left:left + crop_width], (*target, 3), anti_aliasing=True)
+    coffee = resize(original[:, left : left + crop_width], (*target, 3), anti_aliasing=True)
 
     sx = np.pad(sobel_kernels()[0], 1)
     box5 = box_kernel(5)
@@ -50,7 +50,7 @@ def chapter1_coffee_layer() -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         [box5 / 3, box5 / 3, box5 / 3],
         [box5, -box5, zero],
         [-box5 / 2, -box5 / 2, box5],
-        list(rng.normal(scale=75 ** -0.5, size=(3, 5, 5))),
+        list(rng.normal(scale=75**-0.5, size=(3, 5, 5))),
     ]
     weight = np.array(designed, dtype=np.float32)
     bias = np.array([0, 0, 0, -0.3, 0.3, 0], dtype=np.float32)

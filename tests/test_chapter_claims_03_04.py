@@ -20,9 +20,7 @@ from cnnkit.ops.filters import box_kernel
 from cnnkit.shapes import conv_output_size, window_coverage
 
 #: The worked example of chapters 1 to 4 and the Laplacian kernel.
-IMAGE = np.array(
-    [[0, 10, 9, 3, 4], [4, 3, 2, 1, 5], [10, 2, 10, 3, 0], [3, -1, -3, -3, -4], [-4, -10, -8, -1, -2]]
-)
+IMAGE = np.array([[0, 10, 9, 3, 4], [4, 3, 2, 1, 5], [10, 2, 10, 3, 0], [3, -1, -3, -3, -4], [-4, -10, -8, -1, -2]])
 LAPLACIAN = np.array([[0, 1, 0], [1, -4, 1], [0, 1, 0]])
 
 #: cnnkit's padding modes and the names torch.nn.functional.pad gives them.

@@ -119,7 +119,9 @@ STRIDE = 2
 
 def _torch_transpose(x: np.ndarray, w: np.ndarray, stride: int) -> np.ndarray:
     return F.conv_transpose2d(
-        torch.tensor(x[None, None], dtype=torch.float64), torch.tensor(w[None, None], dtype=torch.float64), stride=stride
+        torch.tensor(x[None, None], dtype=torch.float64),
+        torch.tensor(w[None, None], dtype=torch.float64),
+        stride=stride,
     )[0, 0].numpy()
 
 

@@ -28,7 +28,12 @@ from cnnkit.ops import (
 from cnnkit.shapes import conv_output_size, conv_transpose_output_padding
 
 CASES = [  # (H, k, stride, padding)
-    (7, 3, 1, 0), (7, 3, 2, 1), (8, 3, 2, 1), (9, 5, 2, 2), (10, 3, 3, 0), (6, 2, 2, 0),
+    (7, 3, 1, 0),
+    (7, 3, 2, 1),
+    (8, 3, 2, 1),
+    (9, 5, 2, 2),
+    (10, 3, 3, 0),
+    (6, 2, 2, 0),
 ]
 
 
@@ -39,7 +44,9 @@ def test_1d_input_gradient_is_the_full_convolution_and_the_transposed_matrix(n, 
     delta = rng.normal(size=n - k + 1)
     W = conv_matrix((1, n), w[None])
     np.testing.assert_allclose(np.convolve(delta, w, mode="full"), W.T @ delta, atol=1e-12)
-    np.testing.assert_allclose(np.correlate(x, delta, mode="valid"), [delta @ x[i : i + len(delta)] for i in range(k)], atol=1e-12)
+    np.testing.assert_allclose(
+        np.correlate(x, delta, mode="valid"), [delta @ x[i : i + len(delta)] for i in range(k)], atol=1e-12
+    )
 
 
 @pytest.mark.parametrize("h, k, s, p", CASES)
@@ -49,7 +56,9 @@ def test_conv_gradients_are_a_transposed_convolution_and_a_dilated_correlation(h
     delta = rng.normal(size=conv2d(x, w, stride=s, padding=p).shape)
     grad_x, grad_w, grad_b = conv2d_backward(x, w, delta, stride=s, padding=p)
     extra = conv_transpose_output_padding(h, k, s, p)
-    np.testing.assert_allclose(grad_x, conv_transpose2d(delta, w, stride=s, padding=p, output_padding=extra), atol=1e-12)
+    np.testing.assert_allclose(
+        grad_x, conv_transpose2d(delta, w, stride=s, padding=p, output_padding=extra), atol=1e-12
+    )
     # the padded input, without the rows and columns that no window read
     read = np.pad(x, ((0, 0), (0, 0), (p, p), (p, p)))[:, :, : h + 2 * p - extra, : h + 2 * p - extra]
     as_correlation = conv2d(read.transpose(1, 0, 2, 3), delta.transpose(1, 0, 2, 3), dilation=s).transpose(1, 0, 2, 3)
@@ -67,13 +76,17 @@ def test_im2col_product_and_its_backward(h, k, s, p):
     x, w, b = rng.normal(size=(n, c_in, h, h)), rng.normal(size=(c_out, c_in, k, k)), rng.normal(size=c_out)
     y = conv2d(x, w, b, stride=s, padding=p)
     ho = y.shape[2]
-    windows = sliding_window_view(np.pad(x, ((0, 0), (0, 0), (p, p), (p, p))), (k, k), axis=(2, 3))[:, :, ::s, ::s][:, :, :ho, :ho]
+    windows = sliding_window_view(np.pad(x, ((0, 0), (0, 0), (p, p), (p, p))), (k, k), axis=(2, 3))[:, :, ::s, ::s][
+        :, :, :ho, :ho
+    ]
     patches = windows.transpose(1, 4, 5, 0, 2, 3).reshape(c_in * k * k, -1)
     product = w.reshape(c_out, -1) @ patches + b[:, None]
     np.testing.assert_allclose(product.reshape(c_out, n, ho, ho).transpose(1, 0, 2, 3), y, atol=1e-12)
     delta = rng.normal(size=y.shape)
     _, grad_w, _ = conv2d_backward(x, w, delta, stride=s, padding=p)
-    np.testing.assert_allclose(delta.transpose(1, 0, 2, 3).reshape(c_out, -1) @ patches.T, grad_w.reshape(c_out, -1), atol=1e-12)
+    np.testing.assert_allclose(
+        delta.transpose(1, 0, 2, 3).reshape(c_out, -1) @ patches.T, grad_w.reshape(c_out, -1), atol=1e-12
+    )
     # the patch matrix has one column per output pixel of every image and one row per weight of a filter
     assert patches.shape == (c_in * k * k, n * ho * ho)
 
@@ -92,7 +105,9 @@ def test_max_pooling_routes_and_average_pooling_spreads(k, s):
     # max pooling: at most one input per window receives anything
     assert np.count_nonzero(routed) <= delta.size
     if s == k:  # non-overlapping average windows: each input gets delta / k^2
-        np.testing.assert_allclose(spread, np.repeat(np.repeat(delta, k, axis=2), k, axis=3)[..., : out * k, : out * k] / k**2, atol=1e-12)
+        np.testing.assert_allclose(
+            spread, np.repeat(np.repeat(delta, k, axis=2), k, axis=3)[..., : out * k, : out * k] / k**2, atol=1e-12
+        )
     for ours, pool in [(routed, F.max_pool2d), (spread, F.avg_pool2d)]:
         t = torch.tensor(x, requires_grad=True)
         (pool(t, k, s) * torch.tensor(delta)).sum().backward()
@@ -119,7 +134,9 @@ def test_batchnorm_statistics(shape):
     n = shape[0] * shape[2] * shape[3]
     mean = x.mean(dim=(0, 2, 3))
     biased, unbiased = x.var(dim=(0, 2, 3), unbiased=False), x.var(dim=(0, 2, 3), unbiased=True)
-    torch.testing.assert_close(out, (x - mean[:, None, None]) / torch.sqrt(biased[:, None, None] + layer.eps), atol=1e-5, rtol=1e-5)
+    torch.testing.assert_close(
+        out, (x - mean[:, None, None]) / torch.sqrt(biased[:, None, None] + layer.eps), atol=1e-5, rtol=1e-5
+    )
     torch.testing.assert_close(layer.running_mean, 0.1 * mean)
     torch.testing.assert_close(layer.running_var, 0.9 + 0.1 * unbiased)
     torch.testing.assert_close(unbiased / biased, torch.full_like(biased, n / (n - 1)))
@@ -128,8 +145,15 @@ def test_batchnorm_statistics(shape):
 
 def test_eval_changes_only_batchnorm_and_dropout():
     torch.manual_seed(0)
-    model = nn.Sequential(nn.Conv2d(1, 4, 3), nn.BatchNorm2d(4), nn.ReLU(), nn.Dropout(0.5), nn.MaxPool2d(2),
-                          nn.Flatten(), nn.Linear(4 * 3 * 3, 3))
+    model = nn.Sequential(
+        nn.Conv2d(1, 4, 3),
+        nn.BatchNorm2d(4),
+        nn.ReLU(),
+        nn.Dropout(0.5),
+        nn.MaxPool2d(2),
+        nn.Flatten(),
+        nn.Linear(4 * 3 * 3, 3),
+    )
     state = copy.deepcopy(model.state_dict())
     x = torch.randn(8, 1, 8, 8)
     different = []

@@ -60,8 +60,10 @@ def test_ch8_single_network_comparisons_in_the_text():
     """The comparisons the prose draws from torchvision's metadata (IMAGENET1K_V1 weights)."""
     import torchvision
 
-    meta = {name: torchvision.models.get_model_weights(name).IMAGENET1K_V1.meta
-            for name in ("vgg16", "googlenet", "resnet50", "mobilenet_v2", "efficientnet_b0")}
+    meta = {
+        name: torchvision.models.get_model_weights(name).IMAGENET1K_V1.meta
+        for name in ("vgg16", "googlenet", "resnet50", "mobilenet_v2", "efficientnet_b0")
+    }
     top1 = {name: m["_metrics"]["ImageNet-1K"]["acc@1"] for name, m in meta.items()}
     top5 = {name: m["_metrics"]["ImageNet-1K"]["acc@5"] for name, m in meta.items()}
     ops = {name: m["_ops"] for name, m in meta.items()}
@@ -70,7 +72,10 @@ def test_ch8_single_network_comparisons_in_the_text():
     assert ops["vgg16"] > 10 * ops["googlenet"] and top1["vgg16"] - top1["googlenet"] < 2
     assert max(ops["mobilenet_v2"], ops["efficientnet_b0"]) < 0.5  # "fewer than half a billion"
     v2 = torchvision.models.ResNet50_Weights.IMAGENET1K_V2.meta
-    assert v2["_metrics"]["ImageNet-1K"]["acc@1"] > top1["resnet50"] + 4 and v2["num_params"] == meta["resnet50"]["num_params"]
+    assert (
+        v2["_metrics"]["ImageNet-1K"]["acc@1"] > top1["resnet50"] + 4
+        and v2["num_params"] == meta["resnet50"]["num_params"]
+    )
 
 
 def test_ch8_efficientnet_b0_without_squeeze_excitation_is_lite0_in_parameters():
@@ -142,9 +147,17 @@ def test_ch9_cnnkit_vgg16_has_the_parameters_of_the_hand_written_one():
     the same shapes and order as the network the chapter writes with vgg_block."""
     with torch.device("meta"):  # shapes only: no memory, no random numbers
         mine = nn.Sequential(
-            *vgg_block(3, 64, 2), *vgg_block(64, 128, 2), *vgg_block(128, 256, 3),
-            *vgg_block(256, 512, 3), *vgg_block(512, 512, 3),
-            nn.Flatten(), nn.Linear(512 * 7 * 7, 4096), nn.ReLU(), nn.Linear(4096, 4096), nn.ReLU(), nn.Linear(4096, 1000),
+            *vgg_block(3, 64, 2),
+            *vgg_block(64, 128, 2),
+            *vgg_block(128, 256, 3),
+            *vgg_block(256, 512, 3),
+            *vgg_block(512, 512, 3),
+            nn.Flatten(),
+            nn.Linear(512 * 7 * 7, 4096),
+            nn.ReLU(),
+            nn.Linear(4096, 4096),
+            nn.ReLU(),
+            nn.Linear(4096, 1000),
         )
         theirs = vgg16(weights=None)
     assert sum(p.numel() for p in theirs.parameters()) == sum(p.numel() for p in mine.parameters()) == 138_357_544

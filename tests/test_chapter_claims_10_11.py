@@ -46,9 +46,7 @@ def net() -> torch.nn.Module:
 def photos() -> torch.Tensor:
     """The chapter's five photographs as the network's input, (5, 3, 224, 224)."""
     images = {name: load_image(name) for name in PHOTOS}
-    images["camera"] = np.stack(
-        [images["camera"]] * 3, axis=-1
-    )  # grey: the same values in R, G and B
+    images["camera"] = np.stack([images["camera"]] * 3, axis=-1)  # grey: the same values in R, G and B
     return torch.cat([efficientnet_lite_preprocess(images[name]) for name in PHOTOS])
 
 
@@ -133,8 +131,14 @@ def _ch10_crops():
 
     names = ["chelsea", "astronaut", "coffee", "rocket", "camera", "brick", "grass", "gravel", "moon", "coins", "text"]
     photos = [load_image(name) for name in names]
-    photos += [img_as_float(im) for im in (skimage.data.stereo_motorcycle()[0], skimage.data.hubble_deep_field(),
-                                           skimage.data.immunohistochemistry())]
+    photos += [
+        img_as_float(im)
+        for im in (
+            skimage.data.stereo_motorcycle()[0],
+            skimage.data.hubble_deep_field(),
+            skimage.data.immunohistochemistry(),
+        )
+    ]
     return photograph_crops(photos, size=64, scales=(1.0, 0.5, 0.25), step=0.75).images
 
 
@@ -207,16 +211,40 @@ def test_ch10_each_ingredient_of_the_recipe_does_what_the_ablation_says(net, lit
     )
 
     objectives = [f"block2b:{c}" for c in range(3)]
-    variants = {"all": {}, "no_f": {"decay_power": 0}, "no_decorrelation": {"decorrelate": False}, "clip": {"bound": "clip"}}
-    stack = visualise(net, objectives * 4, size=80, transforms=default_transforms(80), lr=0.1, steps=40, seed=0,
-                      param=StackedImages(*[FourierImage((3, 3, 80, 80), seed=0, **v) for v in variants.values()]),
-                      preprocess=lite_input)
+    variants = {
+        "all": {},
+        "no_f": {"decay_power": 0},
+        "no_decorrelation": {"decorrelate": False},
+        "clip": {"bound": "clip"},
+    }
+    stack = visualise(
+        net,
+        objectives * 4,
+        size=80,
+        transforms=default_transforms(80),
+        lr=0.1,
+        steps=40,
+        seed=0,
+        param=StackedImages(*[FourierImage((3, 3, 80, 80), seed=0, **v) for v in variants.values()]),
+        preprocess=lite_input,
+    )
     images = {key: stack.images[3 * k : 3 * k + 3] for k, key in enumerate(variants)}
-    images["no_transforms"] = visualise(net, objectives, size=80, param=FourierImage((3, 3, 80, 80), seed=0), transforms=[],
-                                        lr=0.1, steps=40, seed=0, preprocess=lite_input).images
+    images["no_transforms"] = visualise(
+        net,
+        objectives,
+        size=80,
+        param=FourierImage((3, 3, 80, 80), seed=0),
+        transforms=[],
+        lr=0.1,
+        steps=40,
+        seed=0,
+        preprocess=lite_input,
+    ).images
 
     def tv(x):
-        return float(((x[:, :, 1:] - x[:, :, :-1]).abs().sum() + (x[:, :, :, 1:] - x[:, :, :, :-1]).abs().sum()) / x.numel())
+        return float(
+            ((x[:, :, 1:] - x[:, :, :-1]).abs().sum() + (x[:, :, :, 1:] - x[:, :, :, :-1]).abs().sum()) / x.numel()
+        )
 
     objective = {key: objective_values(net, objectives, x, preprocess=lite_input).mean() for key, x in images.items()}
     colour = {key: colour_share(x) for key, x in images.items()}
@@ -235,8 +263,17 @@ def test_ch10_the_class_images_score_above_photographs_of_their_classes(net, lit
 
     classes = {285: "chelsea", 967: "coffee"}
     transforms = [Jitter(6), RandomScale([0.8, 0.9, 1.0, 1.1, 1.2]), RandomRotate(range(-20, 21)), Jitter(3)]
-    result = visualise(net, [f"predictions:{index}" for index in classes], size=96, param="fourier",
-                       transforms=transforms, lr=0.1, steps=40, seed=0, preprocess=lite_input)
+    result = visualise(
+        net,
+        [f"predictions:{index}" for index in classes],
+        size=96,
+        param="fourier",
+        transforms=transforms,
+        lr=0.1,
+        steps=40,
+        seed=0,
+        preprocess=lite_input,
+    )
     photos = torch.cat([efficientnet_lite_preprocess(load_image(name), size=96) for name in classes.values()])
     with torch.no_grad():
         optimised, real = net(lite_input(result.images)), net(photos)

@@ -35,8 +35,14 @@ def test_plot_pooling_rejects_an_unknown_mode():
     "call, message",
     [
         (lambda: resize(np.ones((2, 2)), mode="cubic"), r"resize: mode='cubic' is not one of 'nearest', 'bilinear'"),
-        (lambda: display_images(np.ones((1, 1, 2, 2)), normalize="std"), r"display_images: normalize='std' is not one of"),
-        (lambda: saliency_map(None, np.ones((1, 1, 4, 4)), reduce="mean"), r"reduce='mean' is not one of 'max_abs', 'sum'"),
+        (
+            lambda: display_images(np.ones((1, 1, 2, 2)), normalize="std"),
+            r"display_images: normalize='std' is not one of",
+        ),
+        (
+            lambda: saliency_map(None, np.ones((1, 1, 4, 4)), reduce="mean"),
+            r"reduce='mean' is not one of 'max_abs', 'sum'",
+        ),
     ],
 )
 def test_invalid_enum_strings_are_rejected(call, message):
@@ -48,9 +54,14 @@ def test_invalid_enum_strings_are_rejected(call, message):
 def test_pooling_errors_name_the_callers_arguments(pool):
     x = np.ones((1, 1, 6, 6))
     name = pool.__name__
-    with pytest.raises(ValueError, match=rf"^{name}: padding=2 is more than half of kernel_size=3; padding may be at most 1"):
+    with pytest.raises(
+        ValueError, match=rf"^{name}: padding=2 is more than half of kernel_size=3; padding may be at most 1"
+    ):
         pool(x, 3, padding=2)
-    with pytest.raises(ValueError, match=rf"^{name}: padding=\(2, 0\) is more than half of kernel_size=\(3, 3\); padding may be at most \(1, 1\)"):
+    with pytest.raises(
+        ValueError,
+        match=rf"^{name}: padding=\(2, 0\) is more than half of kernel_size=\(3, 3\); padding may be at most \(1, 1\)",
+    ):
         pool(x, (3, 3), padding=(2, 0))
     with pytest.raises(ValueError, match=rf"^{name}: kernel \(7, 7\) is larger than the padded input \(6, 6\)"):
         pool(x, 7, padding=0)

@@ -80,14 +80,14 @@ def test_every_top_level_module_is_named():
     public = {
         f"cnnkit/{path.name}"
         for path in PACKAGE.iterdir()
-        if (path.suffix == ".py" or (path / "__init__.py").exists())
-        and path.name not in ("__init__.py", "conftest.py")
+        if (path.suffix == ".py" or (path / "__init__.py").exists()) and path.name not in ("__init__.py", "conftest.py")
     }
     assert public - named == set(), "modules missing from CONTRIBUTING's table"
 
 
-@pytest.mark.parametrize("path", [ROOT / p for _, paths, _ in ROWS for p in paths if p.endswith("/")],
-                         ids=lambda p: p.name)
+@pytest.mark.parametrize(
+    "path", [ROOT / p for _, paths, _ in ROWS for p in paths if p.endswith("/")], ids=lambda p: p.name
+)
 def test_every_module_of_a_role_folder_is_listed(path):
     if path.name in LISTED_ELSEWHERE:
         pytest.skip(f"its modules are listed in {LISTED_ELSEWHERE[path.name]}")

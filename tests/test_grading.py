@@ -30,44 +30,45 @@ PAD_STUB = '''def my_pad2d(x, p):
 
 
 check_pad2d(my_pad2d)'''
-PAD = '''def my_pad2d(x, p):
+PAD = """def my_pad2d(x, p):
     out = np.zeros((x.shape[0] + 2 * p, x.shape[1] + 2 * p), dtype=x.dtype)
     out[p:p + x.shape[0], p:p + x.shape[1]] = x
     return out
-'''
+"""
 CAM_STUB = '''def my_cam(features, weights, class_idx):
     """The class activation map."""
     raise NotImplementedError("write this function")
 
 
 check_cam(my_cam)'''
-CAM = '''def my_cam(features, weights, class_idx):
+CAM = """def my_cam(features, weights, class_idx):
     m = np.zeros(features.shape[1:])
     for k in range(features.shape[0]):
         m += weights[class_idx, k] * features[k]
     return m
-'''
+"""
 CORR_STUB = '''def my_correlate2d(x, w):
     """Valid cross-correlation."""
     raise NotImplementedError("write this function")
 
 
 check_correlate2d(my_correlate2d)'''
-CORR = '''def my_correlate2d(x, w):
+CORR = """def my_correlate2d(x, w):
     kh, kw = w.shape
     y = np.zeros((x.shape[0] - kh + 1, x.shape[1] - kw + 1))
     for u in range(y.shape[0]):
         for v in range(y.shape[1]):
             y[u, v] = np.sum(x[u:u + kh, v:v + kw] * w)
     return y
-'''
+"""
 LABELS = ["ex-p1", "ex-p2", "ex-p3"]
 
 # What each student hands in, cell by cell (None: the cell was deleted); and the grades expected.
 SUBMISSIONS = {
     # right answers, with what used to make them fail: a print before the check, a warning, an assert
     "alice": {
-        "ex-p1": PAD + 'print(my_pad2d(np.ones((2, 2)), 1))\nimport warnings\nwarnings.warn("slow")\nassert check_pad2d(my_pad2d)\ncheck_pad2d(my_pad2d)',
+        "ex-p1": PAD
+        + 'print(my_pad2d(np.ones((2, 2)), 1))\nimport warnings\nwarnings.warn("slow")\nassert check_pad2d(my_pad2d)\ncheck_pad2d(my_pad2d)',
         "ex-p2": CAM + "print('debug', my_cam(np.ones((1, 2, 2)), np.ones((1, 1)), 0))\ncheck_cam(my_cam)",
         "ex-p3": CORR + "check_correlate2d(my_correlate2d)",
     },
@@ -134,9 +135,13 @@ def chapter(folder: Path) -> Path:
     cells = [
         md("# Practice\n\nText."),
         code("import cnnkit  # set-up"),
-        code("import numpy as np\n\nfrom cnnkit.exercises import check_cam, check_correlate2d, check_pad2d\n\nEXAMPLE = np.arange(6).reshape(2, 3)"),
-        md("```{exercise}\n:label: ex-p1\n**Implement it.** Write `my_pad2d`, as the {doc}`chapter on stride <04_stride>` "
-           "and {cite:p}`olah2017feature` do not.\n```"),
+        code(
+            "import numpy as np\n\nfrom cnnkit.exercises import check_cam, check_correlate2d, check_pad2d\n\nEXAMPLE = np.arange(6).reshape(2, 3)"
+        ),
+        md(
+            "```{exercise}\n:label: ex-p1\n**Implement it.** Write `my_pad2d`, as the {doc}`chapter on stride <04_stride>` "
+            "and {cite:p}`olah2017feature` do not.\n```"
+        ),
         code(PAD_STUB),
         md("```{solution-start} ex-p1\n:class: dropdown\n```"),
         code(PAD + "check_pad2d(my_pad2d)"),
@@ -186,12 +191,30 @@ def graded(tmp_path_factory):
         nbformat.write(notebook, submissions / f"{student}.ipynb")
     (submissions / "notes.txt").write_text("not a notebook")
     run = subprocess.run(
-        [sys.executable, str(ROOT / "tools" / "homework.py"), "grade", "--json", "--timeout", str(TIMEOUT),
-         "--seed", str(SEED), "--assignment", str(folder / "assignment.ipynb"), str(submissions)],
-        capture_output=True, text=True, timeout=30 * TIMEOUT,
+        [
+            sys.executable,
+            str(ROOT / "tools" / "homework.py"),
+            "grade",
+            "--json",
+            "--timeout",
+            str(TIMEOUT),
+            "--seed",
+            str(SEED),
+            "--assignment",
+            str(folder / "assignment.ipynb"),
+            str(submissions),
+        ],
+        capture_output=True,
+        text=True,
+        timeout=30 * TIMEOUT,
     )
     assert run.returncode == 0, run.stderr
-    return {"assignment": assignment, "json": json.loads(run.stdout), "out": submissions / "grades", "stderr": run.stderr}
+    return {
+        "assignment": assignment,
+        "json": json.loads(run.stdout),
+        "out": submissions / "grades",
+        "stderr": run.stderr,
+    }
 
 
 def statuses(graded, student):
@@ -291,8 +314,21 @@ def test_the_book_solutions_pass_in_a_homework_of_every_chapter(tmp_path):
                 cell.source = solutions[meta["label"]]
         nbformat.write(notebook, submissions / path.name)
         expected[path.name] = dict.fromkeys(solutions, "passed")
-    run = subprocess.run([sys.executable, str(ROOT / "tools" / "homework.py"), "grade", "--json", "--seed", str(SEED),
-                          *sorted(str(p) for p in submissions.glob("*.ipynb"))], capture_output=True, text=True)
+    run = subprocess.run(
+        [
+            sys.executable,
+            str(ROOT / "tools" / "homework.py"),
+            "grade",
+            "--json",
+            "--seed",
+            str(SEED),
+            *sorted(str(p) for p in submissions.glob("*.ipynb")),
+        ],
+        capture_output=True,
+        text=True,
+    )
     assert run.returncode == 0, run.stderr
     grades = json.loads(run.stdout)
-    assert {name: {label: g["status"] for label, g in found.items()} for name, found in grades.items()} == expected, grades
+    assert {name: {label: g["status"] for label, g in found.items()} for name, found in grades.items()} == expected, (
+        grades
+    )

@@ -26,20 +26,20 @@ STUB = '''def pad2d(x, p):
     raise NotImplementedError("write this function")
 
 check_pad2d(pad2d)'''
-SOLUTION = '''import numpy as np
+SOLUTION = """import numpy as np
 
 def pad2d(x, p):
     out = np.zeros((x.shape[0] + 2 * p, x.shape[1] + 2 * p), dtype=x.dtype)
     out[p:p + x.shape[0], p:p + x.shape[1]] = x
     return out
 
-check_pad2d(pad2d)'''
-WRONG = '''import numpy as np
+check_pad2d(pad2d)"""
+WRONG = """import numpy as np
 
 def pad2d(x, p):
     return np.pad(x, p + 1)
 
-check_pad2d(pad2d)'''
+check_pad2d(pad2d)"""
 
 
 def chapter(tmp_path: Path) -> Path:
@@ -78,8 +78,10 @@ def test_the_homework_has_the_stub_and_not_the_solution(tmp_path):
         homework.make_homework(chapter(tmp_path), ["ex-ch3-10"])
 
 
-@pytest.mark.parametrize("body, verdict", [(STUB, "not implemented"), (SOLUTION, "passed"), (WRONG, "failed"),
-                                           ("raise ValueError('oops')", "error")])
+@pytest.mark.parametrize(
+    "body, verdict",
+    [(STUB, "not implemented"), (SOLUTION, "passed"), (WRONG, "failed"), ("raise ValueError('oops')", "error")],
+)
 def test_grading_reads_each_checkers_verdict(tmp_path, body, verdict):
     hw = homework.make_homework(chapter(tmp_path), ["ex-ch3-9"])
     stub = next(c for c in hw.cells if c.metadata.get("homework"))
@@ -123,22 +125,36 @@ def solution_cells(notebook: nbformat.NotebookNode) -> dict[str, str]:
 def test_the_training_chapter_lists_its_four_implement_it_exercises():
     found = homework.implement_it_exercises(nbformat.read(TRAINING, as_version=4))
     assert {e.label: e.checkers for e in found} == {label: [name] for label, name in TRAINING_EXERCISES.items()}
-    listing = subprocess.run([sys.executable, str(ROOT / "tools" / "homework.py"), "list", str(TRAINING)],
-                             capture_output=True, text=True, check=True).stdout
-    assert [line.split()[1:] for line in listing.splitlines()] == [[label, name] for label, name in TRAINING_EXERCISES.items()]
+    listing = subprocess.run(
+        [sys.executable, str(ROOT / "tools" / "homework.py"), "list", str(TRAINING)],
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout
+    assert [line.split()[1:] for line in listing.splitlines()] == [
+        [label, name] for label, name in TRAINING_EXERCISES.items()
+    ]
 
 
 def test_the_training_exercises_state_the_checkers_settings():
     from cnnkit.data import mnist_split
     from cnnkit.exercises import SMALL_CNN_MIN_ACCURACY, SMALL_CNN_TRAINING
 
-    text = next(e.text.source for e in homework.implement_it_exercises(nbformat.read(TRAINING, as_version=4))
-                if e.label == "ex-ch7-4")
+    text = next(
+        e.text.source
+        for e in homework.implement_it_exercises(nbformat.read(TRAINING, as_version=4))
+        if e.label == "ex-ch7-4"
+    )
     split = mnist_split()
     batch = SMALL_CNN_TRAINING["batch_size"]
     steps = SMALL_CNN_TRAINING["epochs"] * -(-len(split.x_train) // batch)
-    for fact in (f"{SMALL_CNN_MIN_ACCURACY:.0%}", f"{steps} steps of Adam", f"batches of {batch}",
-                 f"{len(split.x_train):,} training digits", f"{len(split.x_test):,} held-out digits"):
+    for fact in (
+        f"{SMALL_CNN_MIN_ACCURACY:.0%}",
+        f"{steps} steps of Adam",
+        f"batches of {batch}",
+        f"{len(split.x_train):,} training digits",
+        f"{len(split.x_test):,} held-out digits",
+    ):
         assert fact in text, fact
 
 
@@ -187,7 +203,9 @@ def test_no_stub_shadows_a_name_of_cnnkit_or_of_the_chapters_imports():
         imported = _imported_names(notebook)
         for exercise in homework.implement_it_exercises(notebook):
             for call in exercise.calls:
-                assert call.function not in library | imported, f"{path.name} {exercise.label}: {call.function} shadows a name"
+                assert call.function not in library | imported, (
+                    f"{path.name} {exercise.label}: {call.function} shadows a name"
+                )
                 if path.name not in STUBS_WITHOUT_MY:
                     assert call.function.startswith(("my_", "My")), f"{path.name} {exercise.label}: {call.function}"
 
@@ -207,11 +225,16 @@ def test_every_homework_is_plain_markdown_and_carries_what_its_follow_up_uses():
             statements = homework._statements(cell.source)
             if cell.metadata.get("homework", {}).get("part") == "apply":  # its names come before it
                 missing = {n for s in statements for n in s.read} - bound - {n for s in statements for n in s.bound}
-                assert not missing, f"{path.name}: the follow-up reads {sorted(missing)}, which the homework does not define"
+                assert not missing, (
+                    f"{path.name}: the follow-up reads {sorted(missing)}, which the homework does not define"
+                )
             bound |= {n for s in statements for n in s.bound}
         with_follow_up = [e.label for e in exercises if e.apply]
-        parts = {c.metadata.get("homework", {}).get("label") for c in notebook.cells
-                 if c.metadata.get("homework", {}).get("part") == "apply"}
+        parts = {
+            c.metadata.get("homework", {}).get("label")
+            for c in notebook.cells
+            if c.metadata.get("homework", {}).get("part") == "apply"
+        }
         assert parts == set(with_follow_up), path.name
 
 

@@ -19,8 +19,19 @@ PACKAGE = Path(__file__).resolve().parents[1] / "cnnkit"
 MODULES = sorted(PACKAGE.rglob("*.py"))
 
 # the layers, lowest first; a module may import from its own layer and the ones below
-LAYERS = {"shapes": 0, "ops": 1, "data": 1, "weights": 1, "models": 2, "train": 2, "augment": 2,
-          "exercises": 3, "viz": 3, "plot": 4, "book": 5}
+LAYERS = {
+    "shapes": 0,
+    "ops": 1,
+    "data": 1,
+    "weights": 1,
+    "models": 2,
+    "train": 2,
+    "augment": 2,
+    "exercises": 3,
+    "viz": 3,
+    "plot": 4,
+    "book": 5,
+}
 
 
 def _module_name(path: Path) -> str:
@@ -108,7 +119,9 @@ def _code_lines(path):
             if tok.type in (tokenize.STRING, tokenize.COMMENT, tokenize.ENCODING) or tok.type >= tokenize.N_TOKENS:
                 continue
             if getattr(tokenize, "FSTRING_START", None) is not None and tok.type in (
-                tokenize.FSTRING_START, tokenize.FSTRING_MIDDLE, tokenize.FSTRING_END
+                tokenize.FSTRING_START,
+                tokenize.FSTRING_MIDDLE,
+                tokenize.FSTRING_END,
             ):
                 continue
             lines.setdefault(tok.start[0], []).append(tok.string)
@@ -116,7 +129,9 @@ def _code_lines(path):
 
 
 def test_the_dilated_span_is_written_in_shapes_only():
-    span = re.compile(r"\b\w+(\s*\[\s*\w+\s*\])?\s*\*\s*\(\s*\w+(\s*\[\s*\w+\s*\])?\s*-\s*1\s*\)\s*\+\s*1\b")  # d*(k - 1) + 1, d[0] * (k[0] - 1) + 1
+    span = re.compile(
+        r"\b\w+(\s*\[\s*\w+\s*\])?\s*\*\s*\(\s*\w+(\s*\[\s*\w+\s*\])?\s*-\s*1\s*\)\s*\+\s*1\b"
+    )  # d*(k - 1) + 1, d[0] * (k[0] - 1) + 1
     assert span.search("d * ( k - 1 ) + 1") and span.search("d [ 0 ] * ( k [ 0 ] - 1 ) + 1")
     found = []
     for path in MODULES:
@@ -139,7 +154,8 @@ def test_type_aliases_are_defined_once():
 
 
 @pytest.mark.parametrize(
-    "module", ["cnnkit.ops", "cnnkit.models", "cnnkit.viz.featvis", "cnnkit.exercises", "cnnkit.display", "cnnkit._checks"]
+    "module",
+    ["cnnkit.ops", "cnnkit.models", "cnnkit.viz.featvis", "cnnkit.exercises", "cnnkit.display", "cnnkit._checks"],
 )
 def test_every_name_in_all_exists(module):
     import importlib

@@ -19,19 +19,14 @@ ROOT = Path(__file__).resolve().parents[1]
 CHAPTERS = sorted((ROOT / "chapters").glob("*.ipynb"))
 
 
-
 def _literalincludes(path: Path) -> list[tuple[str, dict[str, str]]]:
     """Every ``literalinclude`` of a notebook's markdown: (file, options)."""
     found = []
     for cell in nbformat.read(path, as_version=4).cells:
         if cell.cell_type != "markdown":
             continue
-        for target, body in re.findall(
-            r"```\{literalinclude\}\s+(\S+)\n(.*?)```", cell.source, flags=re.DOTALL
-        ):
-            options = dict(
-                re.findall(r"^:([\w-]+):[ \t]*(.*)$", body, flags=re.MULTILINE)
-            )
+        for target, body in re.findall(r"```\{literalinclude\}\s+(\S+)\n(.*?)```", cell.source, flags=re.DOTALL):
+            options = dict(re.findall(r"^:([\w-]+):[ \t]*(.*)$", body, flags=re.MULTILINE))
             found.append((target, options))
     return found
 
@@ -46,10 +41,7 @@ def _top_level_source(file: Path, name: str) -> str:
 
 
 def test_chapters_show_cnnkit_code_with_literalinclude():
-    shown = {
-        path.name: [opts.get("pyobject") for _, opts in _literalincludes(path)]
-        for path in CHAPTERS
-    }
+    shown = {path.name: [opts.get("pyobject") for _, opts in _literalincludes(path)] for path in CHAPTERS}
     assert {name: objects for name, objects in shown.items() if objects} == {
         "01_convolution.ipynb": ["conv2d_loop"],
         "05_pooling.ipynb": ["stochastic_pool2d"],
@@ -69,9 +61,7 @@ def test_literalinclude_targets_exist(path):
         source = _top_level_source(file, options["pyobject"])
         for anchor in ("start-at", "end-before"):
             if anchor in options:
-                assert options[anchor] in source, (
-                    f"{path.name}: {options[anchor]!r} no longer in {options['pyobject']}"
-                )
+                assert options[anchor] in source, f"{path.name}: {options[anchor]!r} no longer in {options['pyobject']}"
 
 
 @pytest.mark.parametrize("path", CHAPTERS, ids=lambda p: p.name)
@@ -79,15 +69,7 @@ def test_literalinclude_resolves_with_sphinx(path):
     """Sphinx's own reader selects non-empty code for every directive (what the book shows)."""
     config = Config({}, {})
     for target, options in _literalincludes(path):
-        opts = {
-            key: (value or None) for key, value in options.items() if key != "language"
-        }
-        text, lines = LiteralIncludeReader(
-            str((path.parent / target).resolve()), opts, config
-        ).read()
-        assert lines > 0 and text.strip(), (
-            f"{path.name}: {target} {options} selects nothing"
-        )
-        assert not text.startswith((" ", "\t")), (
-            f"{path.name}: {options['pyobject']} is shown indented"
-        )
+        opts = {key: (value or None) for key, value in options.items() if key != "language"}
+        text, lines = LiteralIncludeReader(str((path.parent / target).resolve()), opts, config).read()
+        assert lines > 0 and text.strip(), f"{path.name}: {target} {options} selects nothing"
+        assert not text.startswith((" ", "\t")), f"{path.name}: {options['pyobject']} is shown indented"

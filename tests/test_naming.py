@@ -91,7 +91,9 @@ SIGNATURES = _signatures()
 
 def test_the_walk_sees_the_package():
     modules = {module for module, _, _ in SIGNATURES}
-    assert len(SIGNATURES) > 500 and {"cnnkit.ops.conv", "cnnkit.shapes.output_sizes", "cnnkit.plot.diagrams"} <= modules
+    assert (
+        len(SIGNATURES) > 500 and {"cnnkit.ops.conv", "cnnkit.shapes.output_sizes", "cnnkit.plot.diagrams"} <= modules
+    )
 
 
 def test_one_spelling_per_idea():

@@ -56,7 +56,7 @@ def test_pin_uses_the_package_version_and_config_url():
     import cnnkit
 
     header = pin.expected_header()
-    assert f"@v{cnnkit.__version__}\"" in header
+    assert f'@v{cnnkit.__version__}"' in header
     assert pin.repository_url() in header
     assert 'if "google.colab" in sys.modules:' in header
 
@@ -107,7 +107,9 @@ def test_no_unreadable_colour_maps(path):
     else:
         text = path.read_text()
     for name in UNREADABLE_CMAPS:
-        assert not re.search(rf"""cmap\s*=\s*["']{name}["']|cm\.{name}\b""", text), f"{path.name} uses the {name} colour map"
+        assert not re.search(rf"""cmap\s*=\s*["']{name}["']|cm\.{name}\b""", text), (
+            f"{path.name} uses the {name} colour map"
+        )
 
 
 @pytest.mark.parametrize("path", sorted((ROOT / "guide").glob("*.ipynb")), ids=lambda p: p.name)

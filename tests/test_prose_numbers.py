@@ -98,7 +98,9 @@ def test_every_number_in_the_prose_is_glued_or_cited(path):
 @pytest.mark.parametrize("path", CHAPTERS, ids=lambda p: p.name)
 def test_every_glue_reference_has_a_glued_value(path):
     nb = nbformat.read(path, as_version=4)
-    used = {m for c in nb.cells if c.cell_type == "markdown" for m in re.findall(r"\{glue(?::\w+)?\}`([\w-]+)", c.source)}
+    used = {
+        m for c in nb.cells if c.cell_type == "markdown" for m in re.findall(r"\{glue(?::\w+)?\}`([\w-]+)", c.source)
+    }
     missing = used - glued_names(path)
     assert not missing, f"{path.name}: the prose refers to glued values no cell stores: {sorted(missing)}"
 

@@ -84,7 +84,9 @@ def test_pool_output_size_defaults_stride_to_kernel():
 
 
 def test_conv_transpose_output_size_matches_torch_on_a_grid():
-    for i, k, s, p, op, d in itertools.product(range(1, 6), range(1, 4), range(1, 4), range(0, 3), range(0, 3), range(1, 3)):
+    for i, k, s, p, op, d in itertools.product(
+        range(1, 6), range(1, 4), range(1, 4), range(0, 3), range(0, 3), range(1, 3)
+    ):
         w = torch.zeros(1, 1, 1, k)
         args = dict(stride=(1, s), padding=(0, p), output_padding=(0, op), dilation=(1, d))
         expected = torch_size(lambda x: F.conv_transpose2d(x, w, **args), i)
@@ -98,7 +100,9 @@ def test_transposed_convolution_ambiguity():
         for i, op in candidates:
             assert conv_output_size(i, k, s, p, d) == o
             w = torch.zeros(1, 1, 1, k)
-            back = F.conv_transpose2d(torch.zeros(1, 1, 1, o), w, stride=(1, s), padding=(0, p), output_padding=(0, op), dilation=(1, d))
+            back = F.conv_transpose2d(
+                torch.zeros(1, 1, 1, o), w, stride=(1, s), padding=(0, p), output_padding=(0, op), dilation=(1, d)
+            )
             assert back.shape[-1] == i
         listed = {c.input_size for c in candidates}
         for i in range(1, 25):  # and no other input size maps to o
@@ -117,7 +121,14 @@ def test_conv_transpose_output_padding_gets_back_to_the_input_size():
         op = conv_transpose_output_padding(i, k, s, p, d)
         assert 0 <= op < s
         assert TransposedInput(i, op) in transposed_input_sizes(o, k, s, p, d)
-        back = F.conv_transpose2d(torch.zeros(1, 1, 1, o), torch.zeros(1, 1, 1, k), stride=(1, s), padding=(0, p), output_padding=(0, op), dilation=(1, d))
+        back = F.conv_transpose2d(
+            torch.zeros(1, 1, 1, o),
+            torch.zeros(1, 1, 1, k),
+            stride=(1, s),
+            padding=(0, p),
+            output_padding=(0, op),
+            dilation=(1, d),
+        )
         assert back.shape[-1] == i, (i, k, s, p, d)
     assert conv_transpose_output_padding(7, 4, p="same") == 0
     assert conv_transpose_output_padding((7, 8), 3, s=(3, 2), p="full") == (2, 1)
@@ -137,8 +148,13 @@ def test_keras_conv_transpose_output_size_matches_keras():
             assert keras_conv_transpose_output_size(i, k, s) == conv_transpose_output_size(i, k, s)
         else:
             assert keras_conv_transpose_output_size(i, k, s) == conv_transpose_output_size(i, k, s) + s - k
-    for i, k, s, op, d, padding in [(3, 3, 2, 1, 1, "valid"), (3, 3, 2, 0, 1, "same"), (5, 2, 1, None, 2, "valid"),
-                                    (4, 3, 1, None, 2, "same"), (4, 4, 3, 2, 1, "same")]:
+    for i, k, s, op, d, padding in [
+        (3, 3, 2, 1, 1, "valid"),
+        (3, 3, 2, 0, 1, "same"),
+        (5, 2, 1, None, 2, "valid"),
+        (4, 3, 1, None, 2, "same"),
+        (4, 4, 3, 2, 1, "same"),
+    ]:
         layer = keras.layers.Conv2DTranspose(1, k, strides=s, padding=padding, output_padding=op, dilation_rate=d)
         got = layer(np.zeros((1, i, i, 1), dtype="float32")).shape[1]
         assert got == keras_conv_transpose_output_size(i, k, s, padding, op, d), (i, k, s, op, d, padding)
@@ -221,7 +237,9 @@ def test_padding_amounts():
         padding_amounts("smae", 3)
     with pytest.raises(ValueError, match=r"padding must be non-negative; got \(1, -1\)"):
         padding_amounts((1, -1), 3)
-    with pytest.raises(TypeError, match=r"padding must be one of 'valid', 'same', 'full', an int or a pair of ints; got 1.5"):
+    with pytest.raises(
+        TypeError, match=r"padding must be one of 'valid', 'same', 'full', an int or a pair of ints; got 1.5"
+    ):
         padding_amounts(1.5, 3)
     with pytest.raises(ValueError, match=r"kernel size k must be positive; got 0"):
         padding_amounts(0, 0)
@@ -291,17 +309,24 @@ def test_shape_errors():
         conv_output_size(5, 3, d=-1)
     with pytest.raises(ValueError, match=r"padding p must be non-negative; got -1"):
         conv_output_size(5, 3, p=-1)
-    with pytest.raises(ValueError, match=r"kernel 5 is larger than the padded input 3; use padding >= 1 or a smaller kernel"):
+    with pytest.raises(
+        ValueError, match=r"kernel 5 is larger than the padded input 3; use padding >= 1 or a smaller kernel"
+    ):
         conv_output_size(3, 5)
     with pytest.raises(ValueError, match=r"kernel \(5, 5\) is larger than the padded input \(3, 3\); use padding >= 1"):
         conv_output_size((3, 3), 5)
-    with pytest.raises(ValueError, match=r"dilated kernel 3 with dilation 3 \(spanning 7\) is larger than the padded input 3"):
+    with pytest.raises(
+        ValueError, match=r"dilated kernel 3 with dilation 3 \(spanning 7\) is larger than the padded input 3"
+    ):
         conv_output_size(3, 3, d=3)
     with pytest.raises(ValueError, match=r"padding='same' is not supported for strided convolutions"):
         conv_output_size(5, 3, s=2, p="same")
     with pytest.raises(ValueError, match=r"got 'smae' \(did you mean 'same'\?\)"):
         conv_output_size(5, 3, p="smae")
-    with pytest.raises(ValueError, match=r"output_padding must be smaller than either stride or dilation; got output_padding=2 with stride 2 and dilation 1"):
+    with pytest.raises(
+        ValueError,
+        match=r"output_padding must be smaller than either stride or dilation; got output_padding=2 with stride 2 and dilation 1",
+    ):
         conv_transpose_output_size(3, 3, s=2, output_padding=2)
     assert conv_transpose_output_size(3, 3, s=1, output_padding=1, d=2) == 8  # allowed: smaller than the dilation
     with pytest.raises(ValueError, match=r"padding p must be at most half the window size \(p <= k // 2"):
@@ -327,7 +352,9 @@ def test_dilated_span_is_the_one_formula():
 
 def test_receptive_field_offset_is_minus_the_padding_in_input_samples():
     # conv 3 pad 1, pool 2 stride 2, conv 3 pad 1: the first unit starts 1 + 1*2 = 3 samples before the image
-    rf = receptive_field([{"kernel_size": 3, "padding": 1}, {"kernel_size": 2, "stride": 2}, {"kernel_size": 3, "padding": 1}])
+    rf = receptive_field(
+        [{"kernel_size": 3, "padding": 1}, {"kernel_size": 2, "stride": 2}, {"kernel_size": 3, "padding": 1}]
+    )
     assert (rf.size, rf.jump, rf.offset) == (8, 2, -3)
     assert receptive_field([(3, 1), (3, 1)]).offset == 0
     assert receptive_field([{"kernel_size": 3, "padding": (1, 0)}]).offset == (-1, 0)
@@ -418,7 +445,9 @@ def test_unit_centres_examples():
 )
 def test_unit_centres_are_the_middles_of_the_gradient_supports(layers):
     """Through convolutions padded unevenly (as TensorFlow's 'same'), each unit's field is centred where unit_centres says."""
-    rf = receptive_field([{"kernel_size": k, "stride": s, "dilation": d, "padding": before} for k, s, d, before, _ in layers])
+    rf = receptive_field(
+        [{"kernel_size": k, "stride": s, "dilation": d, "padding": before} for k, s, d, before, _ in layers]
+    )
     n_in = rf.size + 3 * rf.jump + 5
     x = torch.ones(1, 1, n_in, requires_grad=True)
     y = x
@@ -465,4 +494,3 @@ def test_unit_centres_errors():
         unit_centres(2, 3, 0)
     with pytest.raises(TypeError, match=r"offset must be an int or a pair of ints; got 0\.5"):
         unit_centres(2, 3, 1, 0.5)
-

@@ -57,7 +57,9 @@ def test_spec_is_torchvisions_file():
 
 
 def test_unknown_name_suggests_the_closest():
-    with pytest.raises(ValueError, match=r"unknown weights 'vgg61'; known weights are vgg16 \(did you mean 'vgg16'\?\)"):
+    with pytest.raises(
+        ValueError, match=r"unknown weights 'vgg61'; known weights are vgg16 \(did you mean 'vgg16'\?\)"
+    ):
         W.weights_spec("vgg61")
 
 
@@ -194,7 +196,9 @@ def test_download_uses_a_timeout_and_the_hash(tmp_path, monkeypatch, isolated, s
 
 def test_download_goes_to_the_env_folder_when_set(tmp_path, monkeypatch, small_spec):
     spec, source = small_spec
-    monkeypatch.setattr(torch.hub, "download_url_to_file", lambda url, dst, **k: Path(dst).write_bytes(source.read_bytes()))
+    monkeypatch.setattr(
+        torch.hub, "download_url_to_file", lambda url, dst, **k: Path(dst).write_bytes(source.read_bytes())
+    )
     monkeypatch.setenv(ENV_VAR, str(tmp_path / "env"))
     assert W.weights_path("vgg16") == tmp_path / "env" / spec.file_name
 
@@ -220,7 +224,9 @@ def test_fetch_with_the_download_function_patched_to_fail(monkeypatch, capsys):
 
 def test_fetch_downloads_and_reports(monkeypatch, capsys, isolated, small_spec):
     spec, source = small_spec
-    monkeypatch.setattr(torch.hub, "download_url_to_file", lambda url, dst, **k: Path(dst).write_bytes(source.read_bytes()))
+    monkeypatch.setattr(
+        torch.hub, "download_url_to_file", lambda url, dst, **k: Path(dst).write_bytes(source.read_bytes())
+    )
     assert W.main(["fetch", "vgg16"]) == 0
     assert f"saved {isolated / spec.file_name}" in capsys.readouterr().out
     assert W.main(["fetch", "vgg16"]) == 0  # second time: already there, no download
@@ -255,7 +261,11 @@ def test_python_dash_m_where_runs(tmp_path):
     """The module runs as a command (``where`` only: it never touches the network)."""
     env = {**os.environ, "TORCH_HOME": str(tmp_path / "torch"), ENV_VAR: str(tmp_path / "env")}
     done = subprocess.run(
-        [sys.executable, "-m", "cnnkit.weights", "where"], capture_output=True, text=True, env=env, timeout=900  # only a guard against a hang
+        [sys.executable, "-m", "cnnkit.weights", "where"],
+        capture_output=True,
+        text=True,
+        env=env,
+        timeout=900,  # only a guard against a hang
     )
     assert done.returncode == 0, done.stderr
     assert str(tmp_path / "torch" / "hub" / "checkpoints") in done.stdout
@@ -293,7 +303,9 @@ def test_fetch_dir_reports_a_damaged_file_in_that_folder(tmp_path, capsys, small
 
 def test_fetch_dir_outside_the_searched_folders_says_to_set_the_env_var(tmp_path, monkeypatch, capsys, small_spec):
     spec, source = small_spec
-    monkeypatch.setattr(torch.hub, "download_url_to_file", lambda url, dst, **k: Path(dst).write_bytes(source.read_bytes()))
+    monkeypatch.setattr(
+        torch.hub, "download_url_to_file", lambda url, dst, **k: Path(dst).write_bytes(source.read_bytes())
+    )
     folder = tmp_path / "usb"
     assert W.main(["fetch", "vgg16", "--dir", str(folder)]) == 0
     out = capsys.readouterr().out
@@ -303,7 +315,9 @@ def test_fetch_dir_outside_the_searched_folders_says_to_set_the_env_var(tmp_path
 
 def test_fetch_dir_into_the_hub_cache_needs_no_env_var(monkeypatch, capsys, isolated, small_spec):
     spec, source = small_spec
-    monkeypatch.setattr(torch.hub, "download_url_to_file", lambda url, dst, **k: Path(dst).write_bytes(source.read_bytes()))
+    monkeypatch.setattr(
+        torch.hub, "download_url_to_file", lambda url, dst, **k: Path(dst).write_bytes(source.read_bytes())
+    )
     assert W.main(["fetch", "vgg16", "--dir", str(isolated)]) == 0
     out = capsys.readouterr().out
     assert f"saved {isolated / spec.file_name}" in out and ENV_VAR not in out
@@ -318,7 +332,9 @@ def test_python_dash_m_fetch_offline_exits_2(tmp_path):
         "torch.hub.download_url_to_file = lambda *a, **k: (_ for _ in ()).throw(urllib.error.URLError('offline')); "
         "sys.exit(W.main(['fetch', 'vgg16', '--timeout', '1']))"
     )
-    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=env, timeout=900)  # only a guard against a hang
+    done = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, env=env, timeout=900
+    )  # only a guard against a hang
     assert done.returncode == 2, done.stderr
     hub = tmp_path / "torch" / "hub" / "checkpoints"
     assert "could not download vgg16-397923af.pth" in done.stderr  # the file

@@ -109,13 +109,15 @@ def test_publish_builds_the_online_book_and_deploys_it_to_pages():
     commands = "\n".join(run_steps(workflow))
     assert "cnnkit.weights fetch vgg16" in commands
     assert commands.index("cnnkit.weights fetch vgg16") < commands.index("make book-online")
-    uploads = [s for job in workflow["jobs"].values() for s in job["steps"] if "upload-pages-artifact" in s.get("uses", "")]
+    uploads = [
+        s for job in workflow["jobs"].values() for s in job["steps"] if "upload-pages-artifact" in s.get("uses", "")
+    ]
     assert uploads[0]["with"]["path"] == "_build/online/_build/html"
     deploy = workflow["jobs"]["deploy"]
     assert deploy["needs"] == "build"
     assert [s["uses"].split("@")[0] for s in deploy["steps"]] == ["actions/deploy-pages"]
     makefile = (ROOT / "Makefile").read_text()
-    block = makefile[makefile.index("ONLINE_CHAPTERS :="):].split("\n\n", 1)[0]
+    block = makefile[makefile.index("ONLINE_CHAPTERS :=") :].split("\n\n", 1)[0]
     chapters = re.findall(r"chapters/\S+\.ipynb", block)
     assert len(chapters) == 3
     for chapter in chapters:
@@ -156,7 +158,11 @@ def all_jobs() -> list[tuple[str, str, dict]]:
 def writes(job: dict) -> set[str]:
     """The scopes the job's token may write (GitHub's default, with no permissions set, may be all)."""
     permissions = job["permissions"]
-    return {scope for scope, level in permissions.items() if level == "write"} if isinstance(permissions, dict) else {"all"}
+    return (
+        {scope for scope, level in permissions.items() if level == "write"}
+        if isinstance(permissions, dict)
+        else {"all"}
+    )
 
 
 def test_release_and_publish_run_only_for_a_push_of_this_repository_to_main_after_the_tests():
@@ -239,7 +245,9 @@ def test_every_action_is_pinned_to_a_commit_hash_with_its_version_in_a_comment()
 def test_no_checkout_keeps_its_token():
     """actions/checkout would leave the token in .git/config, where a later step or an uploaded
     artifact could carry it off; no job pushes with git, so none keeps it."""
-    checkouts = [(w, n, s) for w, n, job in all_jobs() for s in job.get("steps", []) if "actions/checkout" in s.get("uses", "")]
+    checkouts = [
+        (w, n, s) for w, n, job in all_jobs() for s in job.get("steps", []) if "actions/checkout" in s.get("uses", "")
+    ]
     assert len(checkouts) == 4
     for workflow, name, step in checkouts:
         assert step["with"]["persist-credentials"] is False, f"{workflow}: job {name}"

@@ -75,28 +75,49 @@ def uv() -> str:
 def resolve(lock: Path, platform: str, python: str, env: dict[str, str]) -> tuple[bool, dict[str, set[str]], str]:
     """Resolve the lock for one target: (resolved?, the pins uv chose, uv's error if any)."""
     result = subprocess.run(
-        [uv(), "pip", "compile", str(lock), "--python-platform", platform, "--python-version", python,
-         "--no-header", "--no-annotate"],
-        capture_output=True, text=True, env={**os.environ, **env},
+        [
+            uv(),
+            "pip",
+            "compile",
+            str(lock),
+            "--python-platform",
+            platform,
+            "--python-version",
+            python,
+            "--no-header",
+            "--no-annotate",
+        ],
+        capture_output=True,
+        text=True,
+        env={**os.environ, **env},
     )
     if result.returncode != 0:
         return False, {}, result.stderr.strip()
     return True, pins(result.stdout), ""
 
 
-def check_target(locked: dict[str, set[str]], lock: Path, label: str, platform: str, env: dict[str, str],
-                 python: str) -> dict:
+def check_target(
+    locked: dict[str, set[str]], lock: Path, label: str, platform: str, env: dict[str, str], python: str
+) -> dict:
     ok, chosen, error = resolve(lock, platform, python, env)
     drift = sorted(f"{n}=={v}" for n, vs in chosen.items() for v in vs if v not in locked.get(n, ()))
     if ok and drift:
         ok, error = False, "resolved packages not pinned in the lock: " + ", ".join(drift)
     expected = (label, python) not in UNSUPPORTED
     if not expected:
-        error = ("expected: PyTorch has no wheels here" if not ok
-                 else "resolves, although listed as unsupported: update UNSUPPORTED and the README")
+        error = (
+            "expected: PyTorch has no wheels here"
+            if not ok
+            else "resolves, although listed as unsupported: update UNSUPPORTED and the README"
+        )
     return {
-        "platform": label, "uv_platform": platform, "python": python, "ok": ok, "expected": expected,
-        "packages": len(chosen), "cuda": sum(is_cuda(n) for n in chosen),
+        "platform": label,
+        "uv_platform": platform,
+        "python": python,
+        "ok": ok,
+        "expected": expected,
+        "packages": len(chosen),
+        "cuda": sum(is_cuda(n) for n in chosen),
         "error": error.splitlines()[-1] if error else "",
     }
 
@@ -123,12 +144,16 @@ def main(argv: list[str] | None = None) -> int:
         if args.markdown:
             print(f"| {r['platform']} | {r['python']} | {status} | {r['packages']} | {r['cuda']} |")
         else:
-            print(f"{r['platform']:15} Python {r['python']:5} {status:4} {r['packages']:4} packages"
-                  f" ({r['cuda']} CUDA)" + (f"  {r['error']}" if r["error"] else ""))
+            print(
+                f"{r['platform']:15} Python {r['python']:5} {status:4} {r['packages']:4} packages"
+                f" ({r['cuda']} CUDA)" + (f"  {r['error']}" if r["error"] else "")
+            )
     supported = [r for r in rows if r["expected"]]
     failed = [r for r in supported if not r["ok"]]
-    print(f"{len(supported) - len(failed)} of {len(supported)} supported platform/Python targets resolve "
-          f"{args.lock.name}; {len(rows) - len(supported)} targets have no PyTorch.")
+    print(
+        f"{len(supported) - len(failed)} of {len(supported)} supported platform/Python targets resolve "
+        f"{args.lock.name}; {len(rows) - len(supported)} targets have no PyTorch."
+    )
     return 1 if failed else 0
 
 

@@ -73,18 +73,28 @@ def colab_requirement() -> str:
     match = re.search(r'%pip install --quiet "cnnkit @ git\+(\S+)@(\S+)"', expected_header())
     assert match, "the Colab set-up cell has no pinned `%pip install` line"
     tag = match.group(2)
-    have_tag = subprocess.run(["git", "-C", str(ROOT), "rev-parse", "--verify", "--quiet", f"refs/tags/{tag}"],
-                              capture_output=True).returncode == 0
+    have_tag = (
+        subprocess.run(
+            ["git", "-C", str(ROOT), "rev-parse", "--verify", "--quiet", f"refs/tags/{tag}"], capture_output=True
+        ).returncode
+        == 0
+    )
     ref = tag if have_tag else subprocess.check_output(["git", "-C", str(ROOT), "rev-parse", "HEAD"], text=True).strip()
-    print(f"the Colab cell installs cnnkit @ {match.group(1)}@{tag}; here: git+file://{ROOT}@{ref}"
-          + ("" if have_tag else f" (no tag {tag} in this clone; HEAD instead)"))
+    print(
+        f"the Colab cell installs cnnkit @ {match.group(1)}@{tag}; here: git+file://{ROOT}@{ref}"
+        + ("" if have_tag else f" (no tag {tag} in this clone; HEAD instead)")
+    )
     return f"cnnkit @ git+file://{ROOT}@{ref}"
 
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("notebooks", nargs="*", type=Path,
-                        default=[ROOT / "chapters" / "05_pooling.ipynb", ROOT / "guide" / "instructors.ipynb"])
+    parser.add_argument(
+        "notebooks",
+        nargs="*",
+        type=Path,
+        default=[ROOT / "chapters" / "05_pooling.ipynb", ROOT / "guide" / "instructors.ipynb"],
+    )
     parser.add_argument("--python", default="3.12", help="interpreter or version (Colab's is 3.12)")
     parser.add_argument("--keep", action="store_true", help="keep the environment and print its path")
     args = parser.parse_args(argv)
@@ -98,17 +108,35 @@ def main(argv: list[str] | None = None) -> int:
         subprocess.run([uv(), "venv", "--quiet", "--python", find_python(args.python), str(venv)], check=True, env=env)
         # The newest releases within cnnkit's own bounds, as Colab has them (Colab also ships Keras 3,
         # which the chapters' Keras cells run on the torch backend); then cnnkit from git.
-        newest = ["numpy", "scipy", "matplotlib", "scikit-image", "torch", "torchvision", "keras", "ipykernel",
-                  "nbclient"]
-        subprocess.run([uv(), "pip", "install", "--quiet", "--python", str(python), "--upgrade", *newest],
-                       check=True, env=env)
-        subprocess.run([uv(), "pip", "install", "--quiet", "--python", str(python), colab_requirement()],
-                       check=True, env=env)
+        newest = [
+            "numpy",
+            "scipy",
+            "matplotlib",
+            "scikit-image",
+            "torch",
+            "torchvision",
+            "keras",
+            "ipykernel",
+            "nbclient",
+        ]
+        subprocess.run(
+            [uv(), "pip", "install", "--quiet", "--python", str(python), "--upgrade", *newest], check=True, env=env
+        )
+        subprocess.run(
+            [uv(), "pip", "install", "--quiet", "--python", str(python), colab_requirement()], check=True, env=env
+        )
         versions = subprocess.check_output(
-            [str(python), "-c", "import sys, cnnkit, numpy, torch, matplotlib; "
-             "print(f'Python {sys.version.split()[0]}, cnnkit {cnnkit.__version__} from {cnnkit.__file__}, '"
-             "f'numpy {numpy.__version__}, torch {torch.__version__}, matplotlib {matplotlib.__version__}')"],
-            text=True, env=env, cwd=work).strip()
+            [
+                str(python),
+                "-c",
+                "import sys, cnnkit, numpy, torch, matplotlib; "
+                "print(f'Python {sys.version.split()[0]}, cnnkit {cnnkit.__version__} from {cnnkit.__file__}, '"
+                "f'numpy {numpy.__version__}, torch {torch.__version__}, matplotlib {matplotlib.__version__}')",
+            ],
+            text=True,
+            env=env,
+            cwd=work,
+        ).strip()
         print(versions)
         assert str(ROOT) not in versions.split(" from ")[1], "cnnkit was imported from the repository, not the install"
         failures = 0
@@ -118,8 +146,9 @@ def main(argv: list[str] | None = None) -> int:
             copy = folder / notebook.name
             shutil.copy(notebook, copy)
             start = time.perf_counter()
-            done = subprocess.run([str(python), "-c", RUNNER, str(copy), str(folder)],
-                                  capture_output=True, text=True, env=env, cwd=folder)
+            done = subprocess.run(
+                [str(python), "-c", RUNNER, str(copy), str(folder)], capture_output=True, text=True, env=env, cwd=folder
+            )
             if done.returncode == 0:
                 print(f"{notebook.name}: ran to the end in {done.stdout.strip()} s")
             else:

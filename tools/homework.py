@@ -104,10 +104,17 @@ def implement_it_exercises(notebook: nbformat.NotebookNode) -> list[Exercise]:
             continue
         label = LABEL.search(cell.source)
         following = cells[i + 1] if i + 1 < len(cells) else None
-        if (label and following is not None and following.cell_type == "code"
-                and "NotImplementedError" in following.source and CHECK_CALL.search(following.source)):
+        if (
+            label
+            and following is not None
+            and following.cell_type == "code"
+            and "NotImplementedError" in following.source
+            and CHECK_CALL.search(following.source)
+        ):
             block = blocks.get(label.group(1), [])
-            checked = next((j for j, c in enumerate(block) if c.cell_type == "code" and CHECK_CALL.search(c.source)), None)
+            checked = next(
+                (j for j, c in enumerate(block) if c.cell_type == "code" and CHECK_CALL.search(c.source)), None
+            )
             codes = [j for j, c in enumerate(block) if c.cell_type == "code"]
             solution = block[: checked + 1] if checked is not None else []
             apply = block[checked + 1 : codes[-1] + 1] if checked is not None and codes[-1] > checked else []
@@ -428,10 +435,14 @@ def make_homework(chapter: Path, labels: list[str]) -> nbformat.NotebookNode:
     exercises = {e.label: e for e in implement_it_exercises(notebook)}
     unknown = [label for label in labels if label not in exercises]
     if unknown:
-        raise SystemExit(f"{chapter}: no implement-it exercise labelled {', '.join(unknown)}; "
-                         f"this chapter has: {', '.join(exercises) or 'none'}")
+        raise SystemExit(
+            f"{chapter}: no implement-it exercise labelled {', '.join(unknown)}; "
+            f"this chapter has: {', '.join(exercises) or 'none'}"
+        )
     chosen = [exercises[label] for label in labels]
-    title = next((c.source.splitlines()[0].lstrip("# ") for c in notebook.cells if c.cell_type == "markdown"), chapter.stem)
+    title = next(
+        (c.source.splitlines()[0].lstrip("# ") for c in notebook.cells if c.cell_type == "markdown"), chapter.stem
+    )
     code_cells = [c for c in notebook.cells if c.cell_type == "code"]
     setup = code_cells[0]
     checkers = sorted({name for e in chosen for name in e.checkers})
@@ -446,7 +457,8 @@ def make_homework(chapter: Path, labels: list[str]) -> nbformat.NotebookNode:
         nbformat.v4.new_markdown_cell(
             f"# Homework: {title}\n\nWrite the body of each function below and run its cell: the checker "
             "at the end of the cell compares your function with the book's on fixed and random inputs "
-            "and shows the first input where they disagree. Hand in this notebook with every cell run."),
+            "and shows the first input where they disagree. Hand in this notebook with every cell run."
+        ),
         nbformat.v4.new_code_cell(setup.source),
         nbformat.v4.new_code_cell(imports),
     ]
@@ -458,24 +470,36 @@ def make_homework(chapter: Path, labels: list[str]) -> nbformat.NotebookNode:
         if exercise.apply:
             apply_code = [c.source for c in exercise.apply if c.cell_type == "code"]
             first = next(i for i, c in enumerate(notebook.cells) if c is exercise.apply[0])
-            before = [c for c in notebook.cells[:first] if c.cell_type == "code" and c is not setup and id(c) not in stubs]
+            before = [
+                c for c in notebook.cells[:first] if c.cell_type == "code" and c is not setup and id(c) not in stubs
+            ]
             needed = needed_statements(before, apply_code, known | functions)
             intro = nbformat.v4.new_markdown_cell(
                 f"### Then use it\n\nThe chapter then applies `{'`, `'.join(c.function for c in exercise.calls)}`. "
-                + ("The first cell below recomputes, with the chapter's own statements, what it uses from the "
-                   "chapter; it may take a while. " if needed else "")
-                + "This part is not graded.")
+                + (
+                    "The first cell below recomputes, with the chapter's own statements, what it uses from the "
+                    "chapter; it may take a while. "
+                    if needed
+                    else ""
+                )
+                + "This part is not graded."
+            )
             intro.metadata["homework"] = {"label": exercise.label, "part": "apply"}
             cells.append(intro)
             if needed:
-                recompute = nbformat.v4.new_code_cell("# From the chapter: what the next cells use\n" + "\n".join(needed))
+                recompute = nbformat.v4.new_code_cell(
+                    "# From the chapter: what the next cells use\n" + "\n".join(needed)
+                )
                 recompute.metadata["homework"] = {"label": exercise.label, "part": "apply"}
                 cells.append(recompute)
             for source in [*needed, *apply_code]:  # a later follow-up finds these computed
                 known |= {n for s in _statements(source) for n in s.bound}
             for cell in exercise.apply:
-                new = (nbformat.v4.new_code_cell(cell.source) if cell.cell_type == "code"
-                       else nbformat.v4.new_markdown_cell(plain_text(cell.source, chapter)))
+                new = (
+                    nbformat.v4.new_code_cell(cell.source)
+                    if cell.cell_type == "code"
+                    else nbformat.v4.new_markdown_cell(plain_text(cell.source, chapter))
+                )
                 new.metadata["homework"] = {"label": exercise.label, "part": "apply"}
                 cells.append(new)
     metadata = dict(notebook.metadata)
@@ -493,8 +517,9 @@ def make_homework(chapter: Path, labels: list[str]) -> nbformat.NotebookNode:
 # Grading
 
 
-def grade_details(path: Path, timeout: float = 600, seed: int | None = None,
-                  assignment_from: Path | None = None) -> dict[str, Grade]:
+def grade_details(
+    path: Path, timeout: float = 600, seed: int | None = None, assignment_from: Path | None = None
+) -> dict[str, Grade]:
     """Grade a submitted notebook: {label: Grade}, from the checkers run by the grader itself."""
     exercises = None
     if assignment_from is not None:
@@ -538,7 +563,15 @@ def write_grades(results: dict[Path, dict[str, Grade]], out: Path) -> None:
         writer.writerow(["student", "notebook", "passed", "exercises", *labels])
         for path, grades in results.items():
             passed = sum(g.status == "passed" for g in grades.values())
-            writer.writerow([path.stem, path.name, passed, len(grades), *(grades[lb].status if lb in grades else "" for lb in labels)])
+            writer.writerow(
+                [
+                    path.stem,
+                    path.name,
+                    passed,
+                    len(grades),
+                    *(grades[lb].status if lb in grades else "" for lb in labels),
+                ]
+            )
     for path, grades in results.items():
         (out / "feedback" / f"{path.stem}.md").write_text(feedback(path.name, grades), encoding="utf-8")
 
@@ -554,12 +587,24 @@ def main(argv: list[str] | None = None) -> int:
     grade_p.add_argument("notebooks", nargs="+", type=Path, help="notebooks, or folders of them")
     grade_p.add_argument("--json", action="store_true", help="print one JSON object of every grade and message")
     grade_p.add_argument("--timeout", type=float, default=600, help="seconds for each notebook (default 600)")
-    grade_p.add_argument("--seed", type=int, default=None,
-                         help="seed of the hidden random cases (default: $CNNKIT_GRADING_SEED, else the cases students saw)")
-    grade_p.add_argument("--assignment", type=Path, default=None,
-                         help="the instructor's copy of the homework: its exercises are the ones graded")
-    grade_p.add_argument("--out", type=Path, default=None,
-                         help="write grades.csv and feedback/NAME.md here (default with a folder: FOLDER/grades)")
+    grade_p.add_argument(
+        "--seed",
+        type=int,
+        default=None,
+        help="seed of the hidden random cases (default: $CNNKIT_GRADING_SEED, else the cases students saw)",
+    )
+    grade_p.add_argument(
+        "--assignment",
+        type=Path,
+        default=None,
+        help="the instructor's copy of the homework: its exercises are the ones graded",
+    )
+    grade_p.add_argument(
+        "--out",
+        type=Path,
+        default=None,
+        help="write grades.csv and feedback/NAME.md here (default with a folder: FOLDER/grades)",
+    )
     list_p = sub.add_parser("list", help="list the implement-it exercises of chapters")
     list_p.add_argument("chapters", nargs="+", type=Path)
     args = parser.parse_args(argv)
@@ -580,7 +625,11 @@ def main(argv: list[str] | None = None) -> int:
             if not args.json:
                 print(summary(path.name, results[path]), flush=True)
         if args.json:
-            print(json.dumps({p.name: {label: g.to_dict() for label, g in r.items()} for p, r in results.items()}, indent=1))
+            print(
+                json.dumps(
+                    {p.name: {label: g.to_dict() for label, g in r.items()} for p, r in results.items()}, indent=1
+                )
+            )
         out = args.out or (folders[0] / "grades" if folders else None)
         if out is not None:
             write_grades(results, out)

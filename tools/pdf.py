@@ -114,8 +114,10 @@ const start = Date.now();
 
 IMAGES_LOADED = "return Array.from(document.images).every(i => i.complete && i.naturalWidth > 0)"
 
-FOOTER = ('<div style="font-size: 8px; width: 100%; text-align: center; color: #555;">'
-          '<span class="pageNumber"></span> / <span class="totalPages"></span></div>')
+FOOTER = (
+    '<div style="font-size: 8px; width: 100%; text-align: center; color: #555;">'
+    '<span class="pageNumber"></span> / <span class="totalPages"></span></div>'
+)
 
 
 class QuietHandler(http.server.SimpleHTTPRequestHandler):
@@ -126,8 +128,14 @@ class QuietHandler(http.server.SimpleHTTPRequestHandler):
 def build_singlehtml(book: Path) -> Path:
     """Run Jupyter Book's singlehtml builder; return the folder it wrote."""
     jupyter_book = Path(sys.executable).with_name("jupyter-book")
-    command = [str(jupyter_book) if jupyter_book.exists() else "jupyter-book", "build", "--builder", "singlehtml",
-               "--keep-going", str(book)]
+    command = [
+        str(jupyter_book) if jupyter_book.exists() else "jupyter-book",
+        "build",
+        "--builder",
+        "singlehtml",
+        "--keep-going",
+        str(book),
+    ]
     print("running", " ".join(command), flush=True)
     subprocess.run(command, check=True)
     return book / "_build" / "singlehtml"
@@ -142,9 +150,17 @@ def start_browser():
         sys.exit("tools/pdf.py: no Chrome or Chromium found.\n" + HOW_TO_GET_ONE)
     options = webdriver.ChromeOptions()
     options.binary_location = chromium
-    for flag in ("--headless=new", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage",
-                 "--no-first-run", "--disable-background-networking", "--disable-component-update",
-                 "--disable-sync", "--window-size=1200,1600"):
+    for flag in (
+        "--headless=new",
+        "--no-sandbox",
+        "--disable-gpu",
+        "--disable-dev-shm-usage",
+        "--no-first-run",
+        "--disable-background-networking",
+        "--disable-component-update",
+        "--disable-sync",
+        "--window-size=1200,1600",
+    ):
         options.add_argument(flag)
     service = Service(executable_path=driver_path) if driver_path else Service()
     driver = webdriver.Chrome(service=service, options=options)
@@ -180,13 +196,24 @@ def print_pdf(book: Path, site: Path, out: Path) -> dict:
         chapters = driver.execute_script(PREPARE)
         if not wait_for(driver, IMAGES_LOADED):
             sys.exit("tools/pdf.py: some images did not load")
-        result = driver.execute_cdp_cmd("Page.printToPDF", {
-            "paperWidth": 8.27, "paperHeight": 11.69,   # A4, in inches
-            "marginTop": 0.6, "marginBottom": 0.7, "marginLeft": 0.6, "marginRight": 0.6,
-            "printBackground": True, "preferCSSPageSize": False,
-            "displayHeaderFooter": True, "headerTemplate": "<span></span>", "footerTemplate": FOOTER,
-            "generateTaggedPDF": True, "generateDocumentOutline": True,
-        })
+        result = driver.execute_cdp_cmd(
+            "Page.printToPDF",
+            {
+                "paperWidth": 8.27,
+                "paperHeight": 11.69,  # A4, in inches
+                "marginTop": 0.6,
+                "marginBottom": 0.7,
+                "marginLeft": 0.6,
+                "marginRight": 0.6,
+                "printBackground": True,
+                "preferCSSPageSize": False,
+                "displayHeaderFooter": True,
+                "headerTemplate": "<span></span>",
+                "footerTemplate": FOOTER,
+                "generateTaggedPDF": True,
+                "generateDocumentOutline": True,
+            },
+        )
     finally:
         driver.quit()
         httpd.shutdown()
@@ -222,8 +249,10 @@ def main(argv: list[str] | None = None) -> int:
         # where every page's download menu links it (tools/book_extensions/pdf_download.py)
         shutil.copy2(out, html / "book.pdf")
         print(f"copied it into {html / 'book.pdf'}")
-    print(f"{out}: {printed['pages'] or '?'} pages, {printed['bytes'] / 1e6:.1f} MB, {printed['chapters']} pages of _toc.yml after the introduction "
-          f"(build {built - start:.0f} s, print {time.perf_counter() - built:.0f} s)")
+    print(
+        f"{out}: {printed['pages'] or '?'} pages, {printed['bytes'] / 1e6:.1f} MB, {printed['chapters']} pages of _toc.yml after the introduction "
+        f"(build {built - start:.0f} s, print {time.perf_counter() - built:.0f} s)"
+    )
     return 0
 
 

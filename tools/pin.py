@@ -23,7 +23,7 @@ import yaml
 ROOT = Path(__file__).resolve().parents[1]
 HEADER_TAGS = ["hide-cell"]
 
-HEADER_TEMPLATE = '''\
+HEADER_TEMPLATE = """\
 # Set-up. Under Google Colab this installs the book's helper package, cnnkit, pinned to
 # the book's release; on your own machine `make book` or `make test` has installed it.
 # Then every random seed is fixed, so the numbers below are the ones printed in the book.
@@ -34,7 +34,7 @@ if "google.colab" in sys.modules:
 
 import cnnkit
 
-rng = cnnkit.seed_everything(0)  # also a numpy Generator for the chapter'''
+rng = cnnkit.seed_everything(0)  # also a numpy Generator for the chapter"""
 
 
 def version() -> str:

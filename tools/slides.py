@@ -58,8 +58,14 @@ SLIDE_CAPACITY = 8  # a rough measure of what fits on a 1100x720 slide (see weig
 # The Font Awesome icons of matplotlib's animation buttons come from a CDN stylesheet, which a deck
 # must not load; these characters stand in for them.
 ANIMATION_ICONS = {
-    "fa-minus": "−", "fa-plus": "+", "fa-fast-backward": "|◀", "fa-step-backward": "◀|",
-    "fa-play fa-flip-horizontal": "◀", "fa-pause": "||", "fa-play": "▶", "fa-step-forward": "|▶",
+    "fa-minus": "−",
+    "fa-plus": "+",
+    "fa-fast-backward": "|◀",
+    "fa-step-backward": "◀|",
+    "fa-play fa-flip-horizontal": "◀",
+    "fa-pause": "||",
+    "fa-play": "▶",
+    "fa-step-forward": "|▶",
     "fa-fast-forward": "▶|",
 }
 
@@ -169,7 +175,7 @@ def heading_titles(book: Path) -> tuple[dict[str, str], dict[str, str]]:
                     docs[path.stem] = strip_markup(heading.group(2))
                 label = re.match(r"^\(([\w-]+)\)=\s*$", line)
                 if label:
-                    after = next((HEADING.match(x) for x in lines[i + 1:] if x.strip()), None)
+                    after = next((HEADING.match(x) for x in lines[i + 1 :] if x.strip()), None)
                     if after:
                         labels[label.group(1)] = strip_markup(after.group(2))
     return labels, docs
@@ -313,8 +319,12 @@ def blocks(markdown: str) -> list[tuple[str, str]]:
             i += 1
             continue
         chunk = []
-        while i < len(lines) and lines[i].strip() and not HEADING.match(lines[i]) \
-                and not (chunk and lines[i].strip().startswith("$$")):
+        while (
+            i < len(lines)
+            and lines[i].strip()
+            and not HEADING.match(lines[i])
+            and not (chunk and lines[i].strip().startswith("$$"))
+        ):
             chunk.append(lines[i])
             i += 1
         first = chunk[0].lstrip()
@@ -353,7 +363,7 @@ def list_items_cut(text: str) -> str:
     out = []
     for item in items:
         marker = re.match(r"\s*([-*+]|\d+\.)\s", item[0]).group(0)
-        out.append(marker + first_sentence(" ".join(item)[len(marker):]))
+        out.append(marker + first_sentence(" ".join(item)[len(marker) :]))
     return "\n".join(out)
 
 
@@ -416,7 +426,9 @@ def figure_output(output, alt: str, caption_html: str) -> nbformat.NotebookNode:
         payload = base64.b64encode(payload.encode()).decode()
     image = f'<img src="data:{mime};base64,{payload.strip()}" alt="{html.escape(alt, quote=True)}">'
     caption = f"<figcaption>{caption_html}</figcaption>" if caption_html else ""
-    return nbformat.v4.new_output("display_data", data={"text/html": f'<figure class="book-figure">{image}{caption}</figure>'})
+    return nbformat.v4.new_output(
+        "display_data", data={"text/html": f'<figure class="book-figure">{image}{caption}</figure>'}
+    )
 
 
 def animation_output(output) -> nbformat.NotebookNode:
@@ -512,7 +524,9 @@ def chapter_deck(path: Path, number: int | None, book: Book) -> tuple[nbformat.N
                         subtitle = f"Chapter {number} of *{book.title}*" if number else f"*{book.title}*"
                         deck.start("slide", f"# {title}\n\n{subtitle}", title)
                     else:
-                        deck.start("subslide" if len(level) >= 3 else "slide", f"{'#' * min(len(level), 3)} {title}", title)
+                        deck.start(
+                            "subslide" if len(level) >= 3 else "slide", f"{'#' * min(len(level), 3)} {title}", title
+                        )
                     lead_pending = True
                     continue
                 if in_exercises:
@@ -562,11 +576,14 @@ def chapter_deck(path: Path, number: int | None, book: Book) -> tuple[nbformat.N
     if exercises:
         deck.add(md(exercise_list(exercises), "-"), 2)
 
-    notebook = nbformat.v4.new_notebook(cells=deck.cells, metadata={
-        "kernelspec": chapter.metadata.get("kernelspec", {}),
-        "language_info": chapter.metadata.get("language_info", {}),
-        "title": book.docs.get(path.stem, path.stem),
-    })
+    notebook = nbformat.v4.new_notebook(
+        cells=deck.cells,
+        metadata={
+            "kernelspec": chapter.metadata.get("kernelspec", {}),
+            "language_info": chapter.metadata.get("language_info", {}),
+            "title": book.docs.get(path.stem, path.stem),
+        },
+    )
     return notebook, found_live
 
 
@@ -639,8 +656,9 @@ def exporter():
     config.SlidesExporter.exclude_output_prompt = True
     config.SlidesExporter.reveal_url_prefix = "revealjs"
     config.SlidesExporter.reveal_theme = "white"
-    return SlidesExporter(config=config, extra_loaders=[DictLoader({"book_deck.html.j2": TEMPLATE})],
-                          template_file="book_deck.html.j2")
+    return SlidesExporter(
+        config=config, extra_loaders=[DictLoader({"book_deck.html.j2": TEMPLATE})], template_file="book_deck.html.j2"
+    )
 
 
 # reveal.js is vendored beside this script, not in _static/: Jupyter Book adds every .js and .css
@@ -688,9 +706,14 @@ def build(book_dir: Path, out: Path, only: list[Path] | None = None) -> dict[str
             notebook, found = chapter_deck(path, number, book)
         except KeyError as error:  # a {glue:text} role whose value the stored outputs lack
             raise SystemExit(f"tools/slides.py: {path.name}: {error.args[0]} (re-execute the chapter)") from None
-        missing += [f"{path.name}: no section titled {s!r}" for s in book.live.get(path.stem, [])
-                    if strip_markup(s) not in found]
-        body, _ = slides_exporter.from_notebook_node(notebook, resources={"metadata": {"name": notebook.metadata.title}})
+        missing += [
+            f"{path.name}: no section titled {s!r}"
+            for s in book.live.get(path.stem, [])
+            if strip_markup(s) not in found
+        ]
+        body, _ = slides_exporter.from_notebook_node(
+            notebook, resources={"metadata": {"name": notebook.metadata.title}}
+        )
         target = out / f"{path.stem}.slides.html"
         target.write_text(body, encoding="utf-8")
         counts[target.name] = count_slides(body)

@@ -28,7 +28,9 @@ def main(argv: list[str]) -> int:
         print(__doc__)
         return 2
     os.environ["CNNKIT_NO_PRETRAINED"] = "1"
-    print(f"budget: {NOTEBOOK_BUDGET_S:.0f} s per notebook on a quiet 2-core machine; this one has {os.cpu_count()} CPUs")
+    print(
+        f"budget: {NOTEBOOK_BUDGET_S:.0f} s per notebook on a quiet 2-core machine; this one has {os.cpu_count()} CPUs"
+    )
     total = 0.0
     for name in argv:
         seconds = execute(Path(name), write=False)

@@ -52,16 +52,26 @@ def check_channel_sparsity(func: Callable) -> CheckResult:
             [[[0, 0], [0.2, 0]], [[0, 0.5], [1.1, 0]], [[0, 0], [0, 3.0]]],
         ]
     )
-    dead = np.array([[[[0.0, 0.0, 0.0]], [[0.4, 0.1, 2.0]]], [[[0.0, 0.0, 0.0]], [[1.0, 0.2, 0.3]]], [[[0.0] * 3], [[0.5] * 3]]])
+    dead = np.array(
+        [[[[0.0, 0.0, 0.0]], [[0.4, 0.1, 2.0]]], [[[0.0, 0.0, 0.0]], [[1.0, 0.2, 0.3]]], [[[0.0] * 3], [[0.5] * 3]]]
+    )
     fixed = [
-        Case((tiny,), hint="one fraction per channel (axis 1), over every image and position; 1e-6 is small but not zero"),
+        Case(
+            (tiny,), hint="one fraction per channel (axis 1), over every image and position; 1e-6 is small but not zero"
+        ),
         Case((dead,), hint="channel 0 is always zero, channel 1 never: one fraction per channel, over all images"),
         Case(
             (np.array([[0.0, 1.2, 0.0, 0.3], [0.5, 0.0, 0.0, 0.0], [0.0, 0.0, 0.0, 2.0]])[:, :, None, None],),
             hint="1x1 maps (after global pooling): each channel's fraction is over the images alone",
         ),
-        Case((np.array([[[[0.0, 1.0], [2.0, 0.0]], [[0.0, 0.0], [0.0, 0.1]]]]),), hint="one image: the fraction is over its positions"),
-        Case((np.maximum(np.arange(24).reshape(2, 2, 2, 3) % 5 - 2.0, 0),), hint="non-square 2x3 maps: every position counts"),
+        Case(
+            (np.array([[[[0.0, 1.0], [2.0, 0.0]], [[0.0, 0.0], [0.0, 0.1]]]]),),
+            hint="one image: the fraction is over its positions",
+        ),
+        Case(
+            (np.maximum(np.arange(24).reshape(2, 2, 2, 3) % 5 - 2.0, 0),),
+            hint="non-square 2x3 maps: every position counts",
+        ),
     ]
     rng = seeded_rng()
     random = []
@@ -123,7 +133,10 @@ def check_top_exemplars(func: Callable) -> CheckResult:
     signed = np.array([[-1.0, 2.0, 0.5], [-3.0, -0.5, 1.0], [0.25, 0.0, -0.75], [-2.0, -2.0, 5.0], [1.5, -1.0, 0.0]])
     signed = signed[:, None, None]  # (5, 1, 1, 3): one channel, maps of one row
     fixed = [
-        Case((maps, 1, 2), hint="the score of an image is the mean of its map, not its largest value; largest score first"),
+        Case(
+            (maps, 1, 2),
+            hint="the score of an image is the mean of its map, not its largest value; largest score first",
+        ),
         Case((maps, 0, 3), hint="channel 0: the maps of the first channel of every image, axis 1 of activations"),
         Case((maps, 1, 4), hint="k = N: the whole ranking, from the largest mean down"),
         Case((maps, 0, 1), hint="k = 1: an array holding one index"),

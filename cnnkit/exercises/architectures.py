@@ -50,7 +50,9 @@ def check_conv_params(func: Callable) -> CheckResult:
     """
     fixed = [
         Case((1, 6, 5, True), hint="LeNet-5's C1: 6 filters of 5x5 on one input channel, and the biases"),
-        Case((6, 16, 5, True), hint="6 input channels: every filter spans all of them, so it has more than k * k weights"),
+        Case(
+            (6, 16, 5, True), hint="6 input channels: every filter spans all of them, so it has more than k * k weights"
+        ),
         Case((3, 64, 3, True), hint="VGG16's first layer: each of the 64 filters spans the 3 colour channels"),
         Case((512, 512, 3, True), hint="a deep VGG16 layer: the same count, with larger numbers"),
         Case((64, 128, 3, False), hint="bias=False: the layer has weights only"),
@@ -63,7 +65,12 @@ def check_conv_params(func: Callable) -> CheckResult:
         for _ in range(5)
     ]
     return check(
-        func, _conv_params, fixed + random, compare=compare_numbers, names=["c_in", "c_out", "k", "bias"], fixed=len(fixed)
+        func,
+        _conv_params,
+        fixed + random,
+        compare=compare_numbers,
+        names=["c_in", "c_out", "k", "bias"],
+        fixed=len(fixed),
     )
 
 
@@ -92,14 +99,21 @@ def check_receptive_field(func: Callable) -> CheckResult:
         passed: 13 cases
     """
     fixed = [
-        Case(([(3, 1), (3, 1)],), hint="two 3x3 convolutions: draw one axis and count the input samples one output reads"),
-        Case(([(3, 1)] * 3,), hint="three 3x3 convolutions with stride 1: each layer widens the region by the same amount"),
+        Case(
+            ([(3, 1), (3, 1)],), hint="two 3x3 convolutions: draw one axis and count the input samples one output reads"
+        ),
+        Case(
+            ([(3, 1)] * 3,),
+            hint="three 3x3 convolutions with stride 1: each layer widens the region by the same amount",
+        ),
         Case(
             ([(3, 1), (2, 2), (3, 1)],),
             hint="after a stride-2 layer, neighbouring samples are 2 input samples apart: the stride acts on the layers after it",
         ),
         Case(([(5, 1), (2, 2), (5, 1), (2, 2)],), hint="LeNet-5: the strides of the pooling layers multiply"),
-        Case(([(7, 2), (3, 2), (3, 1), (3, 1)],), hint="ResNet's stem: a stride-2 convolution, then a stride-2 pooling"),
+        Case(
+            ([(7, 2), (3, 2), (3, 1), (3, 1)],), hint="ResNet's stem: a stride-2 convolution, then a stride-2 pooling"
+        ),
         Case(([(3, 1), (3, 1), (2, 2), (3, 1), (3, 1), (2, 2), (3, 1)],), hint="VGG16's first blocks: layer by layer"),
         Case(([(1, 1)],), hint="a 1x1 convolution: one output reads one input sample"),
         Case(
@@ -113,7 +127,9 @@ def check_receptive_field(func: Callable) -> CheckResult:
         Case(([(int(rng.integers(1, 8)), int(rng.integers(1, 4))) for _ in range(int(rng.integers(1, 6)))],))
         for _ in range(4)
     ]
-    return check(func, _receptive_field_size, fixed + random, compare=compare_numbers, names=["layers"], fixed=len(fixed))
+    return check(
+        func, _receptive_field_size, fixed + random, compare=compare_numbers, names=["layers"], fixed=len(fixed)
+    )
 
 
 def _conv_macs(c_in: int, c_out: int, k: int, h_out: int, w_out: int, groups: int = 1) -> int:
@@ -170,7 +186,10 @@ def check_conv_macs(func: Callable) -> CheckResult:
             (32, 32, 3, 112, 112, 32),
             hint="EfficientNet's first depthwise convolution (groups = c_in): how many input channels does each filter see?",
         ),
-        Case((32, 16, 1, 112, 112), hint="a 1x1 pointwise convolution: one multiply-add per input channel per output value"),
+        Case(
+            (32, 16, 1, 112, 112),
+            hint="a 1x1 pointwise convolution: one multiply-add per input channel per output value",
+        ),
         Case((64, 128, 3, 28, 14, 4), hint="4 groups and a non-square output: h_out and w_out differ"),
         Case((1, 6, 5, 28, 28), hint="LeNet-5's C1: one input channel"),
     ]

@@ -49,7 +49,10 @@ def check_cam(func: Callable) -> CheckResult:
     f3 = np.arange(18).reshape(3, 2, 3) % 4 - 1
     w43 = np.array([[1.0, 0.0, -1.0], [0.5, 2.0, 0.0], [-1.0, 1.0, 1.0], [0.0, 0.0, 3.0]])
     fixed = [
-        Case((f, w, 0), hint="weights has one row per class and one column per channel (nn.Linear's layout); the raw map keeps its signs"),
+        Case(
+            (f, w, 0),
+            hint="weights has one row per class and one column per channel (nn.Linear's layout); the raw map keeps its signs",
+        ),
         Case((f, w, 1), hint="the other class: another row of weights, the same features"),
         Case((f3, w43, 2), hint="4 classes, 3 channels: weights is (n_classes, C), one row per class"),
         Case((f3, w43, 3), hint="the last class: class_idx counts from 0"),
@@ -64,9 +67,13 @@ def check_cam(func: Callable) -> CheckResult:
         c, n_classes = int(rng.integers(1, 6)), int(rng.integers(2, 6))
         h, wd = rng.integers(1, 5, size=2)
         random.append(
-            Case((rounded_normal(rng, (c, h, wd)), rounded_normal(rng, (n_classes, c)), int(rng.integers(0, n_classes))))
+            Case(
+                (rounded_normal(rng, (c, h, wd)), rounded_normal(rng, (n_classes, c)), int(rng.integers(0, n_classes)))
+            )
         )
-    return check(func, class_activation_map, fixed + random, names=["features", "weights", "class_idx"], fixed=len(fixed))
+    return check(
+        func, class_activation_map, fixed + random, names=["features", "weights", "class_idx"], fixed=len(fixed)
+    )
 
 
 def _grad_cam(features: Any, grads: Any) -> np.ndarray:
@@ -89,14 +96,20 @@ def _grad_cam_cases(tensors: bool = False) -> tuple[list[Case], int]:
             ),
             hint="two channels, the second with negative gradients: a negative weight, and a map that dips below zero",
         ),
-        Case((f3.reshape(3, 2, 3), g3.reshape(3, 2, 3)), hint="3 channels of 2x3: average each channel's gradient over H and W"),
+        Case(
+            (f3.reshape(3, 2, 3), g3.reshape(3, 2, 3)),
+            hint="3 channels of 2x3: average each channel's gradient over H and W",
+        ),
         Case(
             (np.array([[[1.0, 2.0], [0.5, 1.0]]]), np.array([[[-0.5, -0.1], [-0.2, -0.2]]])),
             hint="every gradient is negative here: what does the ReLU keep?",
         ),
         Case((np.array([[[0.0, 2.0, 4.0]]]), np.array([[[0.3, -0.6, 0.6]]])), hint="one channel: a single weight"),
         Case(
-            (np.array([[[1.0, 0.0], [0.0, 2.0]], [[0.0, 1.0], [3.0, 0.0]]]), np.array([[[0.25] * 2] * 2, [[-0.125] * 2] * 2])),
+            (
+                np.array([[[1.0, 0.0], [0.0, 2.0]], [[0.0, 1.0], [3.0, 0.0]]]),
+                np.array([[[0.25] * 2] * 2, [[-0.125] * 2] * 2]),
+            ),
             hint="constant gradients, as after global average pooling: each channel's weight is that constant",
         ),
     ]

@@ -97,6 +97,7 @@ def hidden_cases(seed: int | None) -> Iterator[None]:
     finally:
         _HIDDEN_SEED.reset(token)
 
+
 Compare = Callable[..., str | None]  # (actual, expected), and args= or received= if it asks
 
 
@@ -250,7 +251,9 @@ def _changed_argument(args: tuple, received: tuple, names: Sequence[str]) -> str
         change = _first_change(before, after)
         if change is not None:
             if isinstance(before, torch.Tensor):
-                advice = f"{name}[0] and {name}.detach() share {name}'s memory: start from torch.zeros or {name}.clone()"
+                advice = (
+                    f"{name}[0] and {name}.detach() share {name}'s memory: start from torch.zeros or {name}.clone()"
+                )
             elif isinstance(before, np.ndarray):
                 advice = f"a slice such as {name}[0] is a view of {name}, not a copy: start from np.zeros or .copy()"
             else:
@@ -383,7 +386,8 @@ def check(
         kind = "" if fixed is None else (" (fixed)" if number <= fixed else random_kind)
         header = f"failed on case {number} of {total}{kind}"
         inputs = "input:\n" + "\n".join(
-            f"  {name} = {_format_value(arg, prefix=f'  {name} = ')}" for name, arg in zip(arg_names, args, strict=False)
+            f"  {name} = {_format_value(arg, prefix=f'  {name} = ')}"
+            for name, arg in zip(arg_names, args, strict=False)
         )
         hint = case.hint or None
         received = _fresh(args)
@@ -410,9 +414,7 @@ def check(
             given = {"args": args, "received": received}
             difference = compare(actual, expected, **{key: given[key] for key in extra})
         except Exception as err:
-            difference = (
-                f"could not compare the result {_format_value(actual)} with the expected one ({type(err).__name__}: {err})"
-            )
+            difference = f"could not compare the result {_format_value(actual)} with the expected one ({type(err).__name__}: {err})"
         if difference is not None:
             message = f"{header}\n{inputs}\n{difference}"
             if any(_is_large(v) for v in (*args, expected, actual)):

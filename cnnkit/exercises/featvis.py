@@ -83,21 +83,35 @@ def _likely_step_mistake(step: np.ndarray, x: torch.Tensor, model: nn.Module, ch
     g = _channel_gradient(x, model, channel)
     rms = float(np.sqrt(np.mean(g**2)))
     candidates = [
-        ("the wrong sign: the step goes downhill, lowering the channel's mean activation; add lr * g, do not subtract it",
-         -lr * g / (rms + 1e-5)),
-        ("not normalised: the step is lr * g, whose size follows the gradient's scale; divide g by its root mean square",
-         lr * g),
+        (
+            "the wrong sign: the step goes downhill, lowering the channel's mean activation; add lr * g, do not subtract it",
+            -lr * g / (rms + 1e-5),
+        ),
+        (
+            "not normalised: the step is lr * g, whose size follows the gradient's scale; divide g by its root mean square",
+            lr * g,
+        ),
         ("the wrong sign, and not normalised: the step is -lr * g", -lr * g),
-        ("the wrong norm: g was divided by its L2 norm, sqrt(sum(g**2)), not by its root mean square, sqrt(mean(g**2))",
-         lr * g / np.sqrt(np.sum(g**2))),
-        ("the wrong norm: g was divided by its standard deviation (which subtracts the mean), not by its root mean square",
-         lr * g / np.std(g, ddof=1)),  # torch's std() divides by n - 1
-        ("the wrong norm: g was divided by its standard deviation (which subtracts the mean), not by its root mean square",
-         lr * g / np.std(g)),
-        ("the wrong norm: g was divided by its largest absolute value, not by its root mean square",
-         lr * g / np.max(np.abs(g))),
-        ("the wrong norm: g was divided by the mean of |g|, not by its root mean square, sqrt(mean(g**2))",
-         lr * g / np.mean(np.abs(g))),
+        (
+            "the wrong norm: g was divided by its L2 norm, sqrt(sum(g**2)), not by its root mean square, sqrt(mean(g**2))",
+            lr * g / np.sqrt(np.sum(g**2)),
+        ),
+        (
+            "the wrong norm: g was divided by its standard deviation (which subtracts the mean), not by its root mean square",
+            lr * g / np.std(g, ddof=1),
+        ),  # torch's std() divides by n - 1
+        (
+            "the wrong norm: g was divided by its standard deviation (which subtracts the mean), not by its root mean square",
+            lr * g / np.std(g),
+        ),
+        (
+            "the wrong norm: g was divided by its largest absolute value, not by its root mean square",
+            lr * g / np.max(np.abs(g)),
+        ),
+        (
+            "the wrong norm: g was divided by the mean of |g|, not by its root mean square, sqrt(mean(g**2))",
+            lr * g / np.mean(np.abs(g)),
+        ),
     ]
     for mistake, candidate in candidates:
         if candidate.shape == step.shape and np.allclose(step, candidate, rtol=1e-3, atol=1e-6):
@@ -180,7 +194,14 @@ def check_gradient_ascent_step(func: Callable) -> CheckResult:
     """
     model = tiny_conv_model()
     rng = seeded_rng()
-    settings = [((8, 8), 0, 0.1), ((8, 8), 2, 0.5), ((6, 9), 1, 0.05), ((8, 8), 1, 0.25), ((6, 9), 2, 0.1), ((8, 8), 0, 0.5)]
+    settings = [
+        ((8, 8), 0, 0.1),
+        ((8, 8), 2, 0.5),
+        ((6, 9), 1, 0.05),
+        ((8, 8), 1, 0.25),
+        ((6, 9), 2, 0.1),
+        ((8, 8), 0, 0.5),
+    ]
     hint = "a step uphill (it raises the channel's mean) whose length depends on lr, not on the gradient's scale"
     cases = []
     for size, channel, lr in settings:
@@ -250,7 +271,10 @@ def _compare_differentiable(actual: Any, expected: Any, received: tuple) -> str 
         "(entries where two neighbours are equal are not compared):"
     ]
     if wanted.size <= FULL_PRINT_SIZE:
-        lines += [f"expected gradient:\n{_indent(_format_array(wanted))}", f"your gradient:\n{_indent(_format_array(got))}"]
+        lines += [
+            f"expected gradient:\n{_indent(_format_array(wanted))}",
+            f"your gradient:\n{_indent(_format_array(got))}",
+        ]
     lines += [
         gradient_difference.splitlines()[-1],
         "a term computed from detached values (.detach(), .item(), numpy) adds nothing to the gradient",
@@ -294,12 +318,18 @@ def check_total_variation(func: Callable) -> CheckResult:
         returned a value with no gradient: use torch operations (got a float; .numpy(), .item() and .detach() cut the graph)
     """
     images = [
-        ([[[0, 2, 5], [1, 1, 3], [4, 0, 2]]], "both directions, vertical and horizontal neighbours, with torch operations so that the value keeps its gradient"),
+        (
+            [[[0, 2, 5], [1, 1, 3], [4, 0, 2]]],
+            "both directions, vertical and horizontal neighbours, with torch operations so that the value keeps its gradient",
+        ),
         (
             [[[0.0, 1.0], [1.0, 1.0]], [[0.5, 0.0], [0.0, 0.5]], [[2.0, 2.0], [0.0, 0.0]]],
             "a colour image: every channel on its own, summed over the channels",
         ),
-        ([[[1.0, 3.0, -2.0, 0.5]]], "one row: no vertical neighbours, and no wrap-around from the last pixel to the first"),
+        (
+            [[[1.0, 3.0, -2.0, 0.5]]],
+            "one row: no vertical neighbours, and no wrap-around from the last pixel to the first",
+        ),
         ([[[1.0], [4.0], [2.5], [0.0]]], "one column: no horizontal neighbours"),
         (
             [[[-1.5, 0.0, 2.0], [0.5, -0.5, 1.0]], [[3.0, 1.0, 1.0], [0.0, 0.0, -2.0]]],
@@ -313,4 +343,6 @@ def check_total_variation(func: Callable) -> CheckResult:
     for _ in range(4):
         shape = (int(rng.integers(1, 4)), int(rng.integers(1, 6)), int(rng.integers(1, 6)))
         random.append(Case((torch.tensor(rounded_normal(rng, shape), requires_grad=True),)))
-    return check(func, _total_variation, fixed + random, compare=_compare_differentiable, names=["image"], fixed=len(fixed))
+    return check(
+        func, _total_variation, fixed + random, compare=_compare_differentiable, names=["image"], fixed=len(fixed)
+    )

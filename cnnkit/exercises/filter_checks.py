@@ -45,7 +45,10 @@ def check_gaussian_kernel(func: Callable) -> CheckResult:
         first difference at index (0, 0): expected 0.0029690167, got 0.018315639 (25 of 25 entries differ)
     """
     fixed = [
-        Case((5, 1.0), hint="the lecture's 5x5 kernel: symmetric about the centre pixel, and a blur keeps the image's mean (what is g.sum()?)"),
+        Case(
+            (5, 1.0),
+            hint="the lecture's 5x5 kernel: symmetric about the centre pixel, and a blur keeps the image's mean (what is g.sum()?)",
+        ),
         Case((3, 0.5), hint="sigma 0.5: the exponent divides by 2 * sigma**2, sigma squared"),
         Case((7, 2.0), hint="a 7x7 kernel: x = 0 at the centre pixel, index 3, and the kernel is symmetric about it"),
         Case((1, 1.0), hint="a single pixel: after normalising, it holds all the weight"),
@@ -95,7 +98,11 @@ def check_psnr(func: Callable) -> CheckResult:
             hint="unequal errors, some of them zero: average the squared errors over every entry",
         ),
         Case(
-            (eight_bit, eight_bit + np.array([[3.0, -5.0, 0.0, 1.0], [0.0, 2.0, 0.0, -4.0], [6.0, 0.0, 0.0, 0.0]]), 255),
+            (
+                eight_bit,
+                eight_bit + np.array([[3.0, -5.0, 0.0, 1.0], [0.0, 2.0, 0.0, -4.0], [6.0, 0.0, 0.0, 0.0]]),
+                255,
+            ),
             hint="8-bit images, data_range=255: the peak is data_range, not 1",
         ),
         Case(
@@ -114,4 +121,6 @@ def check_psnr(func: Callable) -> CheckResult:
         image.flat[0] += 0.05 * data_range  # never identical
         random.append(Case((reference, image, data_range)))
     compare = partial(compare_numbers, rtol=1e-6)
-    return check(func, psnr, fixed + random, compare=compare, names=["reference", "image", "data_range"], fixed=len(fixed))
+    return check(
+        func, psnr, fixed + random, compare=compare, names=["reference", "image", "data_range"], fixed=len(fixed)
+    )

@@ -360,7 +360,8 @@ def grade_cell(
                     grade = Grade("error", f"the cell raised {cell_error}, and {call.function} is not defined")
                 else:
                     grade = Grade(
-                        NOT_IMPLEMENTED, f"{call.function} is not defined: the cell does not define it any more (was it renamed?)"
+                        NOT_IMPLEMENTED,
+                        f"{call.function} is not defined: the cell does not define it any more (was it renamed?)",
                     )
                 break
             grade = grade_function(func, call.checker, seed=seed, keywords=call.keywords, name=call.function)
@@ -401,7 +402,9 @@ def assignment(notebook: Any) -> list[Exercise]:
 def _top_level_names(source: str) -> set[str]:
     """The names a cell binds at its top level: functions, classes, assignments, imports."""
     try:
-        tree = ast.parse("\n".join("pass" if line.lstrip().startswith(("%", "!")) else line for line in source.splitlines()))
+        tree = ast.parse(
+            "\n".join("pass" if line.lstrip().startswith(("%", "!")) else line for line in source.splitlines())
+        )
     except SyntaxError:
         return set()
     names: set[str] = set()
@@ -501,7 +504,9 @@ def grade_notebook(
     graded_after: dict[int, list[str]] = {}
     for graded, index in last.items():
         graded_after.setdefault(index, []).append(graded)
-    run = nbformat.v4.new_notebook(cells=[], metadata={"kernelspec": {"name": kernel_name, "display_name": kernel_name}})
+    run = nbformat.v4.new_notebook(
+        cells=[], metadata={"kernelspec": {"name": kernel_name, "display_name": kernel_name}}
+    )
     order: list[tuple[Any, str | None]] = []
     for index, cell in enumerate(cells):
         order.append((cell, None))

@@ -104,7 +104,9 @@ def check_conv_output_size(func: Callable) -> CheckResult:
         Case((5, 3, 1), hint="padding p adds p samples on each side of the input"),
         Case((7, 3, 0, 2), hint="stride 2: every second position is kept, starting with the first"),
         Case((6, 3, 0, 2), hint="the stride does not divide evenly: a window that would stick out is dropped"),
-        Case((7, 3, 0, 1, 2), hint="dilation 2: the kernel's taps are 2 samples apart, so it spans more than k samples"),
+        Case(
+            (7, 3, 0, 1, 2), hint="dilation 2: the kernel's taps are 2 samples apart, so it spans more than k samples"
+        ),
         Case((224, 7, 3, 2), hint="ResNet's stem: a 7x7 kernel, padding 3 and stride 2 on 224 samples"),
         Case((32, 5, 2), hint="a 5x5 kernel with padding 2 (the third argument is the padding)"),
         Case((10, 3, 1, 2, 2), hint="padding, stride and dilation together: pad, then span, then step"),

@@ -92,8 +92,10 @@ class _Guarded:
         for name, arg, old in zip(self.names, args, before, strict=False):
             change = None if old is None else _first_change(old, arg)
             if change is not None:
-                return _Changed(f"changed its argument {name} in place: {name}{change} after the call; {self.advice} "
-                                "(the result was not compared)")
+                return _Changed(
+                    f"changed its argument {name} in place: {name}{change} after the call; {self.advice} "
+                    "(the result was not compared)"
+                )
         return result
 
 
@@ -179,7 +181,10 @@ def check_conv2d(func: Callable) -> CheckResult:
             (a["ramp"], a["diagonal"], no_bias, 1, 0),
             hint="one image, one channel, no bias: the kernel slides as it is (cross-correlation); flipping it would be a convolution",
         ),
-        Case((a["ramp"], a["diagonal"], one_bias, 1, 0), hint="the bias: one number per filter, added at every output position"),
+        Case(
+            (a["ramp"], a["diagonal"], one_bias, 1, 0),
+            hint="the bias: one number per filter, added at every output position",
+        ),
         Case(
             (a["two_channels"], a["three_filters"], np.array([1.0, -2.0, 0.5]), 1, 0),
             hint="two input channels and three filters: each output channel sums over all the input channels, then adds its own bias once",
@@ -201,7 +206,13 @@ def check_conv2d(func: Callable) -> CheckResult:
             hint="stride and padding together: pad first, then take every stride-th window; a last window that would stick out is dropped",
         ),
         Case(
-            (np.arange(35.0).reshape(1, 1, 5, 7) % 6, np.array([[1.0, -1.0, 2.0], [0.0, 1.0, 3.0]])[None, None], no_bias, 1, 0),
+            (
+                np.arange(35.0).reshape(1, 1, 5, 7) % 6,
+                np.array([[1.0, -1.0, 2.0], [0.0, 1.0, 3.0]])[None, None],
+                no_bias,
+                1,
+                0,
+            ),
             hint="a non-square image and kernel: the rows come from H and kH, the columns from W and kW",
         ),
         Case(
@@ -538,7 +549,9 @@ def _compare_network(actual: Any, expected: Any) -> str | None:
             return None
         got = actual if isinstance(actual, list) else [_format_value(actual)]
         shown = got[:8] + (["..."] if len(got) > 8 else [])
-        first = next((i for i, (a, e) in enumerate(zip(got, expected, strict=False)) if a != e), min(len(got), len(expected)))
+        first = next(
+            (i for i, (a, e) in enumerate(zip(got, expected, strict=False)) if a != e), min(len(got), len(expected))
+        )
         return (
             "the layers with weights, in the order forward calls them, then the output:\n"
             + "\n".join(f"  expected: {line}" if i == 0 else f"            {line}" for i, line in enumerate(expected))
@@ -549,7 +562,9 @@ def _compare_network(actual: Any, expected: Any) -> str | None:
     if isinstance(expected, float):  # the minimum accuracy
         if isinstance(actual, float) and actual >= expected:
             return None
-        return f"expected a held-out accuracy of at least {expected:g}, got {_format_value(actual)} ({_training_text()})"
+        return (
+            f"expected a held-out accuracy of at least {expected:g}, got {_format_value(actual)} ({_training_text()})"
+        )
     return compare_numbers(actual, expected)
 
 
@@ -597,7 +612,9 @@ def check_small_cnn(model_class: Callable[[], nn.Module]) -> CheckResult:
             hint="each convolution shrinks the map by its kernel size less one, each 2x2 pooling halves it; "
             "the dense layer reads every value the second pooling leaves",
         ),
-        Case(("layers", one), hint="one image: flatten every axis but the batch axis, which stays first, whatever N is"),
+        Case(
+            ("layers", one), hint="one image: flatten every axis but the batch axis, which stays first, whatever N is"
+        ),
         Case(("signs", two), hint="a ReLU after each convolution: the layers after the first read no negative value"),
         Case(
             ("parameters",),

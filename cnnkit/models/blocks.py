@@ -60,7 +60,9 @@ def _conv_relu(c_in: int, c_out: int, k: int, batch_norm: bool, stride: int = 1,
 def _check_positive(**values) -> None:
     for name, value in values.items():
         if value is not None and (not isinstance(value, int) or value < 1):
-            raise ValueError(f"{name} must be a positive int{' or None' if name != 'in_channels' else ''}; got {value!r}")
+            raise ValueError(
+                f"{name} must be a positive int{' or None' if name != 'in_channels' else ''}; got {value!r}"
+            )
 
 
 class InceptionModule(nn.Module):
@@ -112,15 +114,22 @@ class InceptionModule(nn.Module):
     ):
         super().__init__()
         _check_positive(
-            in_channels=in_channels, ch1x1=ch1x1, ch3x3_reduce=ch3x3_reduce, ch3x3=ch3x3,
-            ch5x5_reduce=ch5x5_reduce, ch5x5=ch5x5, pool_proj=pool_proj,
+            in_channels=in_channels,
+            ch1x1=ch1x1,
+            ch3x3_reduce=ch3x3_reduce,
+            ch3x3=ch3x3,
+            ch5x5_reduce=ch5x5_reduce,
+            ch5x5=ch5x5,
+            pool_proj=pool_proj,
         )
 
         def reduce_then(c_mid: int | None, c_out: int, k: int) -> nn.Sequential:
             if c_mid is None:
                 return nn.Sequential(OrderedDict(conv=_conv_relu(in_channels, c_out, k, batch_norm)))
             return nn.Sequential(
-                OrderedDict(reduce=_conv_relu(in_channels, c_mid, 1, batch_norm), conv=_conv_relu(c_mid, c_out, k, batch_norm))
+                OrderedDict(
+                    reduce=_conv_relu(in_channels, c_mid, 1, batch_norm), conv=_conv_relu(c_mid, c_out, k, batch_norm)
+                )
             )
 
         self.branch1 = _conv_relu(in_channels, ch1x1, 1, batch_norm)
@@ -231,8 +240,12 @@ class DepthwiseSeparableConv(nn.Module):
         super().__init__()
         _check_positive(in_channels=in_channels, out_channels=out_channels, kernel_size=kernel_size, stride=stride)
         if kernel_size % 2 == 0:
-            raise ValueError(f"kernel_size must be odd, so that padding k // 2 keeps the size at stride 1; got {kernel_size}")
-        self.depthwise = _conv_relu(in_channels, in_channels, kernel_size, batch_norm, stride=stride, groups=in_channels)
+            raise ValueError(
+                f"kernel_size must be odd, so that padding k // 2 keeps the size at stride 1; got {kernel_size}"
+            )
+        self.depthwise = _conv_relu(
+            in_channels, in_channels, kernel_size, batch_norm, stride=stride, groups=in_channels
+        )
         self.pointwise = _conv_relu(in_channels, out_channels, 1, batch_norm)
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:

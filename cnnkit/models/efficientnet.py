@@ -170,7 +170,9 @@ class TFSameConv2d(nn.Conv2d):
         groups: int = 1,
         bias: bool = True,
     ):
-        super().__init__(in_channels, out_channels, kernel_size, stride, padding=0, dilation=dilation, groups=groups, bias=bias)
+        super().__init__(
+            in_channels, out_channels, kernel_size, stride, padding=0, dilation=dilation, groups=groups, bias=bias
+        )
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         (kh, kw), (sh, sw), (dh, dw) = self.kernel_size, self.stride, self.dilation
@@ -196,7 +198,13 @@ class ConvBNReLU6(nn.Module):
     """
 
     def __init__(
-        self, in_channels: int, out_channels: int, kernel_size: int, stride: int = 1, groups: int = 1, relu6: bool = True
+        self,
+        in_channels: int,
+        out_channels: int,
+        kernel_size: int,
+        stride: int = 1,
+        groups: int = 1,
+        relu6: bool = True,
     ):
         super().__init__()
         self.conv = TFSameConv2d(in_channels, out_channels, kernel_size, stride=stride, groups=groups, bias=False)
@@ -281,7 +289,9 @@ class EfficientNetLite0(NamedLayersMixin, nn.Module):
         in_channels = 32
         for expand_ratio, kernel_size, stride, out_channels, repeats in STAGES:
             for i in range(repeats):
-                blocks[next(names)] = MBConv(in_channels, out_channels, expand_ratio, kernel_size, stride if i == 0 else 1)
+                blocks[next(names)] = MBConv(
+                    in_channels, out_channels, expand_ratio, kernel_size, stride if i == 0 else 1
+                )
                 in_channels = out_channels
         self.blocks = nn.Sequential(blocks)
         self.head = ConvBNReLU6(in_channels, 1280, 1)
@@ -360,7 +370,13 @@ def state_dict_from_efficientnet_pytorch(state: Mapping[str, torch.Tensor]) -> O
     renamed: OrderedDict[str, torch.Tensor] = OrderedDict()
     for key, tensor in state.items():
         parts = key.split(".")
-        if len(parts) == 4 and parts[0] == "_blocks" and parts[1].isdigit() and int(parts[1]) < len(BLOCK_NAMES) and parts[2] in in_block:
+        if (
+            len(parts) == 4
+            and parts[0] == "_blocks"
+            and parts[1].isdigit()
+            and int(parts[1]) < len(BLOCK_NAMES)
+            and parts[2] in in_block
+        ):
             renamed[f"blocks.{BLOCK_NAMES[int(parts[1])]}.{in_block[parts[2]]}.{parts[3]}"] = tensor
         elif len(parts) == 2 and parts[0] in top:
             renamed[f"{top[parts[0]]}.{parts[1]}"] = tensor

@@ -75,7 +75,11 @@ class LayerRecorder:
                 raise TypeError(f"layer {name!r} must be an nn.Module; got {type(module).__name__}")
         self.layers = pairs
         self.detach, self.record_gradients, self.keep, self.on_output, self.stop = (
-            detach, gradients, keep, on_output, stop
+            detach,
+            gradients,
+            keep,
+            on_output,
+            stop,
         )
         self.outputs: dict[str, Any] = {}
         self.gradients: dict[str, torch.Tensor] = {}

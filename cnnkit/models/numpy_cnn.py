@@ -326,7 +326,9 @@ class NumpyCNN:
 
     def predict(self, x: np.ndarray, batch_size: int = 500) -> np.ndarray:
         """The predicted class of every input, int64 of shape (N,)."""
-        return np.concatenate([self.forward(x[i : i + batch_size]).argmax(axis=1) for i in range(0, len(x), batch_size)])
+        return np.concatenate(
+            [self.forward(x[i : i + batch_size]).argmax(axis=1) for i in range(0, len(x), batch_size)]
+        )
 
     def accuracy(self, x: np.ndarray, y: np.ndarray) -> float:
         """Fraction of inputs whose predicted class is the label."""
@@ -570,7 +572,11 @@ def train_torch(
         optimizer.step()
         return loss.item()
 
-    accuracy = None if validation is None else (lambda: evaluate(model, torch.as_tensor(validation[0], dtype=dtype), validation[1]))
+    accuracy = (
+        None
+        if validation is None
+        else (lambda: evaluate(model, torch.as_tensor(validation[0], dtype=dtype), validation[1]))
+    )
     history = _loop(step, accuracy, len(xs), epochs, batch_size, seed)
     model.eval()
     return history

@@ -173,9 +173,17 @@ def train_small_vgg(
     split = mnist_split()
     model = SmallVGG()
     history = fit(
-        model, split.x_train, split.y_train, epochs=epochs, batch_size=batch_size, lr=lr,
-        seed=seed, validation=(split.x_test, split.y_test), schedule=TRAINING_SETTINGS["schedule"],
-        device=device, verbose=verbose,
+        model,
+        split.x_train,
+        split.y_train,
+        epochs=epochs,
+        batch_size=batch_size,
+        lr=lr,
+        seed=seed,
+        validation=(split.x_test, split.y_test),
+        schedule=TRAINING_SETTINGS["schedule"],
+        device=device,
+        verbose=verbose,
     )
     return model.cpu().eval(), history
 

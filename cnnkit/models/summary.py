@@ -136,7 +136,7 @@ class ModelSummary:
         width = sum(widths) + 2 * len(gap)
 
         def line(cells):
-            return (cells[0].ljust(widths[0]) + gap + cells[1].ljust(widths[1]) + gap + cells[2].rjust(widths[2]))
+            return cells[0].ljust(widths[0]) + gap + cells[1].ljust(widths[1]) + gap + cells[2].rjust(widths[2])
 
         out = [f'Model: "{self.model_name}"', "_" * width, line(heads), "=" * width]
         out += [line(b) for b in body]

@@ -147,15 +147,28 @@ def alexnet_2012(groups: int = 2, device: torch.device | str = "meta") -> nn.Seq
 
     with torch.device(device):
         layers = [
-            ("conv1", nn.Conv2d(3, 96, 11, stride=4, padding=2)), ("relu1", nn.ReLU()), ("norm1", norm()), ("pool1", pool()),
-            ("conv2", nn.Conv2d(96, 256, 5, padding=2, groups=groups)), ("relu2", nn.ReLU()), ("norm2", norm()),
+            ("conv1", nn.Conv2d(3, 96, 11, stride=4, padding=2)),
+            ("relu1", nn.ReLU()),
+            ("norm1", norm()),
+            ("pool1", pool()),
+            ("conv2", nn.Conv2d(96, 256, 5, padding=2, groups=groups)),
+            ("relu2", nn.ReLU()),
+            ("norm2", norm()),
             ("pool2", pool()),
-            ("conv3", nn.Conv2d(256, 384, 3, padding=1)), ("relu3", nn.ReLU()),
-            ("conv4", nn.Conv2d(384, 384, 3, padding=1, groups=groups)), ("relu4", nn.ReLU()),
-            ("conv5", nn.Conv2d(384, 256, 3, padding=1, groups=groups)), ("relu5", nn.ReLU()), ("pool5", pool()),
+            ("conv3", nn.Conv2d(256, 384, 3, padding=1)),
+            ("relu3", nn.ReLU()),
+            ("conv4", nn.Conv2d(384, 384, 3, padding=1, groups=groups)),
+            ("relu4", nn.ReLU()),
+            ("conv5", nn.Conv2d(384, 256, 3, padding=1, groups=groups)),
+            ("relu5", nn.ReLU()),
+            ("pool5", pool()),
             ("flatten", nn.Flatten()),
-            ("fc6", nn.Linear(256 * 6 * 6, 4096)), ("relu6", nn.ReLU()), ("dropout6", nn.Dropout(0.5)),
-            ("fc7", nn.Linear(4096, 4096)), ("relu7", nn.ReLU()), ("dropout7", nn.Dropout(0.5)),
+            ("fc6", nn.Linear(256 * 6 * 6, 4096)),
+            ("relu6", nn.ReLU()),
+            ("dropout6", nn.Dropout(0.5)),
+            ("fc7", nn.Linear(4096, 4096)),
+            ("relu7", nn.ReLU()),
+            ("dropout7", nn.Dropout(0.5)),
             ("fc8", nn.Linear(4096, 1000)),
         ]
         model = nn.Sequential(OrderedDict(layers))
@@ -218,15 +231,22 @@ def googlenet_2014(device: torch.device | str = "meta") -> nn.Sequential:
 
     with torch.device(device):
         layers: list[tuple[str, nn.Module]] = [
-            ("conv1", conv(3, 64, 7, stride=2)), ("pool1", pool()), ("norm1", norm()),
-            ("conv2_reduce", conv(64, 64, 1)), ("conv2", conv(64, 192, 3)), ("norm2", norm()), ("pool2", pool()),
+            ("conv1", conv(3, 64, 7, stride=2)),
+            ("pool1", pool()),
+            ("norm1", norm()),
+            ("conv2_reduce", conv(64, 64, 1)),
+            ("conv2", conv(64, 192, 3)),
+            ("norm2", norm()),
+            ("pool2", pool()),
         ]
         for name, widths in GOOGLENET_2014_INCEPTION.items():
             layers.append((name, InceptionModule(*widths)))
             if name in ("inception3b", "inception4e"):
                 layers.append((f"pool{name[-2]}", pool()))
         layers += [
-            ("avgpool", nn.AdaptiveAvgPool2d(1)), ("flatten", nn.Flatten()), ("dropout", nn.Dropout(0.4)),
+            ("avgpool", nn.AdaptiveAvgPool2d(1)),
+            ("flatten", nn.Flatten()),
+            ("dropout", nn.Dropout(0.4)),
             ("fc", nn.Linear(1024, 1000)),
         ]
         model = nn.Sequential(OrderedDict(layers))
@@ -344,7 +364,9 @@ def shapes_after(
     model = _model(model)
     modules = dict(model.named_modules())
     rows = summary(model, input_size).rows
-    return [(r.name, cast(tuple[int, ...], r.output_shape)) for r in rows if isinstance(modules.get(r.name), layer_type)]
+    return [
+        (r.name, cast(tuple[int, ...], r.output_shape)) for r in rows if isinstance(modules.get(r.name), layer_type)
+    ]
 
 
 @dataclass(frozen=True)
@@ -370,9 +392,7 @@ def _multiply_adds(module: nn.Module, output_shape: tuple[int, ...]) -> int:
     return 0
 
 
-def multiply_add_split(
-    model: nn.Module | str, input_size: tuple[int, int, int] = (3, 224, 224)
-) -> MultiplyAddSplit:
+def multiply_add_split(model: nn.Module | str, input_size: tuple[int, int, int] = (3, 224, 224)) -> MultiplyAddSplit:
     r"""Count the multiply-adds of convolutions and dense layers for one image.
 
     A convolution with :math:`C_\text{in}` input channels, ``groups`` :math:`g`, a

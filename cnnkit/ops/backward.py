@@ -140,7 +140,9 @@ def conv2d_backward(
     a = _prepare_conv("conv2d_backward", input, weight, None, stride, padding, dilation, groups, "correlation", "zeros")
     _, c_in, h, wd = np.shape(input)
     c_out, _, kh, kw = a.w.shape
-    gy = _check_grad_output(grad_output, a.out_shape, "conv2d_backward", "conv2d", "(N, C_out, H_out, W_out)", "conv_output_size")
+    gy = _check_grad_output(
+        grad_output, a.out_shape, "conv2d_backward", "conv2d", "(N, C_out, H_out, W_out)", "conv_output_size"
+    )
     dtype = result_dtype(a.xp, a.w, gy)
     xp, w, gy = a.xp.astype(dtype, copy=False), a.w.astype(dtype, copy=False), gy.astype(dtype, copy=False)
 
@@ -234,7 +236,9 @@ def max_pool2d_backward(
         array([[1., 1., 0.]])
     """
     x, k, s, p, d, out = _setup("max_pool2d_backward", input, kernel_size, stride, padding, dilation, ceil_mode)
-    gy = _check_grad_output(grad_output, (*x.shape[:2], *out), "max_pool2d_backward", "max_pool2d", _POOL_LAYOUT, "pool_output_size")
+    gy = _check_grad_output(
+        grad_output, (*x.shape[:2], *out), "max_pool2d_backward", "max_pool2d", _POOL_LAYOUT, "pool_output_size"
+    )
     xp = _padded(x, k, s, p, d, out, 0)  # the padding's value does not matter: it is never chosen
     maximum = max_pool2d(x, kernel_size, stride, padding, dilation, ceil_mode)  # NaN where a window holds NaN
 
@@ -314,7 +318,9 @@ def avg_pool2d_backward(
     x, k, s, p, d, out = _setup("avg_pool2d_backward", input, kernel_size, stride, padding, 1, ceil_mode)
     if divisor_override is not None and (not isinstance(divisor_override, int) or divisor_override < 1):
         raise ValueError(f"divisor_override must be None or a positive int; got {divisor_override!r}")
-    gy = _check_grad_output(grad_output, (*x.shape[:2], *out), "avg_pool2d_backward", "avg_pool2d", _POOL_LAYOUT, "pool_output_size")
+    gy = _check_grad_output(
+        grad_output, (*x.shape[:2], *out), "avg_pool2d_backward", "avg_pool2d", _POOL_LAYOUT, "pool_output_size"
+    )
     dtype = np.dtype(np.float32 if result_dtype(x, gy) == np.float32 else np.float64)
     if divisor_override is not None:
         share = gy / dtype.type(divisor_override)

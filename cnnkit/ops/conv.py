@@ -162,7 +162,9 @@ def _prepare(
     if c % groups:
         raise ValueError(f"groups={groups} must divide the input channels C_in={c} (input shape {tuple(x.shape)})")
     if c_out % groups:
-        raise ValueError(f"groups={groups} must divide the output channels C_out={c_out} (weight shape {tuple(w.shape)})")
+        raise ValueError(
+            f"groups={groups} must divide the output channels C_out={c_out} (weight shape {tuple(w.shape)})"
+        )
     if c_in_g * groups != c:
         raise ValueError(
             f"weight of shape {tuple(w.shape)} expects C_in = {c_in_g} x groups = {c_in_g * groups} input "
@@ -198,7 +200,9 @@ def _prepare(
     )
 
 
-def _windows(xp: np.ndarray, k: tuple[int, int], s: tuple[int, int], d: tuple[int, int], out_hw: tuple[int, int]) -> np.ndarray:
+def _windows(
+    xp: np.ndarray, k: tuple[int, int], s: tuple[int, int], d: tuple[int, int], out_hw: tuple[int, int]
+) -> np.ndarray:
     """View of every (dilated, strided) window: shape (N, C, H_out, W_out, kH, kW), no copy."""
     span = dilated_span(k, d)
     win = sliding_window_view(xp, span, axis=(-2, -1))
@@ -352,7 +356,9 @@ def conv2d_loop(
 def _single(image: Any, kernel: Any) -> tuple[np.ndarray, np.ndarray]:
     img = as_array(image, "image")
     ker = as_array(kernel, "kernel")
-    check_ndim(img, 2, "image", "(H, W)", "use conv2d for a batch of shape (N, C, H, W), or filter2d for a colour image")
+    check_ndim(
+        img, 2, "image", "(H, W)", "use conv2d for a batch of shape (N, C, H, W), or filter2d for a colour image"
+    )
     check_ndim(ker, 2, "kernel", "(kH, kW)", "use conv2d for a stack of kernels (C_out, C_in, kH, kW)")
     return img, ker
 

@@ -92,7 +92,13 @@ def conv2d_steps(
     check_ndim(xa, 2, "x", "(H, W)")
     check_ndim(ka, 2, "kernel", "(kH, kW)")
     out = conv2d(
-        xa[None, None], ka[None, None], stride=stride, padding=padding, dilation=dilation, mode=mode, padding_mode=padding_mode
+        xa[None, None],
+        ka[None, None],
+        stride=stride,
+        padding=padding,
+        dilation=dilation,
+        mode=mode,
+        padding_mode=padding_mode,
     )[0, 0]
     s = to_pair(stride, "stride", minimum=1)
     d = to_pair(dilation, "dilation", minimum=1)

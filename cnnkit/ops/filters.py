@@ -39,7 +39,6 @@ __all__ = [
 ]
 
 
-
 def box_kernel(kernel_size: IntOrPair) -> np.ndarray:
     """The mean (box) filter: every weight ``1 / (kH kW)``, so the output is the window's average.
 
@@ -314,13 +313,22 @@ def psnr(reference: Any, image: Any, data_range: float = 1.0) -> float:
 
 
 def _amount(amount: Any) -> float:
-    if isinstance(amount, bool) or not isinstance(amount, (int, float, np.integer, np.floating)) or not 0 <= amount <= 1:
+    if (
+        isinstance(amount, bool)
+        or not isinstance(amount, (int, float, np.integer, np.floating))
+        or not 0 <= amount <= 1
+    ):
         raise ValueError(f"amount must be a fraction of pixels between 0 and 1; got {amount!r}")
     return float(amount)
 
 
 def add_salt_pepper(
-    image: Any, amount: float, rng: np.random.Generator, salt_vs_pepper: float = 0.5, low: float = 0.0, high: float = 1.0
+    image: Any,
+    amount: float,
+    rng: np.random.Generator,
+    salt_vs_pepper: float = 0.5,
+    low: float = 0.0,
+    high: float = 1.0,
 ) -> np.ndarray:
     """Salt-and-pepper noise: a fraction ``amount`` of the values jump to black or white.
 

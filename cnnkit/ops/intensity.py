@@ -40,7 +40,11 @@ def minmax_scale(x: Any, axis: int | tuple[int, ...] | None = None, percentile: 
     if not 0.0 < percentile <= 100.0:
         raise ValueError(f"minmax_scale: percentile={percentile!r} must lie in (0, 100]")
     lo = arr.min(axis=axis, keepdims=True)
-    hi = arr.max(axis=axis, keepdims=True) if percentile == 100.0 else np.percentile(arr, percentile, axis=axis, keepdims=True)
+    hi = (
+        arr.max(axis=axis, keepdims=True)
+        if percentile == 100.0
+        else np.percentile(arr, percentile, axis=axis, keepdims=True)
+    )
     span = hi - lo
     out = np.divide(arr - lo, span, out=np.zeros_like(arr), where=span > 0)
     return np.minimum(out, 1.0)

@@ -328,7 +328,9 @@ def stochastic_pool2d(
     if training:
         check_rng(rng, "rng (required when training=True)")
     n, c = x.shape[:2]
-    win = sliding_window_view(x, k, axis=(2, 3))[:, :, : (out[0] - 1) * s[0] + 1 : s[0], : (out[1] - 1) * s[1] + 1 : s[1]]
+    win = sliding_window_view(x, k, axis=(2, 3))[
+        :, :, : (out[0] - 1) * s[0] + 1 : s[0], : (out[1] - 1) * s[1] + 1 : s[1]
+    ]
     a = win.reshape(n, c, out[0], out[1], k[0] * k[1])  # one row of K activations per window
     if not training:
         a = a.astype(np.float32 if x.dtype == np.float32 else np.float64)

@@ -214,7 +214,12 @@ def conv_transpose2d_scatter(
     n_batch, c_in, h, wd = x.shape
     c_in_g, c_out_g = c_in // groups, c_out // groups
     full = np.zeros(
-        (n_batch, c_out, _full_length(h, k[0], s[0], p[0], op[0], d[0]), _full_length(wd, k[1], s[1], p[1], op[1], d[1])),
+        (
+            n_batch,
+            c_out,
+            _full_length(h, k[0], s[0], p[0], op[0], d[0]),
+            _full_length(wd, k[1], s[1], p[1], op[1], d[1]),
+        ),
         dtype=dtype,
     )
     span = dilated_span(k, d)
@@ -367,19 +372,25 @@ def conv_matrix(
     if shape is None or not all(is_int(v) and v >= 1 for v in shape) or len(shape) not in (2, 3):
         raise ValueError(f"input_shape must be (H, W) or (C_in, H, W) of positive ints; got {input_shape!r}")
     if len(shape) == 2:
-        check_ndim(ker, 2, "kernel", "(kH, kW) for input_shape (H, W)", "pass input_shape=(C_in, H, W) for a 4-D kernel")
+        check_ndim(
+            ker, 2, "kernel", "(kH, kW) for input_shape (H, W)", "pass input_shape=(C_in, H, W) for a 4-D kernel"
+        )
         ker = ker[None, None]
         shape = (1, *shape)
     else:
         check_ndim(ker, 4, "kernel", "(C_out, C_in, kH, kW) for input_shape (C_in, H, W)")
         if ker.shape[1] != shape[0]:
-            raise ValueError(f"kernel of shape {tuple(ker.shape)} expects C_in = {ker.shape[1]}; input_shape is {shape}")
+            raise ValueError(
+                f"kernel of shape {tuple(ker.shape)} expects C_in = {ker.shape[1]}; input_shape is {shape}"
+            )
     c_in, h, w = shape
     c_out, _, kh, kw = ker.shape
     s = positive_pair(stride, "stride")
     d = positive_pair(dilation, "dilation")
     (pt, _), (pl, _) = padding_amounts(padding, (kh, kw), s, d)
-    ho, wo = conv_output_size((h, w), (kh, kw), s, padding if isinstance(padding, str) else as_pair(padding, "padding"), d)
+    ho, wo = conv_output_size(
+        (h, w), (kh, kw), s, padding if isinstance(padding, str) else as_pair(padding, "padding"), d
+    )
     rows, cols = c_out * ho * wo, c_in * h * w
     if rows * cols > MAX_MATRIX_ENTRIES:
         raise ValueError(

@@ -123,7 +123,9 @@ def _grid(ax: Any, rows: int, cols: int, title: str) -> None:
     ax.set_title(title, fontsize=10)
 
 
-def _layout(fig: Any, shapes: list, top: float = 0.62, bottom: float = 0.38, title: float = 0.25, gap: float = 0.4) -> list:
+def _layout(
+    fig: Any, shapes: list, top: float = 0.62, bottom: float = 0.38, title: float = 0.25, gap: float = 0.4
+) -> list:
     """Axes for grids of the given (rows, cols), side by side, with cells of one size (inches)."""
     width, height = fig.get_figwidth(), fig.get_figheight()
     avail_w = width - 0.2 - gap * (len(shapes) - 1)
@@ -293,7 +295,14 @@ def animate_conv2d(
         handles.append(Patch(facecolor=_PAD, edgecolor="0.5", label="padding"))
     if masked.any():
         handles.append(Patch(facecolor=_MASK, edgecolor="0.5", label=mask_label))
-    fig.legend(handles=handles, loc="upper center", bbox_to_anchor=(0.5, 1 - 0.3 / figsize[1]), ncol=len(handles), fontsize=8, frameon=False)
+    fig.legend(
+        handles=handles,
+        loc="upper center",
+        bbox_to_anchor=(0.5, 1 - 0.3 / figsize[1]),
+        ncol=len(handles),
+        fontsize=8,
+        frameon=False,
+    )
 
     parts = dict(
         input_texts=input_texts,
@@ -346,7 +355,9 @@ def to_html(anim: FuncAnimation, alt: str, close: bool = True, **jshtml_kwargs: 
     from matplotlib.animation import Animation
 
     if not isinstance(anim, Animation):
-        raise TypeError(f"anim must be a matplotlib animation (for example from animate_conv2d); got {type(anim).__name__}")
+        raise TypeError(
+            f"anim must be a matplotlib animation (for example from animate_conv2d); got {type(anim).__name__}"
+        )
     if not isinstance(alt, str) or not alt.strip():
         raise ValueError(f"alt must be a non-empty description of the animation; got {alt!r}")
     page = anim.to_jshtml(**jshtml_kwargs)

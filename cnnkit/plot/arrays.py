@@ -240,7 +240,9 @@ def show_kernel(
         vmax = float(np.abs(arr).max()) or 1.0
     if not vmax > 0:
         raise ValueError(f"vmax must be positive; got {vmax!r}")
-    im = show_array(arr, ax=ax, annotate=annotate, cmap=cmap, fmt=fmt, vmin=-vmax, vmax=vmax, title=title, fontsize=fontsize)
+    im = show_array(
+        arr, ax=ax, annotate=annotate, cmap=cmap, fmt=fmt, vmin=-vmax, vmax=vmax, title=title, fontsize=fontsize
+    )
     if colorbar:
         im.axes.figure.colorbar(im, ax=im.axes, fraction=0.046, pad=0.04)
     return im

@@ -66,7 +66,10 @@ def _geometry(
     pads = padding_amounts(padding, kk, s=ss, d=dd)
     # conv_output_size also raises the lecture's error when the kernel does not fit; call it
     # with the arguments as given, so that its messages echo them
-    out = to_pair(conv_output_size(_size_arg(i), _size_arg(k), _size_arg(stride), _size_arg(padding), _size_arg(dilation)), "output")
+    out = to_pair(
+        conv_output_size(_size_arg(i), _size_arg(k), _size_arg(stride), _size_arg(padding), _size_arg(dilation)),
+        "output",
+    )
     return ii, kk, ss, dd, pads, out
 
 
@@ -78,12 +81,12 @@ def _axes(ax: Any) -> Any:
     return ax
 
 
-def _cell(ax: Any, row: int, col: int, color: str, text: str = "", hatch: str | None = None, fontsize: float = 9) -> None:
+def _cell(
+    ax: Any, row: int, col: int, color: str, text: str = "", hatch: str | None = None, fontsize: float = 9
+) -> None:
     from matplotlib.patches import Rectangle
 
-    ax.add_patch(
-        Rectangle((col, row), 1, 1, facecolor=color, edgecolor="#7f7f7f", linewidth=0.6, hatch=hatch)
-    )
+    ax.add_patch(Rectangle((col, row), 1, 1, facecolor=color, edgecolor="#7f7f7f", linewidth=0.6, hatch=hatch))
     if text:
         ax.text(col + 0.5, row + 0.5, text, ha="center", va="center", fontsize=fontsize)
 

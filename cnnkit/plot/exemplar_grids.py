@@ -81,7 +81,9 @@ def plot_exemplars(
             ax.imshow(shown, interpolation="nearest", **kwargs)
             if crops is None:
                 ax.add_patch(
-                    Rectangle((left - 0.5, top - 0.5), right - left, bottom - top, fill=False, edgecolor=color, linewidth=1.2)
+                    Rectangle(
+                        (left - 0.5, top - 0.5), right - left, bottom - top, fill=False, edgecolor=color, linewidth=1.2
+                    )
                 )
             ax.set_xticks([])
             ax.set_yticks([])

@@ -132,8 +132,12 @@ def plot_feature_map_rows(
     chosen = {name: select_channels(a, n, select) for name, a in layers.items()}
     ncols = max(len(c) for c in chosen.values())
     fig, axes = plt.subplots(
-        len(layers), ncols, figsize=(ncols * panel_size + 0.6, len(layers) * panel_size + (0.35 if title else 0.0)),
-        squeeze=False, dpi=dpi, layout="constrained",
+        len(layers),
+        ncols,
+        figsize=(ncols * panel_size + 0.6, len(layers) * panel_size + (0.35 if title else 0.0)),
+        squeeze=False,
+        dpi=dpi,
+        layout="constrained",
     )
     for row, (name, arr) in zip(axes, layers.items()):
         maps = arr[chosen[name]]
@@ -261,7 +265,9 @@ def plot_statistics_comparison(
     names = [s.layer for s in tables[labels[0]]]
     for label in labels[1:]:
         if [s.layer for s in tables[label]] != names:
-            raise ValueError(f"networks must have the same layers in the same order; {labels[0]!r} and {label!r} differ")
+            raise ValueError(
+                f"networks must have the same layers in the same order; {labels[0]!r} and {label!r} differ"
+            )
     x = np.arange(len(names))
     fig, axes = plt.subplots(2, 2, figsize=figsize, dpi=dpi, sharex=True, layout="constrained")
     ax_zero, ax_dead, ax_sel, ax_img = axes.flat
@@ -338,7 +344,9 @@ def rgb_filter_patches(weight, rtol: float = 1e-5) -> np.ndarray:
         pass
     w = np.asarray(weight, dtype=np.float64)
     if w.ndim != 4 or w.shape[1] != 3 or w.shape[0] == 0:
-        raise ValueError(f"weight must have shape (N, 3, kH, kW), filters over three colour channels; got shape {w.shape}")
+        raise ValueError(
+            f"weight must have shape (N, 3, kH, kW), filters over three colour channels; got shape {w.shape}"
+        )
     if not rtol >= 0:
         raise ValueError(f"rtol must be a non-negative number; got {rtol!r}")
     top = np.abs(w).max(axis=(1, 2, 3), keepdims=True)
@@ -395,7 +403,9 @@ def plot_rgb_filters(weight, ax=None, ncols: int = 8, title: str | None = None, 
         _, ax = plt.subplots(figsize=(0.35 * ncols * (kw + gap) / 4 + 0.5, 0.35 * nrows * (kh + gap) / 4 + 0.5))
     image = ax.imshow(mosaic, interpolation="nearest")
     ax.set_xticks([c * (kw + gap) + (kw - 1) / 2 for c in range(ncols)], [str(c) for c in range(ncols)], fontsize=7)
-    ax.set_yticks([r * (kh + gap) + (kh - 1) / 2 for r in range(nrows)], [str(r * ncols) for r in range(nrows)], fontsize=7)
+    ax.set_yticks(
+        [r * (kh + gap) + (kh - 1) / 2 for r in range(nrows)], [str(r * ncols) for r in range(nrows)], fontsize=7
+    )
     ax.tick_params(length=0)
     for spine in ax.spines.values():
         spine.set_visible(False)

@@ -126,8 +126,12 @@ def show_feature_rows(
     if suptitle:
         fig.suptitle(suptitle, fontsize=9)
     fig.subplots_adjust(
-        left=label_width / figsize[0], right=0.995, bottom=0.01, top=1 - (0.35 if suptitle else 0.05) / figsize[1],
-        wspace=0.06, hspace=0.3 if titles is not None else 0.06,
+        left=label_width / figsize[0],
+        right=0.995,
+        bottom=0.01,
+        top=1 - (0.35 if suptitle else 0.05) / figsize[1],
+        wspace=0.06,
+        hspace=0.3 if titles is not None else 0.06,
     )
     return fig
 
@@ -187,10 +191,24 @@ def plot_basis_vs_random(
             edges = np.geomspace(lo, hi, bins + 1) if log else np.linspace(lo, hi, bins + 1)
         else:
             edges = np.asarray(bins, dtype=np.float64)
-        *_, pb = ax.hist(b, edges, weights=np.full(len(b), 1 / len(b)), histtype="step", lw=1.6, color=colors[0],
-                         label=f"{labels[0]} ({len(b)})")
-        *_, pr = ax.hist(r, edges, weights=np.full(len(r), 1 / len(r)), histtype="step", lw=1.6, color=colors[1],
-                         label=f"{labels[1]} ({len(r)})")
+        *_, pb = ax.hist(
+            b,
+            edges,
+            weights=np.full(len(b), 1 / len(b)),
+            histtype="step",
+            lw=1.6,
+            color=colors[0],
+            label=f"{labels[0]} ({len(b)})",
+        )
+        *_, pr = ax.hist(
+            r,
+            edges,
+            weights=np.full(len(r), 1 / len(r)),
+            histtype="step",
+            lw=1.6,
+            color=colors[1],
+            label=f"{labels[1]} ({len(r)})",
+        )
         ax.set_ylabel("fraction")
         ax.legend(fontsize=7, frameon=False)
         drawn = {"basis": pb, "random": pr}

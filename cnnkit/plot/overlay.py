@@ -111,7 +111,9 @@ def overlay_map(
         heat = upsample_map(heat, (h, w), geometry=geometry)
     if symmetric:
         if vmin is not None or vmax is not None:
-            raise ValueError("give either symmetric=True or vmin/vmax, not both: symmetric sets the limits to ±max|heatmap|")
+            raise ValueError(
+                "give either symmetric=True or vmin/vmax, not both: symmetric sets the limits to ±max|heatmap|"
+            )
         if not 0.0 < percentile <= 100.0:
             raise ValueError(f"percentile must lie in (0, 100]; got {percentile!r}")
         lim = float(np.percentile(np.abs(heat), percentile)) or 1.0  # an all-zero map: any symmetric limits
@@ -157,8 +159,9 @@ def draw_box(box: Sequence[float], ax: Any = None, color: str = "cyan", linewidt
     top, left, bottom, right = box
     if ax is None:
         ax = plt.gca()
-    patch = Rectangle((left - 0.5, top - 0.5), right - left, bottom - top, fill=False, edgecolor=color,
-                      linewidth=linewidth, **kwargs)
+    patch = Rectangle(
+        (left - 0.5, top - 0.5), right - left, bottom - top, fill=False, edgecolor=color, linewidth=linewidth, **kwargs
+    )
     ax.add_patch(patch)
     return patch
 

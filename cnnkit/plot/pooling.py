@@ -51,7 +51,9 @@ def window_colors(out_shape: tuple[int, int]) -> np.ndarray:
     return np.asarray(cmap(index))
 
 
-def _window_starts(shape: tuple[int, int], k: tuple[int, int], s: tuple[int, int]) -> tuple[list[int], list[int], tuple[int, int]]:
+def _window_starts(
+    shape: tuple[int, int], k: tuple[int, int], s: tuple[int, int]
+) -> tuple[list[int], list[int], tuple[int, int]]:
     out = pool_output_size((shape[0], shape[1]), k, s)
     return [u * s[0] for u in range(out[0])], [v * s[1] for v in range(out[1])], out
 
@@ -126,11 +128,17 @@ def draw_pool_windows(
             if overlap:
                 inset = 0.06 + 0.1 * ((u + v) % 3)
                 rect = Rectangle(
-                    (left - 0.5 + inset, top - 0.5 + inset), k[1] - 2 * inset, k[0] - 2 * inset,
-                    fill=False, edgecolor=colour, linewidth=2,
+                    (left - 0.5 + inset, top - 0.5 + inset),
+                    k[1] - 2 * inset,
+                    k[0] - 2 * inset,
+                    fill=False,
+                    edgecolor=colour,
+                    linewidth=2,
                 )
             else:
-                rect = Rectangle((left - 0.5, top - 0.5), k[1], k[0], facecolor=(*colour[:3], 0.35), edgecolor=colour, linewidth=2)
+                rect = Rectangle(
+                    (left - 0.5, top - 0.5), k[1], k[0], facecolor=(*colour[:3], 0.35), edgecolor=colour, linewidth=2
+                )
             ax.add_patch(rect)
     for r in range(arr.shape[0]):
         for c in range(arr.shape[1]):
@@ -140,7 +148,11 @@ def draw_pool_windows(
             for v, left in enumerate(cols_at):
                 block = arr[top : top + k[0], left : left + k[1]]
                 for r, c in zip(*np.nonzero(block == win[u, v])):
-                    ax.add_patch(Rectangle((left + c - 0.45, top + r - 0.45), 0.9, 0.9, fill=False, edgecolor="black", linewidth=2.5))
+                    ax.add_patch(
+                        Rectangle(
+                            (left + c - 0.45, top + r - 0.45), 0.9, 0.9, fill=False, edgecolor="black", linewidth=2.5
+                        )
+                    )
     return ax
 
 
@@ -171,7 +183,11 @@ def draw_pooled(y: Any, ax: Any = None, fmt: Fmt = None, fontsize: float = 11) -
     colours = window_colors(arr.shape)
     for u in range(arr.shape[0]):
         for v in range(arr.shape[1]):
-            ax.add_patch(Rectangle((v - 0.5, u - 0.5), 1, 1, facecolor=(*colours[u, v][:3], 0.35), edgecolor=colours[u, v], linewidth=2))
+            ax.add_patch(
+                Rectangle(
+                    (v - 0.5, u - 0.5), 1, 1, facecolor=(*colours[u, v][:3], 0.35), edgecolor=colours[u, v], linewidth=2
+                )
+            )
             ax.text(v, u, format_value(arr[u, v], fmt), ha="center", va="center", fontsize=fontsize)
     return ax
 

@@ -14,7 +14,15 @@ from cnnkit._types import IntOrPair, Padding
 from cnnkit.shapes._common import _check_int, _elementwise
 from cnnkit.shapes.padding import _check_kernel_fits, _pad_amounts, dilated_span
 
-__all__ = ["conv_output_size", "pool_output_size", "conv_transpose_output_size", "conv_transpose_output_padding", "keras_conv_transpose_output_size", "TransposedInput", "transposed_input_sizes"]
+__all__ = [
+    "conv_output_size",
+    "pool_output_size",
+    "conv_transpose_output_size",
+    "conv_transpose_output_padding",
+    "keras_conv_transpose_output_size",
+    "TransposedInput",
+    "transposed_input_sizes",
+]
 
 
 def conv_output_size(i: IntOrPair, k: IntOrPair, s: IntOrPair = 1, p: Padding = 0, d: IntOrPair = 1) -> Any:
@@ -70,7 +78,9 @@ def conv_output_size(i: IntOrPair, k: IntOrPair, s: IntOrPair = 1, p: Padding = 
     args = (i, k, s, p, d)
     pairs_given = any(is_pair(a) for a in args)
     # Check the kernel against the padded input on both axes at once so the message shows pairs.
-    ii, kk, ss, dd = (as_pair(a, n) for a, n in zip((i, k, s, d), ("input size i", "kernel size k", "stride s", "dilation d")))
+    ii, kk, ss, dd = (
+        as_pair(a, n) for a, n in zip((i, k, s, d), ("input size i", "kernel size k", "stride s", "dilation d"))
+    )
     for name, val, arg in (("kernel size k", kk, k), ("stride s", ss, s), ("dilation d", dd, d)):
         check_at_least(val, 1, name, is_pair(arg), "positive")
     check_at_least(ii, 0, "input size i", is_pair(i), "non-negative")
@@ -217,7 +227,9 @@ def conv_transpose_output_size(
     return out
 
 
-def conv_transpose_output_padding(i: IntOrPair, k: IntOrPair, s: IntOrPair = 1, p: Padding = 0, d: IntOrPair = 1) -> Any:
+def conv_transpose_output_padding(
+    i: IntOrPair, k: IntOrPair, s: IntOrPair = 1, p: Padding = 0, d: IntOrPair = 1
+) -> Any:
     """The ``output_padding`` that takes a convolution's output back to its input size ``i``.
 
     A convolution of an input of size ``i`` reads its windows from the start of the padded input;
@@ -262,7 +274,9 @@ def conv_transpose_output_padding(i: IntOrPair, k: IntOrPair, s: IntOrPair = 1, 
         return i + before + after - ((o - 1) * s + dilated_span(k, d))
 
     return _elementwise(
-        one, (i, o, k, s, p, d), ("input size i", "output size o", "kernel size k", "stride s", "padding p", "dilation d")
+        one,
+        (i, o, k, s, p, d),
+        ("input size i", "output size o", "kernel size k", "stride s", "padding p", "dilation d"),
     )
 
 

@@ -196,7 +196,6 @@ def dilated_span(k: IntOrPair, d: IntOrPair = 1) -> Any:
     return span if is_pair(k) or is_pair(d) else span[0]
 
 
-
 def _pad_amounts(
     padding: Padding, k: tuple[int, int], d: tuple[int, int], s: tuple[int, int], name: str = "padding"
 ) -> tuple[tuple[int, int], tuple[int, int]]:

@@ -72,7 +72,6 @@ def window_coverage(i: IntOrPair, k: IntOrPair, s: IntOrPair = 1, p: Padding = 0
     return np.outer(counts[0], counts[1])
 
 
-
 class ReceptiveField(NamedTuple):
     """Receptive field of a stack of layers.
 

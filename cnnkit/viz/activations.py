@@ -469,13 +469,17 @@ def format_comparison(networks: Mapping[str, Iterable[LayerStatistics | GroupSta
     for label in labels[1:]:
         other = [s.layer for s in tables[label]]
         if other != rows:
-            raise ValueError(f"networks must have the same layers in the same order; {labels[0]!r} has {rows}, {label!r} has {other}")
+            raise ValueError(
+                f"networks must have the same layers in the same order; {labels[0]!r} has {rows}, {label!r} has {other}"
+            )
     cell = max([6] + [len(label) for label in labels])
     block = len(labels) * (cell + 1)
     name_width = max([5] + [len(r) for r in rows])
     measures = ["zeros", "dead", "selectivity", "images"]
     head1 = f"{'':<{name_width}} {'':>8}" + "".join(f" {m:^{block - 1}}" for m in measures)
-    head2 = f"{'layer':<{name_width}} {'channels':>8}" + "".join(f" {label:>{cell}}" for _ in measures for label in labels)
+    head2 = f"{'layer':<{name_width}} {'channels':>8}" + "".join(
+        f" {label:>{cell}}" for _ in measures for label in labels
+    )
     lines = [head1, head2]
     for i, row in enumerate(rows):
         per = [tables[label][i] for label in labels]

@@ -140,7 +140,6 @@ def class_activation_map(features: Any, weights: Any, class_idx: Any = None) -> 
     return np.einsum("nk,nkhw->nhw", w64[classes], f64)
 
 
-
 # --------------------------------------------------------------------------------------------
 # Maps from models
 
@@ -151,12 +150,16 @@ def _module(model: nn.Module, layer: str | nn.Module) -> nn.Module:
     if not isinstance(layer, str):
         raise TypeError(f"layer must be a layer name (see model.layer_names()) or an nn.Module; got {layer!r}")
     if not hasattr(model, "layer"):
-        raise TypeError("layer can be given by name only for models with named layers (NamedLayersMixin); pass the module")
+        raise TypeError(
+            "layer can be given by name only for models with named layers (NamedLayersMixin); pass the module"
+        )
     named: Any = model
     return named.layer(layer)
 
 
-def _forward_with(model: nn.Module, x: torch.Tensor, module: nn.Module, grad: bool) -> tuple[torch.Tensor, torch.Tensor]:
+def _forward_with(
+    model: nn.Module, x: torch.Tensor, module: nn.Module, grad: bool
+) -> tuple[torch.Tensor, torch.Tensor]:
     """Run the model in eval mode and return (the module's output, the logits).
 
     The hook is removed and the model's train/eval mode restored whatever happens.
@@ -312,7 +315,9 @@ def grad_cam_map(activations: Any, gradients: Any, relu: bool = True) -> torch.T
         >>> grad_cam_map(a, g, relu=False).tolist(), grad_cam_map(a, g).tolist()
         ([[-0.5, 4.0]], [[0.0, 4.0]])
     """
-    acts = activations if isinstance(activations, torch.Tensor) else torch.as_tensor(as_array(activations, "activations"))
+    acts = (
+        activations if isinstance(activations, torch.Tensor) else torch.as_tensor(as_array(activations, "activations"))
+    )
     grads = gradients if isinstance(gradients, torch.Tensor) else torch.as_tensor(as_array(gradients, "gradients"))
     if acts.shape != grads.shape or acts.ndim not in (3, 4):
         raise ValueError(
@@ -380,7 +385,6 @@ def _input_gradient(
         score = logits[torch.arange(len(classes)), torch.as_tensor(classes)].sum()
         (grads,) = torch.autograd.grad(score, xb)
     return grads, classes, logits
-
 
 
 def _guided_relu_backward(

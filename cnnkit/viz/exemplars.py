@@ -244,8 +244,11 @@ class Exemplars(NamedTuple):
         if not idx or not all(0 <= r < len(self.channels) for r in idx):
             raise ValueError(f"rows must be indices into the {len(self.channels)} channels; got {list(rows)!r}")
         return self._replace(
-            channels=[self.channels[r] for r in idx], indices=self.indices[idx], values=self.values[idx],
-            positions=self.positions[idx], boxes=self.boxes[idx],
+            channels=[self.channels[r] for r in idx],
+            indices=self.indices[idx],
+            values=self.values[idx],
+            positions=self.positions[idx],
+            boxes=self.boxes[idx],
         )
 
 
@@ -263,8 +266,14 @@ def _check_channels(channels: Sequence[int], available: int, layer: str) -> list
 
 
 def _rank(
-    maxima: np.ndarray, argmax: np.ndarray, map_size: Sequence[int], layer: str, channels: list[int], k: int,
-    geometry: LayerGeometry, image_size: Sequence[int],
+    maxima: np.ndarray,
+    argmax: np.ndarray,
+    map_size: Sequence[int],
+    layer: str,
+    channels: list[int],
+    k: int,
+    geometry: LayerGeometry,
+    image_size: Sequence[int],
 ) -> Exemplars:
     """The k best images per channel from the per-image maxima (N, C') and their flat positions."""
     order = np.argsort(-maxima, axis=0, kind="stable")[:k].T  # (C', k)
@@ -389,7 +398,9 @@ def exemplars_from_maps(
     _check_k(k, len(arr))
     chans = _check_channels(channels, arr.shape[1], layer)
     flat = arr[:, chans].reshape(len(arr), len(chans), -1)
-    return _rank(flat.max(axis=2).astype(np.float64), flat.argmax(axis=2), arr.shape[2:], layer, chans, k, geometry, image_size)
+    return _rank(
+        flat.max(axis=2).astype(np.float64), flat.argmax(axis=2), arr.shape[2:], layer, chans, k, geometry, image_size
+    )
 
 
 def layer_maps(
@@ -536,7 +547,10 @@ def photograph_crops(
     if not out:
         raise ValueError("images must contain at least one photograph")
     return Crops(
-        np.clip(np.stack(out), 0, 1).astype(np.float32), np.array(source), np.array(scale), np.array(boxes, dtype=np.int64)
+        np.clip(np.stack(out), 0, 1).astype(np.float32),
+        np.array(source),
+        np.array(scale),
+        np.array(boxes, dtype=np.int64),
     )
 
 

@@ -142,8 +142,10 @@ def box_from_map(m: Any, threshold: float = 0.2) -> Box:
         raise ValueError(f"threshold must be a fraction of the maximum in [0, 1]; got {threshold!r}")
     peak = arr.max()
     if not np.isfinite(peak) or peak <= 0:
-        raise ValueError(f"m must have a positive, finite maximum to threshold; its maximum is {peak!r} "
-                         "(normalise it first with cnnkit.viz.cam.normalize_map)")
+        raise ValueError(
+            f"m must have a positive, finite maximum to threshold; its maximum is {peak!r} "
+            "(normalise it first with cnnkit.viz.cam.normalize_map)"
+        )
     labels, count = ndimage.label(arr >= threshold * peak, structure=np.ones((3, 3), dtype=int))
     sizes = np.bincount(labels.ravel(), minlength=count + 1)
     sizes[0] = 0

@@ -63,7 +63,6 @@ class ClassMaps(NamedTuple):
     logits: np.ndarray
 
 
-
 def _check_classes(class_idx: Any, num_classes: int, n: int | None) -> Any:
     """An int (single image) or an (n,) int64 array of valid class indices."""
     arr = np.asarray(class_idx)
@@ -80,8 +79,6 @@ def _check_classes(class_idx: Any, num_classes: int, n: int | None) -> Any:
     if arr.shape[0] != n:
         raise ValueError(f"class_idx must hold one class per image ({n}); got {arr.shape[0]} values")
     return arr.astype(np.int64)
-
-
 
 
 def _as_batch(x: Any) -> tuple[torch.Tensor, bool]:
@@ -107,7 +104,6 @@ def _resolve(class_idx: ClassIndex, logits: torch.Tensor) -> np.ndarray:
     if class_idx is None:
         return logits.argmax(dim=1).cpu().numpy().astype(np.int64)
     return _check_classes(class_idx, logits.shape[1], logits.shape[0])
-
 
 
 # --------------------------------------------------------------------------------------------
@@ -218,7 +214,6 @@ def occlusion_map(
             scores = model(covered)[torch.arange(len(idx)), cls[img]]
             drops[idx] = (base[img] - scores).double()
     return _finish(drops.reshape(n, oh, ow), classes, logits, single)
-
 
 
 # --------------------------------------------------------------------------------------------
@@ -370,7 +365,9 @@ def _check_centres(centres: Any, caller: str) -> tuple[np.ndarray, np.ndarray]:
     for axis, values in zip(("rows", "columns"), centres):
         arr = np.asarray(values, dtype=np.float64)
         if arr.ndim != 1 or arr.size == 0 or not np.all(np.isfinite(arr)):
-            raise ValueError(f"{caller}: the {axis} of centres must be a non-empty 1-D sequence of finite numbers; got {values!r}")
+            raise ValueError(
+                f"{caller}: the {axis} of centres must be a non-empty 1-D sequence of finite numbers; got {values!r}"
+            )
         out.append(arr)
     return out[0], out[1]
 

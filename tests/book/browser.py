@@ -71,8 +71,10 @@ def main(argv: list[str]) -> int:
         print("No chromedriver found.\n" + HOW_TO_GET_ONE, file=sys.stderr)
         return 1
     if driver is None:
-        print("browser test: no chromedriver found; Selenium Manager will try to fetch one (needs the internet).\n"
-              + HOW_TO_GET_ONE)
+        print(
+            "browser test: no chromedriver found; Selenium Manager will try to fetch one (needs the internet).\n"
+            + HOW_TO_GET_ONE
+        )
     else:
         print(f"browser test: {driver}")
     return 0

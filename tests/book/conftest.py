@@ -53,9 +53,17 @@ def browser(tmp_path_factory):
     options = webdriver.ChromeOptions()
     options.binary_location = chromium
     for flag in (
-        "--headless=new", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage", "--disable-quic",
-        "--no-first-run", "--disable-background-networking", "--disable-component-update", "--disable-sync",
-        f"--window-size={WINDOW[0]},{WINDOW[1]}", f"--user-data-dir={tmp_path_factory.mktemp('chromium-profile')}",
+        "--headless=new",
+        "--no-sandbox",
+        "--disable-gpu",
+        "--disable-dev-shm-usage",
+        "--disable-quic",
+        "--no-first-run",
+        "--disable-background-networking",
+        "--disable-component-update",
+        "--disable-sync",
+        f"--window-size={WINDOW[0]},{WINDOW[1]}",
+        f"--user-data-dir={tmp_path_factory.mktemp('chromium-profile')}",
     ):
         options.add_argument(flag)
     options.set_capability("goog:loggingPrefs", {"browser": "ALL"})  # the console, for script errors
@@ -64,8 +72,11 @@ def browser(tmp_path_factory):
         service = Service(executable_path=driver_path) if driver_path else Service()
         driver = webdriver.Chrome(service=service, options=options)
     except Exception as error:  # selenium raises several types; all mean "no usable driver"
-        pytest.fail(f"could not start {chromium} with chromedriver {driver_path or '(Selenium Manager)'}: "
-                    f"{str(error).splitlines()[0]}\n{HOW_TO_GET_ONE}", pytrace=False)
+        pytest.fail(
+            f"could not start {chromium} with chromedriver {driver_path or '(Selenium Manager)'}: "
+            f"{str(error).splitlines()[0]}\n{HOW_TO_GET_ONE}",
+            pytrace=False,
+        )
     driver.set_page_load_timeout(300)
     driver.set_script_timeout(300)
     SHOTS.mkdir(parents=True, exist_ok=True)

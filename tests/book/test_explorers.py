@@ -63,8 +63,12 @@ PAGES = {
     "chapters/06_transposed_convolution": "transpose",
 }
 #: The page on which each kind is swept over its grid of settings.
-SWEEP_PAGE = {"conv": "chapters/03_padding", "pool": "chapters/05_pooling",
-              "transpose": "chapters/06_transposed_convolution", "filter": "chapters/02_image_filtering"}
+SWEEP_PAGE = {
+    "conv": "chapters/03_padding",
+    "pool": "chapters/05_pooling",
+    "transpose": "chapters/06_transposed_convolution",
+    "filter": "chapters/02_image_filtering",
+}
 CHUNK = 300  # settings per call into the browser
 
 
@@ -190,7 +194,9 @@ def test_explorer_on_page(page, server, browser):
         grid = root.find_element(By.CSS_SELECTOR, "svg[data-grid]")
         grid.send_keys(Keys.ARROW_DOWN)
         moved = browser.execute_script(current)
-        assert (moved["u"], moved["v"]) == (after["u"] + 1, after["v"]), f"{page}: the down arrow on the grid did nothing"
+        assert (moved["u"], moved["v"]) == (after["u"] + 1, after["v"]), (
+            f"{page}: the down arrow on the grid did nothing"
+        )
         browser.execute_script(f"window.cnnExplorers.find('{kind}').select(0, 0)")
 
     browser.execute_script("arguments[0].scrollIntoView()", root)
@@ -214,20 +220,25 @@ def test_explorer_on_page(page, server, browser):
 # ------------------------------------------------------------------------------------------------
 
 CONV_PADDINGS = [
-    {"padding": "p", "p": "0"}, {"padding": "p", "p": "1"}, {"padding": "p", "p": "2"},
-    {"padding": "valid"}, {"padding": "same"}, {"padding": "tf-same"}, {"padding": "full"},
+    {"padding": "p", "p": "0"},
+    {"padding": "p", "p": "1"},
+    {"padding": "p", "p": "2"},
+    {"padding": "valid"},
+    {"padding": "same"},
+    {"padding": "tf-same"},
+    {"padding": "full"},
     {"padding": "sides", "top": "0", "bottom": "1", "left": "2", "right": "0"},
     {"padding": "sides", "top": "2", "bottom": "0", "left": "1", "right": "1"},
 ]
 CONV_EDGES = [  # beyond the grid: invalid values, floats, and named edge cases
-    {"i": "3", "k": "5", "s": "1", "d": "1", "padding": "p", "p": "0"},      # kernel larger than the input
-    {"i": "3", "k": "5", "s": "1", "d": "1", "padding": "p", "p": "1"},      # exactly fits the padded input
-    {"i": "2", "k": "3", "s": "2", "d": "2", "padding": "p", "p": "1"},      # dilated kernel too large
-    {"i": "7", "k": "3", "s": "3", "d": "2", "padding": "p", "p": "2"},      # dilation with stride
-    {"i": "6", "k": "3", "s": "2", "d": "1", "padding": "tf-same"},          # TensorFlow: (0, 1)
-    {"i": "6", "k": "4", "s": "1", "d": "1", "padding": "tf-same"},          # (1, 2)
-    {"i": "224", "k": "7", "s": "2", "d": "1", "padding": "p", "p": "3"},   # ResNet's stem, not drawn
-    {"i": "5", "k": "3", "s": "2", "d": "1", "padding": "same"},             # PyTorch refuses
+    {"i": "3", "k": "5", "s": "1", "d": "1", "padding": "p", "p": "0"},  # kernel larger than the input
+    {"i": "3", "k": "5", "s": "1", "d": "1", "padding": "p", "p": "1"},  # exactly fits the padded input
+    {"i": "2", "k": "3", "s": "2", "d": "2", "padding": "p", "p": "1"},  # dilated kernel too large
+    {"i": "7", "k": "3", "s": "3", "d": "2", "padding": "p", "p": "2"},  # dilation with stride
+    {"i": "6", "k": "3", "s": "2", "d": "1", "padding": "tf-same"},  # TensorFlow: (0, 1)
+    {"i": "6", "k": "4", "s": "1", "d": "1", "padding": "tf-same"},  # (1, 2)
+    {"i": "224", "k": "7", "s": "2", "d": "1", "padding": "p", "p": "3"},  # ResNet's stem, not drawn
+    {"i": "5", "k": "3", "s": "2", "d": "1", "padding": "same"},  # PyTorch refuses
     {"i": "-1", "k": "3", "s": "1", "d": "1", "padding": "p", "p": "0"},
     {"i": "5", "k": "0", "s": "1", "d": "1", "padding": "p", "p": "0"},
     {"i": "5", "k": "3", "s": "0", "d": "1", "padding": "p", "p": "0"},
@@ -243,15 +254,39 @@ CONV_EDGES = [  # beyond the grid: invalid values, floats, and named edge cases
     {"i": "5", "k": "3", "s": "1", "d": "1", "padding": "p", "p": "0.5"},
     {"i": "5.5", "k": "3", "s": "1", "d": "1", "padding": "tf-same"},
     {"i": "5", "k": "3", "s": "2.0", "d": "1", "padding": "tf-same"},
-    {"i": "5", "k": "3", "s": "1", "d": "1", "padding": "sides", "top": "1.5", "bottom": "0", "left": "0", "right": "0"},
-    {"i": "4.5", "k": "3", "s": "1", "d": "1", "padding": "sides", "top": "1", "bottom": "0", "left": "0", "right": "0"},
+    {
+        "i": "5",
+        "k": "3",
+        "s": "1",
+        "d": "1",
+        "padding": "sides",
+        "top": "1.5",
+        "bottom": "0",
+        "left": "0",
+        "right": "0",
+    },
+    {
+        "i": "4.5",
+        "k": "3",
+        "s": "1",
+        "d": "1",
+        "padding": "sides",
+        "top": "1",
+        "bottom": "0",
+        "left": "0",
+        "right": "0",
+    },
     {"i": "1e-05", "k": "3", "s": "1", "d": "1", "padding": "valid"},
 ]
 
 
 def conv_settings() -> Iterator[dict]:
     for i, k, s, d, padding in itertools.product(
-        ("0", "1", "2", "3", "5", "6", "7", "8"), ("1", "2", "3", "4", "5"), ("1", "2", "3"), ("1", "2", "3"), CONV_PADDINGS
+        ("0", "1", "2", "3", "5", "6", "7", "8"),
+        ("1", "2", "3", "4", "5"),
+        ("1", "2", "3"),
+        ("1", "2", "3"),
+        CONV_PADDINGS,
     ):
         yield {"i": i, "k": k, "s": s, "d": d, **padding}
     yield from CONV_EDGES
@@ -325,7 +360,9 @@ def test_conv_explorer(request, server, browser):
             continue
         taps, coverage = conv_windows_from_cnnkit(st, expected["pads"])
         np.testing.assert_array_equal(windows_read(state["rows"], state["cols"], i), taps, err_msg=where)
-        np.testing.assert_array_equal(np.array(state["coverage"], dtype=np.int64).reshape(i, i), coverage, err_msg=where)
+        np.testing.assert_array_equal(
+            np.array(state["coverage"], dtype=np.int64).reshape(i, i), coverage, err_msg=where
+        )
     assert errors > 200 and len(settings) - errors > 1500, (errors, len(settings))
     count(request, "conv", len(settings))
 
@@ -335,9 +372,9 @@ def test_conv_explorer(request, server, browser):
 # ------------------------------------------------------------------------------------------------
 
 POOL_EDGES = [
-    {"i": "5", "k": "2", "s": "2", "p": "1", "d": "1", "ceil": True},   # ceil_mode's dropped window
-    {"i": "4", "k": "1", "s": "2", "p": "0", "d": "1", "ceil": True},   # dropped: a 1-sample window at 4
-    {"i": "1", "k": "2", "s": "", "p": "0", "d": "1", "ceil": True},    # a window larger than the input
+    {"i": "5", "k": "2", "s": "2", "p": "1", "d": "1", "ceil": True},  # ceil_mode's dropped window
+    {"i": "4", "k": "1", "s": "2", "p": "0", "d": "1", "ceil": True},  # dropped: a 1-sample window at 4
+    {"i": "1", "k": "2", "s": "", "p": "0", "d": "1", "ceil": True},  # a window larger than the input
     {"i": "2", "k": "2", "s": "3", "p": "1", "d": "3", "ceil": False},  # a dilated window reading only padding
     {"i": "1", "k": "2", "s": "3", "p": "1", "d": "3", "ceil": False},  # a dilated window too large
     {"i": "5", "k": "3", "s": "2", "p": "2", "d": "1", "ceil": False},  # padding more than half the window
@@ -358,8 +395,12 @@ POOL_EDGES = [
 
 def pool_settings() -> Iterator[dict]:
     for i, k, s, p, d, ceil in itertools.product(
-        ("0", "1", "2", "3", "4", "5", "6", "7", "9"), ("1", "2", "3", "4"), ("", "1", "2", "3"), ("0", "1", "2"),
-        ("1", "2"), (False, True),
+        ("0", "1", "2", "3", "4", "5", "6", "7", "9"),
+        ("1", "2", "3", "4"),
+        ("", "1", "2", "3"),
+        ("0", "1", "2"),
+        ("1", "2"),
+        (False, True),
     ):
         yield {"i": i, "k": k, "s": s, "p": p, "d": d, "ceil": ceil}
     yield from POOL_EDGES
@@ -413,11 +454,11 @@ def test_pool_explorer(request, server, browser):
 # ------------------------------------------------------------------------------------------------
 
 TRANSPOSE_EDGES = [
-    {"i": "3", "k": "3", "s": "2", "p": "1", "op": "1", "d": "1"},   # the chapter's 3 -> 6
-    {"i": "3", "k": "3", "s": "3", "p": "0", "op": "2", "d": "1"},   # output_padding at its limit, s - 1
-    {"i": "3", "k": "3", "s": "1", "p": "0", "op": "2", "d": "3"},   # at its limit, d - 1
-    {"i": "3", "k": "3", "s": "2", "p": "0", "op": "2", "d": "2"},   # one past the limit
-    {"i": "2", "k": "1", "s": "1", "p": "1", "op": "0", "d": "1"},   # padding removes everything
+    {"i": "3", "k": "3", "s": "2", "p": "1", "op": "1", "d": "1"},  # the chapter's 3 -> 6
+    {"i": "3", "k": "3", "s": "3", "p": "0", "op": "2", "d": "1"},  # output_padding at its limit, s - 1
+    {"i": "3", "k": "3", "s": "1", "p": "0", "op": "2", "d": "3"},  # at its limit, d - 1
+    {"i": "3", "k": "3", "s": "2", "p": "0", "op": "2", "d": "2"},  # one past the limit
+    {"i": "2", "k": "1", "s": "1", "p": "1", "op": "0", "d": "1"},  # padding removes everything
     {"i": "0", "k": "3", "s": "2", "p": "0", "op": "0", "d": "1"},
     {"i": "3", "k": "0", "s": "2", "p": "0", "op": "0", "d": "1"},
     {"i": "3", "k": "3", "s": "0", "p": "0", "op": "0", "d": "1"},
@@ -431,7 +472,12 @@ TRANSPOSE_EDGES = [
 
 def transpose_settings() -> Iterator[dict]:
     for i, k, s, p, op, d in itertools.product(
-        ("1", "2", "3", "4"), ("1", "2", "3", "4"), ("1", "2", "3"), ("0", "1", "2", "3"), ("0", "1", "2", "3"), ("1", "2", "3")
+        ("1", "2", "3", "4"),
+        ("1", "2", "3", "4"),
+        ("1", "2", "3"),
+        ("0", "1", "2", "3"),
+        ("0", "1", "2", "3"),
+        ("1", "2", "3"),
     ):
         yield {"i": i, "k": k, "s": s, "p": p, "op": op, "d": d}
     yield from TRANSPOSE_EDGES
@@ -469,8 +515,14 @@ def test_transpose_explorer(request, server, browser):
             if 0 <= r < o and 0 <= c < o:
                 shown[u * i + v, r, c] = a * k + b + 1
         np.testing.assert_array_equal(shown, landed, err_msg=f"{where}: where the stamps land")
-        counts = conv_transpose2d(np.ones((1, 1, i, i), dtype=np.int64), np.ones((1, 1, k, k), dtype=np.int64),
-                                  stride=s, padding=p, output_padding=op, dilation=d)[0, 0]
+        counts = conv_transpose2d(
+            np.ones((1, 1, i, i), dtype=np.int64),
+            np.ones((1, 1, k, k), dtype=np.int64),
+            stride=s,
+            padding=p,
+            output_padding=op,
+            dilation=d,
+        )[0, 0]
         np.testing.assert_array_equal(np.array(state["counts"]), counts, err_msg=f"{where}: stamps per output cell")
     assert errors > 100, errors
     count(request, "transpose", len(settings))
@@ -488,7 +540,9 @@ def filter_settings() -> Iterator[dict]:
     for boundary in boundaries:
         yield {"kernel": "box", "size": "3", "boundary": boundary}
         yield {"kernel": "gaussian", "size": "9", "sigma": "1.5", "boundary": boundary}
-    for n, (size, sigma) in enumerate([("1", "1"), ("3", "0.5"), ("4", "1"), ("5", "1"), ("7", "2"), ("15", "3"), ("31", "5")]):
+    for n, (size, sigma) in enumerate(
+        [("1", "1"), ("3", "0.5"), ("4", "1"), ("5", "1"), ("7", "2"), ("15", "3"), ("31", "5")]
+    ):
         yield {"kernel": "gaussian", "size": size, "sigma": sigma, "boundary": boundaries[n % 4]}
     for n, kernel in enumerate(("binomial", "sobel-x", "sobel-y", "prewitt-x", "laplacian", "sharpen")):
         for boundary in ("zero", boundaries[1 + n % 3]):
@@ -496,8 +550,18 @@ def filter_settings() -> Iterator[dict]:
     rng = np.random.default_rng(22)
     for boundary in boundaries:
         weights = rng.integers(-9, 10, size=9) / rng.choice([1, 2, 4, 8])
-        yield {"kernel": "custom", "boundary": boundary, **{f"w{j // 3}{j % 3}": repr(float(w)) for j, w in enumerate(weights)}}
-    yield {"kernel": "custom", "boundary": "zero", "row": "0", "col": "0", **{f"w{j // 3}{j % 3}": "1" for j in range(9)}}
+        yield {
+            "kernel": "custom",
+            "boundary": boundary,
+            **{f"w{j // 3}{j % 3}": repr(float(w)) for j, w in enumerate(weights)},
+        }
+    yield {
+        "kernel": "custom",
+        "boundary": "zero",
+        "row": "0",
+        "col": "0",
+        **{f"w{j // 3}{j % 3}": "1" for j in range(9)},
+    }
     # invalid: cnnkit's messages
     yield {"kernel": "box", "size": "0", "boundary": "zero"}
     yield {"kernel": "box", "size": "2.5", "boundary": "zero"}
@@ -545,7 +609,10 @@ def test_filter_explorer(request, server, browser):
     record = json.loads(script.split("] = ", 1)[1].rstrip().rstrip(";"))
     import base64
 
-    image = np.frombuffer(base64.b64decode(record["pixels"]), dtype=np.uint8).reshape(record["height"], record["width"]) / 255
+    image = (
+        np.frombuffer(base64.b64decode(record["pixels"]), dtype=np.uint8).reshape(record["height"], record["width"])
+        / 255
+    )
     shown_image = browser.execute_script("return Array.from(window.cnnExplorers.find('filter').image.values)")
     np.testing.assert_array_equal(np.array(shown_image).reshape(image.shape), image)
 

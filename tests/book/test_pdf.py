@@ -85,8 +85,9 @@ def test_every_chapter_is_printed_with_its_title_and_a_figure_caption(chapter, p
     text = " ".join(pages)
     name = flat(title(chapter))
     assert sum(name in page for page in pages[3:]) >= 1, f"{chapter.stem}: title {name!r} not printed"
-    assert any(name in t.replace(" ", "") or name.replace(" ", "") in t.replace(" ", "")
-               for t in outline_titles(reader)), f"{chapter.stem}: not in the PDF's outline"
+    assert any(
+        name in t.replace(" ", "") or name.replace(" ", "") in t.replace(" ", "") for t in outline_titles(reader)
+    ), f"{chapter.stem}: not in the PDF's outline"
     captions = plain_captions(chapter)
     assert captions, f"{chapter.stem}: no figure with a plain caption to look for"
     # the first eight words of a caption: enough to be unique, short enough not to cross a page

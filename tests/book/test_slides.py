@@ -71,8 +71,11 @@ def test_deck(chapter, deck_server, browser):
 
     has_math = browser.execute_script("return document.body.textContent.includes('$')")
     if has_math:
-        typeset = wait_for(browser, "return !!(window.MathJax && MathJax.startup && MathJax.startup.document"
-                                    " && document.querySelector('mjx-container'))")
+        typeset = wait_for(
+            browser,
+            "return !!(window.MathJax && MathJax.startup && MathJax.startup.document"
+            " && document.querySelector('mjx-container'))",
+        )
         assert typeset, f"{chapter.stem}: MathJax did not typeset the maths"
     text = browser.execute_script("return document.body.textContent")
     assert "Traceback (most recent call last)" not in text, f"{chapter.stem}: a traceback in the deck"

@@ -91,12 +91,16 @@ def test_conv_macs_rejects_a_forgotten_output_area():
 
 
 def test_conv_macs_rejects_k_instead_of_k_squared():
-    result = ex.check_conv_macs(lambda c_in, c_out, k, h_out, w_out, groups=1: c_out * h_out * w_out * (c_in // groups) * k)
+    result = ex.check_conv_macs(
+        lambda c_in, c_out, k, h_out, w_out, groups=1: c_out * h_out * w_out * (c_in // groups) * k
+    )
     assert_rejected(result, "failed on case 1 of 11 (fixed)", "expected 86704128, got 28901376")
 
 
 def test_conv_macs_rejects_the_output_area_squared():
-    result = ex.check_conv_macs(lambda c_in, c_out, k, h_out, w_out, groups=1: c_out * h_out * h_out * (c_in // groups) * k * k)
+    result = ex.check_conv_macs(
+        lambda c_in, c_out, k, h_out, w_out, groups=1: c_out * h_out * h_out * (c_in // groups) * k * k
+    )
     assert_rejected(result, "failed on case 5 of 11 (fixed)", "w_out = 14")
 
 
@@ -107,7 +111,9 @@ def test_conv_params_rejects_a_float_count():
 
 
 def test_conv_macs_rejects_a_float_count():
-    result = ex.check_conv_macs(lambda c_in, c_out, k, h_out, w_out, groups=1: c_out * h_out * w_out * c_in / groups * k * k)
+    result = ex.check_conv_macs(
+        lambda c_in, c_out, k, h_out, w_out, groups=1: c_out * h_out * w_out * c_in / groups * k * k
+    )
     assert_rejected(result, "failed on case 1 of 11 (fixed)", "expected an int, the count 86704128; got a float")
 
 
@@ -118,4 +124,6 @@ def test_receptive_field_rejects_a_float_count():
             field, jump = field + (kernel - 1) * jump, jump * stride
         return field
 
-    assert_rejected(ex.check_receptive_field(with_floats), "failed on case 1 of 13 (fixed)", "expected an int, the count 5")
+    assert_rejected(
+        ex.check_receptive_field(with_floats), "failed on case 1 of 13 (fixed)", "expected an int, the count 5"
+    )

@@ -144,6 +144,12 @@ def test_grad_cam_rejects_a_map_that_aliases_the_callers_features():
         return np.maximum(m, 0)
 
     result = ex.check_grad_cam(aliasing)
-    assert_rejected(result, "failed on case 1 of 9 (fixed)", "changed its argument features in place: features[0, 0, 0] was 1.0 and is 0.3")
+    assert_rejected(
+        result,
+        "failed on case 1 of 9 (fixed)",
+        "changed its argument features in place: features[0, 0, 0] was 1.0 and is 0.3",
+    )
     tensors = ex.check_grad_cam(lambda f, g: torch.from_numpy(aliasing(f.numpy(), g.numpy())), tensors=True)
-    assert_rejected(tensors, "failed on case 1 of 9 (fixed)", "changed its argument features in place", "features.clone()")
+    assert_rejected(
+        tensors, "failed on case 1 of 9 (fixed)", "changed its argument features in place", "features.clone()"
+    )

@@ -93,7 +93,10 @@ REFERENCES = {
     "same_padding": (ex.check_same_padding, tf_same_padding),
     "same_padding_formula": (ex.check_same_padding, formula_same_padding),
     "conv_output_size": (ex.check_conv_output_size, lambda i, k, p=0, s=1, d=1: conv_output_size(i, k, s=s, p=p, d=d)),
-    "conv_output_size_formula": (ex.check_conv_output_size, lambda i, k, p=0, s=1, d=1: (i + 2 * p - d * (k - 1) - 1) // s + 1),
+    "conv_output_size_formula": (
+        ex.check_conv_output_size,
+        lambda i, k, p=0, s=1, d=1: (i + 2 * p - d * (k - 1) - 1) // s + 1,
+    ),
     "conv_matrix_loop": (ex.check_conv_matrix, loop_conv_matrix),
     "conv_macs_formula": (
         ex.check_conv_macs,
@@ -157,9 +160,13 @@ def test_every_checker_is_in_the_table_in_all_and_has_a_rejects_test():
     ]
     for name in checkers:
         assert name in ex.__all__
-        assert getattr(ex, name).__module__ == f"cnnkit.exercises.{table[name]}", f"the table gives {name} the wrong module"
-        assert any(t.startswith(f"test_{name[len('check_'):]}_rejects_") for t in tests), f"no rejects test for {name}"
-        assert any(checker.__name__ == name for checker, _ in map(_unwrap, REFERENCES.values())), f"no passing answer for {name}"
+        assert getattr(ex, name).__module__ == f"cnnkit.exercises.{table[name]}", (
+            f"the table gives {name} the wrong module"
+        )
+        assert any(t.startswith(f"test_{name[len('check_') :]}_rejects_") for t in tests), f"no rejects test for {name}"
+        assert any(checker.__name__ == name for checker, _ in map(_unwrap, REFERENCES.values())), (
+            f"no passing answer for {name}"
+        )
 
 
 def _unwrap(entry):

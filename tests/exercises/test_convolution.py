@@ -37,7 +37,9 @@ def test_correlate2d_rejects_an_output_one_too_small():
 def test_correlate2d_rejects_a_transposed_output():
     result = ex.check_correlate2d(lambda x, w: loop_correlate(x, w).T)
     assert_rejected(result, "failed on case 1 ", "(0, 1): expected 15, got 14")
-    square = ex.check_correlate2d(lambda x, w: loop_correlate(x, w).T if x.shape[0] != x.shape[1] else loop_correlate(x, w))
+    square = ex.check_correlate2d(
+        lambda x, w: loop_correlate(x, w).T if x.shape[0] != x.shape[1] else loop_correlate(x, w)
+    )
     assert_rejected(square, "failed on case 4 of 11 (fixed)", f"{WRONG_SHAPE} (3, 4), got (4, 3)")
 
 
@@ -51,7 +53,9 @@ def test_correlate2d_rejects_the_kernel_height_used_for_both_axes():
         return out
 
     result = ex.check_correlate2d(square_window)
-    assert_rejected(result, "failed on case 4 of 11 (fixed)", "your function raised ValueError: operands could not be broadcast")
+    assert_rejected(
+        result, "failed on case 4 of 11 (fixed)", "your function raised ValueError: operands could not be broadcast"
+    )
 
 
 def test_pad2d_rejects_padding_on_one_side_only():
@@ -108,7 +112,9 @@ def test_conv2d_strided_rejects_the_stride_on_one_axis_only():
     def rows_only(x, w, stride):
         kh, kw = w.shape
         rows, cols = (x.shape[0] - kh) // stride + 1, x.shape[1] - kw + 1
-        return np.array([[np.sum(x[a * stride : a * stride + kh, b : b + kw] * w) for b in range(cols)] for a in range(rows)])
+        return np.array(
+            [[np.sum(x[a * stride : a * stride + kh, b : b + kw] * w) for b in range(cols)] for a in range(rows)]
+        )
 
     assert_rejected(ex.check_conv2d_strided(rows_only), "failed on case 1 ", f"{WRONG_SHAPE} (2, 2), got (2, 3)")
 
@@ -137,5 +143,7 @@ def test_correlate2d_rejects_an_output_in_the_images_integer_dtype():
 
 def test_conv2d_strided_rejects_an_output_in_the_images_integer_dtype():
     result = ex.check_conv2d_strided(_truncating)
-    assert_rejected(result, "failed on case 6 of 12 (fixed)", "stride = 3", "expected 1.75, got 1", "integer output array")
+    assert_rejected(
+        result, "failed on case 6 of 12 (fixed)", "stride = 3", "expected 1.75, got 1", "integer output array"
+    )
     assert ex.check_conv2d_strided(loop_correlate).passed

@@ -22,7 +22,9 @@ def test_a_function_that_raises_is_reported_not_raised():
         raise ValueError("shapes do not match")
 
     result = ex.check_correlate2d(broken)
-    assert_rejected(result, "failed on case 1 of 11 (fixed)", "your function raised ValueError: shapes do not match", "input:")
+    assert_rejected(
+        result, "failed on case 1 of 11 (fixed)", "your function raised ValueError: shapes do not match", "input:"
+    )
     assert "in broken)" in result.message and "x = [[  0  10   9   3   4]" in result.message
     assert result.actual is None and result.inputs is not None and result.expected.shape == (3, 3)
 
@@ -46,7 +48,9 @@ def test_keyboard_interrupt_is_not_swallowed():
 def test_messages_are_short_for_large_arrays():
     x = np.arange(100.0).reshape(10, 10)
     wrong_value = check(lambda x: x + (x == 42), lambda x: x, [(x,)], names=["x"])
-    assert_rejected(wrong_value, "x = array of shape (10, 10), dtype float64", "at index (4, 2): expected 42.0, got 43.0")
+    assert_rejected(
+        wrong_value, "x = array of shape (10, 10), dtype float64", "at index (4, 2): expected 42.0, got 43.0"
+    )
     assert "1 of 100 entries differ" in wrong_value.message and len(wrong_value.message) < 600
     wrong_shape = check(lambda x: x[1:, 1:], lambda x: x, [(x,)], names=["x"])
     assert_rejected(wrong_shape, "wrong shape: expected (10, 10), got (9, 9)")
@@ -69,7 +73,9 @@ def test_inputs_are_copied_for_each_function_and_a_change_in_place_is_reported()
 
     result = ex.check_max_pool2d(destructive)
     assert_rejected(
-        result, "failed on case 1 of 11 (fixed)", "your function changed its argument x in place: x[0, 0] was 1 and is 0 after the call"
+        result,
+        "failed on case 1 of 11 (fixed)",
+        "your function changed its argument x in place: x[0, 0] was 1 and is 0 after the call",
     )
     assert result.inputs[0].any()  # the case kept its values
     assert "hint:" not in result.message  # the case's hint is about its values, not about the change
@@ -81,7 +87,9 @@ def test_a_wrong_result_is_reported_before_a_change_in_place():
         x[...] = 0
         return out + 1
 
-    assert_rejected(ex.check_max_pool2d(destructive), "failed on case 1 of 11 (fixed)", "first difference at index (0, 0)")
+    assert_rejected(
+        ex.check_max_pool2d(destructive), "failed on case 1 of 11 (fixed)", "first difference at index (0, 0)"
+    )
 
 
 def test_a_change_of_a_list_argument_is_reported():
@@ -92,7 +100,12 @@ def test_a_change_of_a_list_argument_is_reported():
             field, jump = field + (kernel - 1) * jump, jump * stride
         return field
 
-    assert_rejected(ex.check_receptive_field(reverses), "failed on case 4 of 13 (fixed)", "changed its argument layers in place: layers[0][0] was 5 and is 2", "list(layers)")
+    assert_rejected(
+        ex.check_receptive_field(reverses),
+        "failed on case 4 of 13 (fixed)",
+        "changed its argument layers in place: layers[0][0] was 5 and is 2",
+        "list(layers)",
+    )
 
 
 def test_the_reference_runs_after_the_function():
@@ -120,7 +133,9 @@ def test_a_result_that_is_not_an_array_is_named():
 
 def test_passing_a_result_instead_of_a_function_is_named():
     result = ex.check_pad2d(np.zeros((3, 3)))
-    assert not result.passed and "expected a function" in result.message and "check(f), not check(f(x))" in result.message
+    assert (
+        not result.passed and "expected a function" in result.message and "check(f), not check(f(x))" in result.message
+    )
 
 
 def test_lists_and_tensors_are_accepted_as_results():

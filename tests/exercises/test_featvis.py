@@ -84,7 +84,9 @@ def test_total_variation_rejects_one_direction_only():
 
 
 def test_total_variation_rejects_squared_differences():
-    result = ex.check_total_variation(lambda x: ((x[:, 1:] - x[:, :-1]) ** 2).sum() + ((x[:, :, 1:] - x[:, :, :-1]) ** 2).sum())
+    result = ex.check_total_variation(
+        lambda x: ((x[:, 1:] - x[:, :-1]) ** 2).sum() + ((x[:, :, 1:] - x[:, :, :-1]) ** 2).sum()
+    )
     assert_rejected(result, "failed on case 1 of 10 (fixed)", "expected 22.0, got 54.0")
 
 
@@ -109,7 +111,9 @@ def test_total_variation_rejects_wrap_around_differences():
 
 
 def test_total_variation_rejects_means_instead_of_sums():
-    result = ex.check_total_variation(lambda x: (x[:, 1:] - x[:, :-1]).abs().mean() + (x[:, :, 1:] - x[:, :, :-1]).abs().mean())
+    result = ex.check_total_variation(
+        lambda x: (x[:, 1:] - x[:, :-1]).abs().mean() + (x[:, :, 1:] - x[:, :, :-1]).abs().mean()
+    )
     assert_rejected(result, "failed on case 1 of 10 (fixed)", "expected 22.0, got")
 
 
@@ -124,8 +128,12 @@ def test_total_variation_rejects_the_square_root_of_a_square_and_its_nan_gradien
         return torch.sqrt(vertical**2).sum() + torch.sqrt(horizontal**2).sum()
 
     result = ex.check_total_variation(sqrt_of_square)
-    assert_rejected(result, "failed on case 1 of 10 (fixed)", "its gradient with respect to the image is nan at image[0, 1, 0]",
-                    "sqrt(d**2) has no gradient where d = 0")
+    assert_rejected(
+        result,
+        "failed on case 1 of 10 (fixed)",
+        "its gradient with respect to the image is nan at image[0, 1, 0]",
+        "sqrt(d**2) has no gradient where d = 0",
+    )
 
 
 def test_total_variation_rejects_a_detached_term():
@@ -135,8 +143,14 @@ def test_total_variation_rejects_a_detached_term():
         return vertical.detach().abs().sum() + horizontal.abs().sum()
 
     result = ex.check_total_variation(detached)
-    assert_rejected(result, "failed on case 1 of 10 (fixed)", "is not autograd's gradient of the formula",
-                    "expected gradient:", "your gradient:", "first difference at index (0, 0, 0): expected -2.0, got -1.0")
+    assert_rejected(
+        result,
+        "failed on case 1 of 10 (fixed)",
+        "is not autograd's gradient of the formula",
+        "expected gradient:",
+        "your gradient:",
+        "first difference at index (0, 0, 0): expected -2.0, got -1.0",
+    )
 
 
 def test_total_variation_rejects_a_gradient_that_flows_to_a_copy():
@@ -156,8 +170,14 @@ def test_total_variation_accepts_any_slope_where_neighbours_are_equal():
 def _step(x, model, channel, lr, sign=1.0, norm="rms"):
     model(x)[0, channel].mean().backward()
     g = x.grad
-    scale = {"rms": g.pow(2).mean().sqrt() + 1e-5, "none": 1.0, "l2": g.norm(), "max": g.abs().max(),
-             "std": g.std(), "mean abs": g.abs().mean()}[norm]
+    scale = {
+        "rms": g.pow(2).mean().sqrt() + 1e-5,
+        "none": 1.0,
+        "l2": g.norm(),
+        "max": g.abs().max(),
+        "std": g.std(),
+        "mean abs": g.abs().mean(),
+    }[norm]
     return (x + sign * lr * g / scale).detach()
 
 
@@ -175,7 +195,9 @@ def _step(x, model, channel, lr, sign=1.0, norm="rms"):
 )
 def test_gradient_ascent_step_rejects_and_names_the_likely_mistake(mistake, settings):
     result = ex.check_gradient_ascent_step(lambda x, model, channel, lr: _step(x, model, channel, lr, **settings))
-    assert_rejected(result, "failed on case 1 of 6 (random, seed 0)", "your step: root mean square", f"likely mistake: {mistake}")
+    assert_rejected(
+        result, "failed on case 1 of 6 (random, seed 0)", "your step: root mean square", f"likely mistake: {mistake}"
+    )
 
 
 def test_gradient_ascent_step_rejects_the_maximum_as_objective_and_says_the_direction_is_wrong():
@@ -184,8 +206,11 @@ def test_gradient_ascent_step_rejects_the_maximum_as_objective_and_says_the_dire
         g = x.grad
         return (x + lr * g / (g.pow(2).mean().sqrt() + 1e-5)).detach()
 
-    assert_rejected(ex.check_gradient_ascent_step(maximum), "failed on case 1 ",
-                    "likely mistake: the step does not point along the gradient of the channel's mean activation")
+    assert_rejected(
+        ex.check_gradient_ascent_step(maximum),
+        "failed on case 1 ",
+        "likely mistake: the step does not point along the gradient of the channel's mean activation",
+    )
 
 
 def test_gradient_ascent_step_rejects_a_step_taken_in_place():
@@ -196,5 +221,8 @@ def test_gradient_ascent_step_rejects_a_step_taken_in_place():
             x += lr * g / (g.pow(2).mean().sqrt() + 1e-5)
         return x.detach()
 
-    assert_rejected(ex.check_gradient_ascent_step(in_place), "failed on case 1 of 6 (random, seed 0)",
-                    "your function changed its argument x in place: x[0, 0, 0, 0] was 0.13")
+    assert_rejected(
+        ex.check_gradient_ascent_step(in_place),
+        "failed on case 1 of 6 (random, seed 0)",
+        "your function changed its argument x in place: x[0, 0, 0, 0] was 0.13",
+    )

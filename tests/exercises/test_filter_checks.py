@@ -49,7 +49,9 @@ def test_gaussian_kernel_rejects_sigma_not_squared():
         return g / g.sum()
 
     assert_rejected(ex.check_gaussian_kernel(over_sigma), "failed on case 1 of 11 (fixed)", WRONG_VALUE)
-    assert_rejected(ex.check_gaussian_kernel(over_two_sigma), "failed on case 2 of 11 (fixed)", "sigma = 0.5", WRONG_VALUE)
+    assert_rejected(
+        ex.check_gaussian_kernel(over_two_sigma), "failed on case 2 of 11 (fixed)", "sigma = 0.5", WRONG_VALUE
+    )
 
 
 def test_gaussian_kernel_rejects_a_1d_kernel():

@@ -78,7 +78,10 @@ def test_other_library_functions_are_allowed():
 def test_the_checkers_reference_calls_are_not_the_readers():
     # check_pad2d calls cnnkit.ops.pad2d for its expected values, outside the reader's function
     assert grade_function(my_pad2d, "check_pad2d").status == "passed"
-    assert grade_function(pad2d, "check_pad2d").message == "pad2d is cnnkit's own cnnkit.ops.conv.pad2d, not a function written for the exercise"
+    assert (
+        grade_function(pad2d, "check_pad2d").message
+        == "pad2d is cnnkit's own cnnkit.ops.conv.pad2d, not a function written for the exercise"
+    )
 
 
 def lookup_table(checker, names):
@@ -136,7 +139,9 @@ def test_hidden_cases_come_from_the_same_distributions():
 
 
 def test_check_calls_are_read_from_the_stub():
-    assert check_calls("def f(x):\n    raise NotImplementedError\n\n\ncheck_pad2d(f)") == [CheckCall("check_pad2d", "f")]
+    assert check_calls("def f(x):\n    raise NotImplementedError\n\n\ncheck_pad2d(f)") == [
+        CheckCall("check_pad2d", "f")
+    ]
     assert check_calls("%time check_pad2d(f)\ncheck_cam(g)") == [CheckCall("check_cam", "g")]
     assert check_calls("x = check_pad2d(f)\nprint(check_cam(g))\ncheck_pad2d(f(1))\ndef (") == []
 
@@ -145,7 +150,12 @@ def test_the_grader_cell_grades_what_the_namespace_holds():
     calls = [CheckCall("check_pad2d", "my_pad2d").to_dict()]
     passed = grade_cell("ex-1", calls, {"my_pad2d": my_pad2d}, nonce="n0")
     bundle = passed._repr_mimebundle_()
-    assert bundle[grading.MIME_TYPE] == {"label": "ex-1", "nonce": "n0", "status": "passed", "message": "passed: 9 cases"}
+    assert bundle[grading.MIME_TYPE] == {
+        "label": "ex-1",
+        "nonce": "n0",
+        "status": "passed",
+        "message": "passed: 9 cases",
+    }
     assert bundle["text/plain"] == "ex-1: passed"
     assert grade_cell("ex-1", calls, {}).grade.status == "not implemented"  # print("passed") alone defines nothing
     raised = grade_cell("ex-1", calls, {}, cell_error="SyntaxError: invalid syntax")

@@ -37,7 +37,9 @@ def test_max_pool2d_rejects_a_last_partial_window():
         rows, cols = -(-x.shape[0] // k), -(-x.shape[1] // k)
         return np.array([[x[a * k : a * k + k, b * k : b * k + k].max() for b in range(cols)] for a in range(rows)])
 
-    assert_rejected(ex.check_max_pool2d(ceil_mode), "failed on case 2 of 11 (fixed)", f"{WRONG_SHAPE} (2, 2), got (3, 3)")
+    assert_rejected(
+        ex.check_max_pool2d(ceil_mode), "failed on case 2 of 11 (fixed)", f"{WRONG_SHAPE} (2, 2), got (3, 3)"
+    )
 
 
 def test_max_pool2d_rejects_a_maximum_that_starts_at_zero():
@@ -72,7 +74,9 @@ def test_max_pool2d_backward_rejects_the_gradient_spread_over_the_window():
         grad[: h * k, : w * k] = np.kron(grad_out, np.ones((k, k))) / k**2  # average pooling's gradient
         return grad
 
-    assert_rejected(ex.check_max_pool2d_backward(spread), "failed on case 1 ", WRONG_VALUE, "(0, 0): expected 0.0, got 0.25")
+    assert_rejected(
+        ex.check_max_pool2d_backward(spread), "failed on case 1 ", WRONG_VALUE, "(0, 0): expected 0.0, got 0.25"
+    )
 
 
 def test_max_pool2d_backward_rejects_the_gradient_at_the_minimum():

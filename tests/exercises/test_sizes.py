@@ -23,16 +23,22 @@ def test_same_padding_rejects_a_symmetric_padding():
 
 def test_same_padding_rejects_an_ignored_stride():
     result = ex.check_same_padding(lambda size, k, stride=1, dilation=1: formula_same_padding(size, k, 1, dilation))
-    assert_rejected(result, "failed on case 3 of 14 (fixed)", "stride = 2", "expected (before, after) = (0, 1), got (1, 1)")
+    assert_rejected(
+        result, "failed on case 3 of 14 (fixed)", "stride = 2", "expected (before, after) = (0, 1), got (1, 1)"
+    )
 
 
 def test_same_padding_rejects_an_ignored_dilation():
     result = ex.check_same_padding(lambda size, k, stride=1, dilation=1: formula_same_padding(size, k, stride))
-    assert_rejected(result, "failed on case 6 of 14 (fixed)", "dilation = 2", "expected (before, after) = (2, 2), got (1, 1)")
+    assert_rejected(
+        result, "failed on case 6 of 14 (fixed)", "dilation = 2", "expected (before, after) = (2, 2), got (1, 1)"
+    )
 
 
 def test_same_padding_rejects_before_and_after_swapped():
-    result = ex.check_same_padding(lambda size, k, stride=1, dilation=1: formula_same_padding(size, k, stride, dilation)[::-1])
+    result = ex.check_same_padding(
+        lambda size, k, stride=1, dilation=1: formula_same_padding(size, k, stride, dilation)[::-1]
+    )
     assert_rejected(result, "failed on case 2 of 14 (fixed)", "expected (before, after) = (1, 2), got (2, 1)")
 
 
@@ -42,7 +48,9 @@ def test_same_padding_rejects_a_negative_padding_and_a_total():
         return total // 2, total - total // 2
 
     assert_rejected(ex.check_same_padding(no_max), "failed on case 8 of 14 (fixed)", "got (-1, -1)")
-    total = ex.check_same_padding(lambda size, k, stride=1, dilation=1: sum(formula_same_padding(size, k, stride, dilation)))
+    total = ex.check_same_padding(
+        lambda size, k, stride=1, dilation=1: sum(formula_same_padding(size, k, stride, dilation))
+    )
     assert_rejected(total, "failed on case 1 ", "expected a pair (before, after) = (1, 1); got an int: 2")
     assert ex.check_same_padding(lambda *args: list(formula_same_padding(*args))).passed
     assert ex.check_same_padding(lambda *args: np.array(formula_same_padding(*args))).passed
@@ -80,5 +88,7 @@ def test_conv_output_size_rejects_a_float_size():
 
 
 def test_same_padding_rejects_a_pair_of_floats():
-    result = ex.check_same_padding(lambda size, k, stride=1, dilation=1: tuple(map(float, formula_same_padding(size, k, stride, dilation))))
+    result = ex.check_same_padding(
+        lambda size, k, stride=1, dilation=1: tuple(map(float, formula_same_padding(size, k, stride, dilation)))
+    )
     assert_rejected(result, "failed on case 1 of 14 (fixed)", "expected a pair of ints (1, 1); got (1.0, 1.0)")

@@ -108,13 +108,17 @@ def test_a_one_sided_difference_is_off_by_more_than_the_tolerance_on_the_curved_
 
 
 def test_conv2d_rejects_a_flipped_kernel():
-    result = ex.check_conv2d(lambda x, w, b, stride=1, padding=0: loop_conv2d(x, w[:, :, ::-1, ::-1], b, stride, padding))
+    result = ex.check_conv2d(
+        lambda x, w, b, stride=1, padding=0: loop_conv2d(x, w[:, :, ::-1, ::-1], b, stride, padding)
+    )
     assert_rejected(result, "failed on case 1 of 14 (fixed)", WRONG_VALUE, "expected -5.0, got 5.0")
 
 
 def test_conv2d_rejects_a_forgotten_bias():
     result = ex.check_conv2d(lambda x, w, b, stride=1, padding=0: loop_conv2d(x, w, 0 * b, stride, padding))
-    assert_rejected(result, "failed on case 2 of 14 (fixed)", "b = [10.]", "expected 5.0, got -5.0", "one number per filter")
+    assert_rejected(
+        result, "failed on case 2 of 14 (fixed)", "b = [10.]", "expected 5.0, got -5.0", "one number per filter"
+    )
 
 
 def test_conv2d_rejects_the_bias_of_the_input_channel():
@@ -214,7 +218,11 @@ def test_conv2d_rejects_a_function_that_changes_its_input():
         w.fill(0)
         return y
 
-    assert_rejected(ex.check_conv2d(kernel_as_scratch), "failed on case 1 of 14 (fixed)", f"{CHANGED} w in place: w[0, 0, 0, 0] was 1.0")
+    assert_rejected(
+        ex.check_conv2d(kernel_as_scratch),
+        "failed on case 1 of 14 (fixed)",
+        f"{CHANGED} w in place: w[0, 0, 0, 0] was 1.0",
+    )
 
 
 def test_conv2d_accepts_a_vectorised_answer_and_reports_the_stub():
@@ -228,7 +236,10 @@ def test_conv2d_accepts_a_vectorised_answer_and_reports_the_stub():
     def my_conv2d(x, w, b, stride=1, padding=0):
         raise NotImplementedError("write this function")
 
-    assert ex.check_conv2d(my_conv2d).message == "not implemented yet: write the body of my_conv2d, then run this cell again"
+    assert (
+        ex.check_conv2d(my_conv2d).message
+        == "not implemented yet: write the body of my_conv2d, then run this cell again"
+    )
 
 
 # --------------------------------------------------------------------------------------------
@@ -251,7 +262,13 @@ def test_conv2d_backward_rejects_dw_averaged_over_the_batch():
         return dx, dw / len(x), db / len(x)
 
     result = ex.check_conv2d_backward(mean_over_images)
-    assert_rejected(result, "failed on case 2 of 13 (fixed)", "dw differs: ", "expected -294.0, got -147.0", "collect the contributions of every image")
+    assert_rejected(
+        result,
+        "failed on case 2 of 13 (fixed)",
+        "dw differs: ",
+        "expected -294.0, got -147.0",
+        "collect the contributions of every image",
+    )
 
 
 def test_conv2d_backward_rejects_db_summed_over_the_channels():
@@ -299,15 +316,25 @@ def test_conv2d_backward_rejects_a_gradient_of_the_padded_input():
         return np.pad(dx, ((0, 0), (0, 0), (padding, padding), (padding, padding))), dw, db
 
     result = ex.check_conv2d_backward(uncropped)
-    assert_rejected(result, "failed on case 5 of 13 (fixed)", f"dx differs: {WRONG_SHAPE} (1, 1, 3, 3), got (1, 1, 5, 5)")
+    assert_rejected(
+        result, "failed on case 5 of 13 (fixed)", f"dx differs: {WRONG_SHAPE} (1, 1, 3, 3), got (1, 1, 5, 5)"
+    )
 
 
 def test_conv2d_backward_rejects_two_results_or_the_wrong_order():
-    two = ex.check_conv2d_backward(lambda x, w, g, stride=1, padding=0: loop_conv2d_backward(x, w, g, stride, padding)[:2])
-    assert_rejected(two, "failed on case 1 of 13 (fixed)", "expected a tuple (dx, dw, db) of three arrays; got a tuple of 2")
-    one = ex.check_conv2d_backward(lambda x, w, g, stride=1, padding=0: loop_conv2d_backward(x, w, g, stride, padding)[0])
+    two = ex.check_conv2d_backward(
+        lambda x, w, g, stride=1, padding=0: loop_conv2d_backward(x, w, g, stride, padding)[:2]
+    )
+    assert_rejected(
+        two, "failed on case 1 of 13 (fixed)", "expected a tuple (dx, dw, db) of three arrays; got a tuple of 2"
+    )
+    one = ex.check_conv2d_backward(
+        lambda x, w, g, stride=1, padding=0: loop_conv2d_backward(x, w, g, stride, padding)[0]
+    )
     assert_rejected(one, "failed on case 1 of 13 (fixed)", "three arrays; got an array of shape (1, 1, 3, 3)")
-    swapped = ex.check_conv2d_backward(lambda x, w, g, stride=1, padding=0: loop_conv2d_backward(x, w, g, stride, padding)[::-1])
+    swapped = ex.check_conv2d_backward(
+        lambda x, w, g, stride=1, padding=0: loop_conv2d_backward(x, w, g, stride, padding)[::-1]
+    )
     assert_rejected(swapped, "failed on case 1 of 13 (fixed)", f"dx differs: {WRONG_SHAPE} (1, 1, 3, 3), got (1,)")
 
 
@@ -327,7 +354,9 @@ def test_conv2d_backward_rejects_a_function_that_changes_its_input():
         return grads
 
     result = ex.check_conv2d_backward(grad_output_as_scratch)
-    assert_rejected(result, "failed on case 1 of 13 (fixed)", f"{CHANGED} grad_output in place: grad_output[0, 0, 0, 0] was 0.5")
+    assert_rejected(
+        result, "failed on case 1 of 13 (fixed)", f"{CHANGED} grad_output in place: grad_output[0, 0, 0, 0] was 0.5"
+    )
 
 
 # --------------------------------------------------------------------------------------------
@@ -370,7 +399,10 @@ def test_numerical_gradient_rejects_an_input_that_is_not_restored():
 
     result = ex.check_numerical_gradient(not_restored)
     assert_rejected(
-        result, "failed on case 1 of 8 (fixed)", f"{CHANGED} x in place: x[0] was 1.0 and is 0.999999", "put every entry back"
+        result,
+        "failed on case 1 of 8 (fixed)",
+        f"{CHANGED} x in place: x[0] was 1.0 and is 0.999999",
+        "put every entry back",
     )
 
 
@@ -495,18 +527,30 @@ def test_small_cnn_rejects_a_batch_axis_squeezed_away():
 
 def test_small_cnn_rejects_a_missing_relu():
     result = ex.check_small_cnn(Tanh)
-    assert_rejected(result, "failed on case 3 of 5 (fixed)", "expected: Conv2d reads no negative value", "Conv2d reads negative values")
+    assert_rejected(
+        result,
+        "failed on case 3 of 5 (fixed)",
+        "expected: Conv2d reads no negative value",
+        "Conv2d reads negative values",
+    )
 
 
 def test_small_cnn_rejects_a_wrong_parameter_count():
     assert_rejected(ex.check_small_cnn(NoBias), "failed on case 4 of 5 (fixed)", "expected 5994, got 5986")
-    assert_rejected(ex.check_small_cnn(Unused), "failed on case 4 of 5 (fixed)", "expected 5994, got 22442", "unused count too")
+    assert_rejected(
+        ex.check_small_cnn(Unused), "failed on case 4 of 5 (fixed)", "expected 5994, got 22442", "unused count too"
+    )
 
 
 def test_small_cnn_rejects_an_under_trained_network_and_leaves_the_threads_and_random_state():
     threads, state = torch.get_num_threads(), torch.get_rng_state().clone()
     result = ex.check_small_cnn(Softmax)
-    assert_rejected(result, "failed on case 5 of 5 (fixed)", "expected a held-out accuracy of at least 0.9, got 0.8", "250 steps of Adam")
+    assert_rejected(
+        result,
+        "failed on case 5 of 5 (fixed)",
+        "expected a held-out accuracy of at least 0.9, got 0.8",
+        "250 steps of Adam",
+    )
     assert 0.8 < result.actual < 0.88
     assert torch.get_num_threads() == threads and torch.equal(torch.get_rng_state(), state)
     sigmoid = ex.check_small_cnn(Sigmoid)
@@ -520,21 +564,28 @@ def test_small_cnn_reports_the_stub_and_what_is_not_a_module():
             super().__init__()
             raise NotImplementedError("write this class")
 
-    assert ex.check_small_cnn(MySmallCNN).message == "not implemented yet: write the body of MySmallCNN, then run this cell again"
+    assert (
+        ex.check_small_cnn(MySmallCNN).message
+        == "not implemented yet: write the body of MySmallCNN, then run this cell again"
+    )
 
     class Plain:
         def __call__(self, x):
             return x
 
     result = ex.check_small_cnn(Plain)
-    assert_rejected(result, "failed on case 1 of 5 (fixed)", "Plain() gave <", "not an nn.Module: subclass torch.nn.Module")
+    assert_rejected(
+        result, "failed on case 1 of 5 (fixed)", "Plain() gave <", "not an nn.Module: subclass torch.nn.Module"
+    )
 
     class NoSuper(nn.Module):
         def __init__(self):
             self.conv1 = nn.Conv2d(1, 8, 5)
 
     result = ex.check_small_cnn(NoSuper)
-    assert_rejected(result, "failed on case 1 of 5 (fixed)", "your function raised AttributeError", "before Module.__init__() call")
+    assert_rejected(
+        result, "failed on case 1 of 5 (fixed)", "your function raised AttributeError", "before Module.__init__() call"
+    )
     assert "(line " in result.message and "in __init__)" in result.message
 
 

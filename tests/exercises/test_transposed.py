@@ -31,7 +31,9 @@ def test_conv_transpose2d_rejects_copies_that_overwrite_instead_of_adding():
                 out[u * stride : u * stride + kh, v * stride : v * stride + kw] = x[u, v] * w
         return out
 
-    assert_rejected(ex.check_conv_transpose2d(overwrite), "failed on case 2 of 11 (fixed)", "(0, 2): expected 3, got 2.0")
+    assert_rejected(
+        ex.check_conv_transpose2d(overwrite), "failed on case 2 of 11 (fixed)", "(0, 2): expected 3, got 2.0"
+    )
 
 
 def test_conv_transpose2d_rejects_a_flipped_kernel():
@@ -92,7 +94,9 @@ def test_conv_matrix_rejects_a_wrong_number_of_outputs():
         (h, wd), (kh, kw) = input_shape, w.shape
         return loop_conv_matrix(w, input_shape)[: (h - kh) * (wd - kw)]
 
-    assert_rejected(ex.check_conv_matrix(one_too_few), "failed on case 1 of 9 (fixed)", f"{WRONG_SHAPE} (4, 9), got (1, 9)")
+    assert_rejected(
+        ex.check_conv_matrix(one_too_few), "failed on case 1 of 9 (fixed)", f"{WRONG_SHAPE} (4, 9), got (1, 9)"
+    )
 
 
 def test_conv_matrix_is_the_correlation():

@@ -26,7 +26,14 @@ def test_inception_3a_shapes_and_parameters():
     y = block(x)
     assert y.shape == (2, 256, 28, 28) and block.out_channels == 256
     assert torch.equal(y, torch.cat(parts, dim=1))
-    expected = (192 * 64 + 64) + (192 * 96 + 96) + (96 * 128 * 9 + 128) + (192 * 16 + 16) + (16 * 32 * 25 + 32) + (192 * 32 + 32)
+    expected = (
+        (192 * 64 + 64)
+        + (192 * 96 + 96)
+        + (96 * 128 * 9 + 128)
+        + (192 * 16 + 16)
+        + (16 * 32 * 25 + 32)
+        + (192 * 32 + 32)
+    )
     assert n_params(block) == expected == 163696
     assert (y >= 0).all()  # every branch ends in a ReLU
 

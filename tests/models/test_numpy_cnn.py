@@ -41,7 +41,11 @@ def test_whole_network_gradient_equals_autograd_in_float64(digits):
     loss, grads = net.loss_and_gradients(x, y)
     torch_loss, torch_grads = torch_gradients(model, x, y)
     assert loss == pytest.approx(torch_loss, abs=1e-14)
-    assert set(grads) == set(torch_grads) == {f"{layer}.{p}" for layer in ("conv1", "conv2", "dense") for p in ("weight", "bias")}
+    assert (
+        set(grads)
+        == set(torch_grads)
+        == {f"{layer}.{p}" for layer in ("conv1", "conv2", "dense") for p in ("weight", "bias")}
+    )
     for name, grad in grads.items():
         assert grad.dtype == np.float64 and grad.shape == torch_grads[name].shape
         np.testing.assert_allclose(grad, torch_grads[name], rtol=0, atol=1e-13, err_msg=name)

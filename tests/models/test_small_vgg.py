@@ -36,8 +36,16 @@ def test_shapes_and_layer_names():
     # fully convolutional up to the pooling: larger inputs work too
     assert model(torch.zeros(1, 1, 84, 84)).shape == (1, 10)
     assert model.layer_names() == [
-        "block1_conv1", "block1_conv2", "block1_pool", "block2_conv1", "block2_conv2", "block2_pool",
-        "block3_conv1", "block3_conv2", "gap", "predictions",
+        "block1_conv1",
+        "block1_conv2",
+        "block1_pool",
+        "block2_conv1",
+        "block2_conv2",
+        "block2_pool",
+        "block3_conv1",
+        "block3_conv2",
+        "gap",
+        "predictions",
     ]
 
 
@@ -62,7 +70,10 @@ def test_activations_hooks_removed_even_on_error():
 
 def test_unknown_layer_suggests_a_name():
     model = small_vgg(weights=None)
-    with pytest.raises(KeyError, match=r"no layer 'block3_conv3'; layers are block1_conv1 … predictions \(did you mean 'block3_conv2'\?\)"):
+    with pytest.raises(
+        KeyError,
+        match=r"no layer 'block3_conv3'; layers are block1_conv1 … predictions \(did you mean 'block3_conv2'\?\)",
+    ):
         model.layer("block3_conv3")
 
 

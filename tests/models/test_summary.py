@@ -12,10 +12,16 @@ from cnnkit.models.summary import ModelSummary, format_shape, summary
 def keras_lecture_model() -> nn.Sequential:
     return nn.Sequential(
         OrderedDict(
-            conv2d=nn.Conv2d(1, 32, 3), relu=nn.ReLU(),
-            conv2d_1=nn.Conv2d(32, 64, 3), relu_1=nn.ReLU(),
-            max_pooling2d=nn.MaxPool2d(2), dropout=nn.Dropout(0.25), flatten=nn.Flatten(),
-            dense=nn.Linear(9216, 128), relu_2=nn.ReLU(), dropout_1=nn.Dropout(0.5),
+            conv2d=nn.Conv2d(1, 32, 3),
+            relu=nn.ReLU(),
+            conv2d_1=nn.Conv2d(32, 64, 3),
+            relu_1=nn.ReLU(),
+            max_pooling2d=nn.MaxPool2d(2),
+            dropout=nn.Dropout(0.25),
+            flatten=nn.Flatten(),
+            dense=nn.Linear(9216, 128),
+            relu_2=nn.ReLU(),
+            dropout_1=nn.Dropout(0.5),
             dense_1=nn.Linear(128, 10),
         )
     )
@@ -91,9 +97,7 @@ def test_unused_modules_and_container_parameters_still_count():
 
 
 def test_depth_condenses_rows():
-    model = nn.Sequential(
-        OrderedDict(block=nn.Sequential(nn.Conv2d(3, 8, 3, padding=1), nn.ReLU()), head=nn.Flatten())
-    )
+    model = nn.Sequential(OrderedDict(block=nn.Sequential(nn.Conv2d(3, 8, 3, padding=1), nn.ReLU()), head=nn.Flatten()))
     s = summary(model, (3, 4, 4), depth=1)
     assert [(r.name, r.type, r.params) for r in s.rows] == [("block", "Sequential", 224), ("head", "Flatten", 0)]
     leaves = summary(model, (3, 4, 4))

@@ -33,9 +33,7 @@ from cnnkit.weights import ENV_VAR, WeightsSpec, WeightsUnavailableError
 
 CONVS = [(1, 2), (2, 2), (3, 3), (4, 3), (5, 3)]
 NAMES = [
-    name
-    for block, n in CONVS
-    for name in [f"block{block}_conv{c}" for c in range(1, n + 1)] + [f"block{block}_pool"]
+    name for block, n in CONVS for name in [f"block{block}_conv{c}" for c in range(1, n + 1)] + [f"block{block}_pool"]
 ] + ["fc1", "fc2", "predictions"]
 
 
@@ -227,7 +225,9 @@ def test_load_vgg16_prints_outside_a_notebook(capsys):
 
 
 def test_load_vgg16_rejects_bad_prefer():
-    with pytest.raises(ValueError, match="load_vgg16: prefer='imagenett' is not one of 'imagenet', None; did you mean 'imagenet'"):
+    with pytest.raises(
+        ValueError, match="load_vgg16: prefer='imagenett' is not one of 'imagenet', None; did you mean 'imagenet'"
+    ):
         load_vgg16(prefer="imagenett")
 
 
@@ -242,8 +242,11 @@ def test_admonition_html_and_text(reason):
     assert page.endswith("</p></div>") and page.count("<p>") == 2
     text = repr(box)
     for needed in (
-        "vgg16-397923af.pth", "torch.hub.get_dir()/checkpoints", ENV_VAR,
-        "python -m cnnkit.weights fetch vgg16", "torch.manual_seed(0)",
+        "vgg16-397923af.pth",
+        "torch.hub.get_dir()/checkpoints",
+        ENV_VAR,
+        "python -m cnnkit.weights fetch vgg16",
+        "torch.manual_seed(0)",
     ):
         assert needed in text and needed in page
     assert "<code>python -m cnnkit.weights fetch vgg16</code>" in page

@@ -51,7 +51,16 @@ def test_where_vgg_and_alexnet_spend_their_parameters():
 def test_condensed_tables():
     t = layer_table("resnet50")
     assert [r.name for r in t.rows] == [
-        "conv1", "bn1", "relu", "maxpool", "layer1", "layer2", "layer3", "layer4", "avgpool", "fc",
+        "conv1",
+        "bn1",
+        "relu",
+        "maxpool",
+        "layer1",
+        "layer2",
+        "layer3",
+        "layer4",
+        "avgpool",
+        "fc",
     ]
     assert t.row("layer4").output_shape == (1, 2048, 7, 7)
     g = layer_table("googlenet")
@@ -81,8 +90,21 @@ def test_multiply_adds_of_vgg16_follow_the_shapes():
 
     macs = multiply_add_split("vgg16")
     sizes = [224] * 2 + [112] * 2 + [56] * 3 + [28] * 3 + [14] * 3
-    channels = [(3, 64), (64, 64), (64, 128), (128, 128), (128, 256), (256, 256), (256, 256),
-                (256, 512), (512, 512), (512, 512), (512, 512), (512, 512), (512, 512)]
+    channels = [
+        (3, 64),
+        (64, 64),
+        (64, 128),
+        (128, 128),
+        (128, 256),
+        (256, 256),
+        (256, 256),
+        (256, 512),
+        (512, 512),
+        (512, 512),
+        (512, 512),
+        (512, 512),
+        (512, 512),
+    ]
     assert macs.conv == sum(h * h * c_out * c_in * 9 for h, (c_in, c_out) in zip(sizes, channels))
     assert macs.dense == 7 * 7 * 512 * 4096 + 4096 * 4096 + 4096 * 1000
     assert macs.total == macs.conv + macs.dense
@@ -107,7 +129,9 @@ def test_alexnet_2012_has_the_papers_widths_and_groups():
     assert [c.out_channels for c in convs.values()] == [96, 256, 384, 384, 256]
     assert [c.groups for c in convs.values()] == [1, 2, 1, 2, 2]
     # grouped: each filter of conv2, conv4 and conv5 spans half of the input channels
-    grouped_conv = 3 * 96 * 121 + 96 + 48 * 256 * 25 + 256 + 256 * 384 * 9 + 384 + 192 * 384 * 9 + 384 + 192 * 256 * 9 + 256
+    grouped_conv = (
+        3 * 96 * 121 + 96 + 48 * 256 * 25 + 256 + 256 * 384 * 9 + 384 + 192 * 384 * 9 + 384 + 192 * 256 * 9 + 256
+    )
     dense = (9216 + 1) * 4096 + (4096 + 1) * 4096 + (4096 + 1) * 1000
     assert parameter_split(alexnet_2012()).conv == grouped_conv
     assert parameter_count(alexnet_2012()) == grouped_conv + dense == 60_965_224
@@ -154,7 +178,9 @@ def test_googlenet_2014_follows_table_1():
         with_aux = torchvision.models.googlenet(weights=None, aux_logits=True, init_weights=False)
     aux = 512 * 128 + 2 * 128 + (2048 + 1) * 1024 + (1024 + 1) * 1000
     assert parameter_count(with_aux.aux1) == aux and parameter_count(with_aux.aux2) == aux + 16 * 128
-    assert parameter_count(with_aux) == EXPECTED["googlenet"] + parameter_count(with_aux.aux1) + parameter_count(with_aux.aux2)
+    assert parameter_count(with_aux) == EXPECTED["googlenet"] + parameter_count(with_aux.aux1) + parameter_count(
+        with_aux.aux2
+    )
 
 
 def multiply_add_split_total(model: nn.Module) -> int:
@@ -177,7 +203,12 @@ def test_layer_costs_of_a_small_network():
     from cnnkit.models.zoo import layer_costs, multiply_add_split, parameter_count
 
     model = nn.Sequential(
-        nn.Conv2d(1, 8, 5), nn.ReLU(), nn.MaxPool2d(2), nn.Conv2d(8, 16, 5, groups=2), nn.Flatten(), nn.Linear(16 * 8 * 8, 10)
+        nn.Conv2d(1, 8, 5),
+        nn.ReLU(),
+        nn.MaxPool2d(2),
+        nn.Conv2d(8, 16, 5, groups=2),
+        nn.Flatten(),
+        nn.Linear(16 * 8 * 8, 10),
     )
     rows = layer_costs(model, (1, 28, 28))
     assert [r.type for r in rows] == ["Conv2d", "ReLU", "MaxPool2d", "Conv2d", "Flatten", "Linear"]

@@ -71,7 +71,9 @@ def torch_conv2d_grads(x, w, gy, stride, padding, dilation, groups):
         inp, padding = F.pad(xt, (left, right, top, bottom)), 0
     else:
         inp = xt
-    F.conv2d(inp, wt, bt, stride=stride, padding=padding, dilation=dilation, groups=groups).backward(torch.from_numpy(gy))
+    F.conv2d(inp, wt, bt, stride=stride, padding=padding, dilation=dilation, groups=groups).backward(
+        torch.from_numpy(gy)
+    )
     return xt.grad.numpy(), wt.grad.numpy(), bt.grad.numpy()
 
 
@@ -89,7 +91,9 @@ def test_conv2d_backward_matches_autograd(case):
 @given(conv_cases(strings=False))
 def test_input_gradient_is_the_transposed_convolution_with_the_same_weights(case):
     x, w, gy, kwargs = case
-    op = conv_transpose_output_padding(x.shape[2:], w.shape[2:], pair(kwargs["stride"]), pair(kwargs["padding"]), pair(kwargs["dilation"]))
+    op = conv_transpose_output_padding(
+        x.shape[2:], w.shape[2:], pair(kwargs["stride"]), pair(kwargs["padding"]), pair(kwargs["dilation"])
+    )
     expected = conv_transpose2d(gy, w, output_padding=op, **kwargs)
     np.testing.assert_array_equal(conv2d_backward(x, w, gy, **kwargs)[0], expected)
 
@@ -109,7 +113,14 @@ def test_weight_gradient_is_the_correlation_of_the_input_with_grad_output(case):
     c_in_g, c_out_g = x.shape[1] // groups, w.shape[0] // groups
     expected = np.concatenate(
         [
-            swap(conv2d(swap(xp[:, g * c_in_g : (g + 1) * c_in_g]), swap(gy[:, g * c_out_g : (g + 1) * c_out_g]), stride=d, dilation=s))
+            swap(
+                conv2d(
+                    swap(xp[:, g * c_in_g : (g + 1) * c_in_g]),
+                    swap(gy[:, g * c_out_g : (g + 1) * c_out_g]),
+                    stride=d,
+                    dilation=s,
+                )
+            )
             for g in range(groups)
         ]
     )
@@ -150,12 +161,22 @@ def central_difference(f, a, eps=1e-6):
 )
 def test_conv2d_backward_matches_central_differences(kwargs):
     rng = np.random.default_rng(0)
-    x, w, b = rng.standard_normal((2, 2, 6, 7)), rng.standard_normal((4, 2 // kwargs.get("groups", 1), 3, 2)), rng.standard_normal(4)
+    x, w, b = (
+        rng.standard_normal((2, 2, 6, 7)),
+        rng.standard_normal((4, 2 // kwargs.get("groups", 1), 3, 2)),
+        rng.standard_normal(4),
+    )
     gy = rng.standard_normal(conv2d(x, w, b, **kwargs).shape)
     grad_input, grad_weight, grad_bias = conv2d_backward(x, w, gy, **kwargs)
-    np.testing.assert_allclose(grad_input, central_difference(lambda v: np.sum(conv2d(v, w, b, **kwargs) * gy), x), atol=1e-7)
-    np.testing.assert_allclose(grad_weight, central_difference(lambda v: np.sum(conv2d(x, v, b, **kwargs) * gy), w), atol=1e-7)
-    np.testing.assert_allclose(grad_bias, central_difference(lambda v: np.sum(conv2d(x, w, v, **kwargs) * gy), b), atol=1e-7)
+    np.testing.assert_allclose(
+        grad_input, central_difference(lambda v: np.sum(conv2d(v, w, b, **kwargs) * gy), x), atol=1e-7
+    )
+    np.testing.assert_allclose(
+        grad_weight, central_difference(lambda v: np.sum(conv2d(x, v, b, **kwargs) * gy), w), atol=1e-7
+    )
+    np.testing.assert_allclose(
+        grad_bias, central_difference(lambda v: np.sum(conv2d(x, w, v, **kwargs) * gy), b), atol=1e-7
+    )
 
 
 def test_rows_the_strided_forward_never_read_get_zero_gradient():
@@ -283,7 +304,9 @@ def test_max_pool2d_backward_matches_central_differences(args):
     np.testing.assert_allclose(max_pool2d_backward(x, gy, *args), numerical, atol=1e-7)
 
 
-@pytest.mark.parametrize("args", [(2,), (3, 2, 1, False, False), ((2, 3), (1, 2), (1, 0), True, True), (3, 2, 0, True, False, 5)])
+@pytest.mark.parametrize(
+    "args", [(2,), (3, 2, 1, False, False), ((2, 3), (1, 2), (1, 0), True, True), (3, 2, 0, True, False, 5)]
+)
 def test_avg_pool2d_backward_matches_central_differences(args):
     rng = np.random.default_rng(2)
     x = rng.standard_normal((1, 2, 7, 8))
@@ -311,9 +334,15 @@ def test_wrong_grad_output_shape_names_both_shapes():
         r"\(2, 4, 4, 4\); got shape \(2, 4, 3, 3\) \(H_out and W_out: cnnkit.shapes.conv_output_size\)",
     ):
         conv2d_backward(x, w, np.ones((2, 4, 3, 3)), stride=2, padding=1)
-    with pytest.raises(ValueError, match=r"max_pool2d_backward: grad_output must have the shape of max_pool2d's output \(N, C, H_out, W_out\) = \(2, 3, 4, 4\); got shape \(3, 4, 4\)"):
+    with pytest.raises(
+        ValueError,
+        match=r"max_pool2d_backward: grad_output must have the shape of max_pool2d's output \(N, C, H_out, W_out\) = \(2, 3, 4, 4\); got shape \(3, 4, 4\)",
+    ):
         max_pool2d_backward(x, np.ones((3, 4, 4)), 2)
-    with pytest.raises(ValueError, match=r"avg_pool2d_backward: grad_output must have the shape of avg_pool2d's output \(N, C, H_out, W_out\) = \(2, 3, 5, 5\); got shape \(2, 3, 4, 4\)"):
+    with pytest.raises(
+        ValueError,
+        match=r"avg_pool2d_backward: grad_output must have the shape of avg_pool2d's output \(N, C, H_out, W_out\) = \(2, 3, 5, 5\); got shape \(2, 3, 4, 4\)",
+    ):
         avg_pool2d_backward(x, np.ones((2, 3, 4, 4)), 2, ceil_mode=True, padding=1)
 
 

@@ -111,7 +111,13 @@ def test_padding_mode_matches_torch_conv2d_module(case):
     if kwargs["padding"] == "full":  # nn.Conv2d has no 'full'; use the explicit amounts
         kwargs = dict(kwargs, padding=(pads[0][0], pads[1][0]))
     layer = torch.nn.Conv2d(
-        x.shape[1], w.shape[0], w.shape[2:], bias=b is not None, padding_mode=padding_mode, dtype=torch.float64, **kwargs
+        x.shape[1],
+        w.shape[0],
+        w.shape[2:],
+        bias=b is not None,
+        padding_mode=padding_mode,
+        dtype=torch.float64,
+        **kwargs,
     )
     with torch.no_grad():
         layer.weight.copy_(torch.from_numpy(w))
@@ -133,7 +139,9 @@ def test_padding_mode_matches_torch_conv2d_module(case):
 def test_single_image_forms_call_the_same_core(h, w, kh, kw, seed, padding):
     rng = np.random.default_rng(seed)
     image, kernel = rng.standard_normal((h + kh, w + kw)), rng.standard_normal((kh, kw))
-    np.testing.assert_array_equal(correlate2d(image, kernel, padding), conv2d(image[None, None], kernel[None, None], padding=padding)[0, 0])
+    np.testing.assert_array_equal(
+        correlate2d(image, kernel, padding), conv2d(image[None, None], kernel[None, None], padding=padding)[0, 0]
+    )
     np.testing.assert_array_equal(convolve2d(image, kernel, padding), correlate2d(image, kernel[::-1, ::-1], padding))
 
 
@@ -151,7 +159,9 @@ def test_same_padding_puts_the_extra_sample_bottom_right():
     assert (top, bottom, left, right) == (1, 2, 0, 1)
     explicit = F.conv2d(F.pad(torch.from_numpy(x), (left, right, top, bottom)), torch.from_numpy(w)).numpy()
     np.testing.assert_allclose(conv2d(x, w, padding="same"), explicit, **TOL)
-    np.testing.assert_allclose(conv2d(x, w, padding="same"), F.conv2d(torch.from_numpy(x), torch.from_numpy(w), padding="same").numpy(), **TOL)
+    np.testing.assert_allclose(
+        conv2d(x, w, padding="same"), F.conv2d(torch.from_numpy(x), torch.from_numpy(w), padding="same").numpy(), **TOL
+    )
 
 
 def test_dtypes():

@@ -1,6 +1,5 @@
 """cnnkit.ops.conv_steps: the steps of a convolution, one per output value."""
 
-
 import numpy as np
 import pytest
 
@@ -13,8 +12,6 @@ LAPLACIAN = np.array([[0, 1, 0], [1, -4, 1], [0, 1, 0]])
 
 def reference(x, k, **kw):
     return conv2d(np.asarray(x)[None, None], np.asarray(k)[None, None], **kw)[0, 0]
-
-
 
 
 def test_steps_of_the_lecture_example():

@@ -28,7 +28,9 @@ def test_laplacian_5x5_same():
     assert got[1:-1, 1:-1].tolist() == [[6, 15, 9], [14, -36, -4], [-4, 10, 7]]
     # corner: 0*(-4) + 10 + 4 (the zero padding adds nothing)
     assert got[0, 0] == 14
-    expected = F.conv2d(torch.tensor(LAPLACIAN_INPUT)[None, None].double(), torch.tensor(LAPLACIAN)[None, None].double(), padding="same")
+    expected = F.conv2d(
+        torch.tensor(LAPLACIAN_INPUT)[None, None].double(), torch.tensor(LAPLACIAN)[None, None].double(), padding="same"
+    )
     np.testing.assert_array_equal(got, expected[0, 0].numpy())
 
 
@@ -50,10 +52,15 @@ def test_avg_pool_2x2_stride_2():
     assert avg_pool2d(x, 2, 2)[0, 0].tolist() == [[4.25, 3.75], [3.5, 1.75]]
 
 
-@pytest.mark.parametrize("size, stride, expected", [(16, 2, 7), (16, 3, 5), (16, 4, 4), (7, 1, 5), (7, 2, 3), (7, 3, 2)])
+@pytest.mark.parametrize(
+    "size, stride, expected", [(16, 2, 7), (16, 3, 5), (16, 4, 4), (7, 1, 5), (7, 2, 3), (7, 3, 2)]
+)
 def test_stride_table(size, stride, expected):
     assert conv_output_size(size, 3, stride) == expected
-    assert conv2d(np.zeros((1, 1, size, size)), np.zeros((1, 1, 3, 3)), stride=stride).shape[-2:] == (expected, expected)
+    assert conv2d(np.zeros((1, 1, size, size)), np.zeros((1, 1, 3, 3)), stride=stride).shape[-2:] == (
+        expected,
+        expected,
+    )
 
 
 def test_same_with_stride_two_via_explicit_padding():
@@ -74,4 +81,6 @@ def test_transposed_convolution_upsamples_4x128x10x8():
     x, w = rng.standard_normal((4, 128, 10, 8)), rng.standard_normal((128, 32, 3, 3))
     out = conv_transpose2d(x, w, stride=2)
     assert out.shape == (4, 32, 21, 17)
-    np.testing.assert_allclose(out, F.conv_transpose2d(torch.from_numpy(x), torch.from_numpy(w), stride=2).numpy(), rtol=0, atol=1e-10)
+    np.testing.assert_allclose(
+        out, F.conv_transpose2d(torch.from_numpy(x), torch.from_numpy(w), stride=2).numpy(), rtol=0, atol=1e-10
+    )

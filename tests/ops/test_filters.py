@@ -85,7 +85,9 @@ def test_filter2d_boundaries_match_torch_padding_modes(h, w, k, padding_mode, pa
     else:
         pads = (1, 1, 1, 1)
     planes = torch.from_numpy(np.moveaxis(image, -1, 0)[:, None].copy() if colour else image[None, None])
-    expected = F.conv2d(F.pad(planes, pads, mode=TORCH_MODE[padding_mode]), torch.from_numpy(kernel)[None, None])[:, 0].numpy()
+    expected = F.conv2d(F.pad(planes, pads, mode=TORCH_MODE[padding_mode]), torch.from_numpy(kernel)[None, None])[
+        :, 0
+    ].numpy()
     expected = np.moveaxis(expected, 0, -1) if colour else expected[0]
     got = filter2d(image, kernel, padding=padding, padding_mode=padding_mode)
     assert got.shape == expected.shape
@@ -100,7 +102,10 @@ def test_filter2d_same_keeps_size_and_box_filter_averages():
     np.testing.assert_allclose(out[3, 3, 1], image[2:5, 2:5, 1].mean(), **TOL)
 
 
-@pytest.mark.parametrize("padding_mode, scipy_mode", [("reflect", "mirror"), ("replicate", "nearest"), ("circular", "wrap"), ("zeros", "constant")])
+@pytest.mark.parametrize(
+    "padding_mode, scipy_mode",
+    [("reflect", "mirror"), ("replicate", "nearest"), ("circular", "wrap"), ("zeros", "constant")],
+)
 @pytest.mark.parametrize("size", [3, 5, (3, 1)])
 def test_median_filter_matches_scipy(padding_mode, scipy_mode, size):
     image = np.random.default_rng(0).random((9, 8))
@@ -109,7 +114,9 @@ def test_median_filter_matches_scipy(padding_mode, scipy_mode, size):
     colour = np.random.default_rng(1).random((6, 7, 3))
     got = median_filter(colour, size, padding_mode=padding_mode)
     for c in range(3):
-        np.testing.assert_allclose(got[..., c], ndimage.median_filter(colour[..., c], size=size, mode=scipy_mode), **TOL)
+        np.testing.assert_allclose(
+            got[..., c], ndimage.median_filter(colour[..., c], size=size, mode=scipy_mode), **TOL
+        )
 
 
 def test_median_filter_even_size_window_extends_bottom_right():
@@ -152,15 +159,22 @@ def test_noise_models():
     assert abs((gauss - image).std() - 0.1) < 0.005 and abs((gauss - image).mean()) < 0.005
     clipped = add_gaussian_noise(image, 1.0, rng, clip=(0, 1))
     assert clipped.min() == 0 and clipped.max() == 1
-    assert add_gaussian_noise(image, 0.1, np.random.default_rng(3)).tolist() == add_gaussian_noise(image, 0.1, np.random.default_rng(3)).tolist()
+    assert (
+        add_gaussian_noise(image, 0.1, np.random.default_rng(3)).tolist()
+        == add_gaussian_noise(image, 0.1, np.random.default_rng(3)).tolist()
+    )
     np.testing.assert_array_equal(image, 0.5)  # inputs are not modified
 
 
 def test_filter_errors():
     rng = np.random.default_rng(0)
-    with pytest.raises(ValueError, match=r"filter2d: padding_mode='mirror' is not one of 'zeros', 'reflect', 'replicate', 'circular'"):
+    with pytest.raises(
+        ValueError, match=r"filter2d: padding_mode='mirror' is not one of 'zeros', 'reflect', 'replicate', 'circular'"
+    ):
         filter2d(np.ones((4, 4)), box_kernel(3), padding_mode="mirror")
-    with pytest.raises(ValueError, match=r"image must have shape \(H, W\) or \(H, W, channels\); got shape \(1, 1, 4, 4\)"):
+    with pytest.raises(
+        ValueError, match=r"image must have shape \(H, W\) or \(H, W, channels\); got shape \(1, 1, 4, 4\)"
+    ):
         filter2d(np.ones((1, 1, 4, 4)), box_kernel(3))
     with pytest.raises(ValueError, match=r"kernel must have 2 dimensions \(kH, kW\); got shape \(1, 3, 3\)"):
         filter2d(np.ones((4, 4)), np.ones((1, 3, 3)))
@@ -172,7 +186,9 @@ def test_filter_errors():
         gaussian_kernel(0, 1.0)
     with pytest.raises(ValueError, match=r"amount must be a fraction of pixels between 0 and 1; got 1.5"):
         add_salt_pepper(np.ones((4, 4)), 1.5, rng)
-    with pytest.raises(TypeError, match=r"rng must be a numpy Generator, for example np.random.default_rng\(0\); got 0"):
+    with pytest.raises(
+        TypeError, match=r"rng must be a numpy Generator, for example np.random.default_rng\(0\); got 0"
+    ):
         add_impulse_noise(np.ones((4, 4)), 0.1, 0)
     with pytest.raises(ValueError, match=r"data_range must be positive"):
         psnr(np.ones(3), np.ones(3), data_range=0)

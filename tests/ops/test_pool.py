@@ -76,7 +76,9 @@ def test_lp_pool2d_mean_interpolates_between_average_and_max(case):
 def test_ceil_mode_windows_larger_than_the_rest_of_the_input(shape, k, s, p):
     x = np.random.default_rng(0).standard_normal((1, 2, *shape))
     t = torch.from_numpy(x)
-    np.testing.assert_array_equal(max_pool2d(x, k, s, p, ceil_mode=True), F.max_pool2d(t, k, s, p, ceil_mode=True).numpy())
+    np.testing.assert_array_equal(
+        max_pool2d(x, k, s, p, ceil_mode=True), F.max_pool2d(t, k, s, p, ceil_mode=True).numpy()
+    )
     for include in (True, False):
         expected = F.avg_pool2d(t, k, s, p, ceil_mode=True, count_include_pad=include).numpy()
         np.testing.assert_allclose(avg_pool2d(x, k, s, p, ceil_mode=True, count_include_pad=include), expected, **TOL)

@@ -21,7 +21,9 @@ def test_resize_matches_torch_interpolate(mode, scale):
 
 
 def test_resize_rejects_bad_arguments():
-    with pytest.raises(ValueError, match="resize: mode='bilinar' is not one of 'nearest', 'bilinear'; did you mean 'bilinear'"):
+    with pytest.raises(
+        ValueError, match="resize: mode='bilinar' is not one of 'nearest', 'bilinear'; did you mean 'bilinear'"
+    ):
         resize(np.ones((2, 2)), 2, mode="bilinar")
     with pytest.raises(ValueError, match="scale must be positive"):
         resize(np.ones((2, 2)), 0)
@@ -89,5 +91,7 @@ def test_checkerboard_score_border_and_errors():
 def test_resize_to_a_size_matches_torch_interpolate(size):
     x = np.random.default_rng(0).normal(size=(2, 3, 7, 6))
     for mode in ("bilinear", "nearest"):
-        expected = F.interpolate(torch.from_numpy(x), size=size, mode=mode, **({"align_corners": False} if mode == "bilinear" else {}))
+        expected = F.interpolate(
+            torch.from_numpy(x), size=size, mode=mode, **({"align_corners": False} if mode == "bilinear" else {})
+        )
         np.testing.assert_allclose(resize(x, mode=mode, size=size), expected.numpy(), rtol=0, atol=1e-12)

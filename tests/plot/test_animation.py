@@ -35,14 +35,6 @@ def reference(x, k, **kw):
     return conv2d(np.asarray(x)[None, None], np.asarray(k)[None, None], **kw)[0, 0]
 
 
-
-
-
-
-
-
-
-
 def test_frame_count_matches_the_output_size():
     anim = animate_conv2d(X, LAPLACIAN)
     assert isinstance(anim, FuncAnimation)
@@ -162,7 +154,10 @@ def test_to_html_injects_alt_and_closes_the_figure():
 def test_to_html_keeps_existing_alt():
     from cnnkit.plot.animation import _IMG_WITHOUT_ALT
 
-    assert _IMG_WITHOUT_ALT.sub('<img alt="new"', '<img alt="old" src=x><img src=y>') == '<img alt="old" src=x><img alt="new" src=y>'
+    assert (
+        _IMG_WITHOUT_ALT.sub('<img alt="new"', '<img alt="old" src=x><img src=y>')
+        == '<img alt="old" src=x><img alt="new" src=y>'
+    )
 
 
 def test_to_html_rejects_bad_arguments():

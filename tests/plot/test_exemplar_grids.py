@@ -1,6 +1,5 @@
 """cnnkit.plot.exemplar_grids: the exemplars drawn, with their receptive fields."""
 
-
 import numpy as np
 import pytest
 

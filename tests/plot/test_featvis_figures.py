@@ -36,7 +36,9 @@ def test_display_images_modes():
 def test_display_images_checks_its_arguments():
     with pytest.raises(ValueError, match="shape \\(B, C, H, W\\) with C = 1 or 3; got shape \\(2, 2, 4, 4\\)"):
         display_images(np.zeros((2, 2, 4, 4)))
-    with pytest.raises(ValueError, match="display_images: normalize='std' is not one of 'clip', 'minmax', 'standardise'"):
+    with pytest.raises(
+        ValueError, match="display_images: normalize='std' is not one of 'clip', 'minmax', 'standardise'"
+    ):
         display_images(np.zeros((1, 1, 4, 4)), "std")
 
 
@@ -44,7 +46,9 @@ def test_show_feature_rows_draws_one_row_per_batch():
     rng = np.random.default_rng(1)
     rows = [rng.random((4, 1, 8, 8)), rng.normal(size=(2, 1, 8, 8)), rng.random((3, 3, 8, 8))]
     titles = [["0", "1", "2", "3"], ["a", "b"], ["x", "y", "z"]]
-    fig = show_feature_rows(rows, ["one", "two", "three"], titles, normalize=["clip", "standardise", "clip"], suptitle="s")
+    fig = show_feature_rows(
+        rows, ["one", "two", "three"], titles, normalize=["clip", "standardise", "clip"], suptitle="s"
+    )
     axes = np.array(fig.axes).reshape(3, 4)
     assert [ax.get_visible() for ax in axes[1]] == [True, True, False, False]
     assert [ax.get_ylabel() for ax in axes[:, 0]] == ["one", "two", "three"]

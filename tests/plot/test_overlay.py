@@ -83,8 +83,9 @@ def test_overlay_grid_panels_titles_and_boxes():
 
 
 def test_overlay_grid_suptitle_names_the_figure():
-    fig = overlay_grid([np.zeros((10, 10))] * 2, [np.ones((5, 5))] * 2, titles=["a", "b"],
-                       suptitle="small VGG, shipped MNIST weights")
+    fig = overlay_grid(
+        [np.zeros((10, 10))] * 2, [np.ones((5, 5))] * 2, titles=["a", "b"], suptitle="small VGG, shipped MNIST weights"
+    )
     assert fig.get_suptitle() == "small VGG, shipped MNIST weights"
     assert fig._suptitle.get_fontsize() == 9
     assert [ax.get_title() for ax in fig.axes] == ["a", "b"]  # panel titles kept
@@ -163,4 +164,3 @@ def test_overlay_grid_geometry_for_all_panels_or_one_per_panel():
     fig = overlay_grid(images[:2], [np.eye(7)] * 2, geometry=LITE0_HEAD)  # one geometry (a tuple) for every panel
     for ax in fig.axes:
         np.testing.assert_allclose(ax.images[1].get_array(), upsample_map(np.eye(7), 224, geometry=LITE0_HEAD))
-

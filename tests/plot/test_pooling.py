@@ -28,7 +28,10 @@ def test_windows_cover_the_input_and_winners_are_outlined():
     rects = _rects(ax)
     windows, winners = rects[:4], rects[4:]
     assert [(r.get_xy(), r.get_width(), r.get_height()) for r in windows] == [
-        ((-0.5, -0.5), 2, 2), ((1.5, -0.5), 2, 2), ((-0.5, 1.5), 2, 2), ((1.5, 1.5), 2, 2)
+        ((-0.5, -0.5), 2, 2),
+        ((1.5, -0.5), 2, 2),
+        ((-0.5, 1.5), 2, 2),
+        ((1.5, 1.5), 2, 2),
     ]
     # the winning cells are 6 at (1, 1), 8 at (1, 3), 3 at (2, 0) and 4 at (3, 3)
     centres = sorted((round(r.get_y() + 0.45), round(r.get_x() + 0.45)) for r in winners)

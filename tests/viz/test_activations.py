@@ -69,8 +69,13 @@ def test_selectivity_special_cases():
 
 
 @settings(max_examples=40, deadline=None)
-@given(arrays(np.float64, st.tuples(st.integers(1, 3), st.integers(1, 4), st.integers(1, 4)),
-              elements=st.one_of(st.just(0.0), st.floats(0.01, 100))))
+@given(
+    arrays(
+        np.float64,
+        st.tuples(st.integers(1, 3), st.integers(1, 4), st.integers(1, 4)),
+        elements=st.one_of(st.just(0.0), st.floats(0.01, 100)),
+    )
+)
 def test_selectivity_lies_in_unit_interval(a):
     s = channel_selectivity(a)
     live = ~np.isnan(s)
@@ -165,7 +170,9 @@ def test_float32_and_float64_agree():
     (s32,) = layer_statistics({"x": a.astype(np.float32)})
     assert s32.sparsity == s64.sparsity
     np.testing.assert_allclose(s32.channel_selectivity, s64.channel_selectivity, rtol=1e-6)
-    np.testing.assert_allclose(channel_selectivity(np.arange(8).reshape(1, 2, 4)), channel_selectivity(np.arange(8.0).reshape(1, 2, 4)))
+    np.testing.assert_allclose(
+        channel_selectivity(np.arange(8).reshape(1, 2, 4)), channel_selectivity(np.arange(8.0).reshape(1, 2, 4))
+    )
 
 
 def test_group_statistics_pool_channels():
@@ -193,8 +200,9 @@ def test_format_comparison_table():
     a = _relu_like(9, (3, 4, 2, 2))
     a[:, 3] = 0.0
     b = np.ones((3, 4, 2, 2))
-    table = format_comparison({"trained": layer_statistics({"block1a_dwconv": a}),
-                               "untrained": layer_statistics({"block1a_dwconv": b})})
+    table = format_comparison(
+        {"trained": layer_statistics({"block1a_dwconv": a}), "untrained": layer_statistics({"block1a_dwconv": b})}
+    )
     head1, head2, row = table.splitlines()
     assert head1.split() == ["zeros", "dead", "selectivity", "images"]
     assert head2.split() == ["layer", "channels"] + ["trained", "untrained"] * 4
@@ -233,7 +241,9 @@ def test_bn_zero_fraction_matches_gaussian_inputs():
         bn.running_var.copy_(torch.tensor(std**2))
         bn.weight.copy_(torch.tensor([1.0, -0.5, 2.0, 1.5]))
         bn.bias.copy_(torch.tensor([0.0, 0.3, -1.0, 2.0]))
-        z = torch.tensor(mean[None, :, None, None] + std[None, :, None, None] * rng.normal(size=(8, 4, 50, 50)), dtype=torch.float32)
+        z = torch.tensor(
+            mean[None, :, None, None] + std[None, :, None, None] * rng.normal(size=(8, 4, 50, 50)), dtype=torch.float32
+        )
         measured = (torch.relu(bn(z)) == 0).double().mean(dim=(0, 2, 3)).numpy()
     np.testing.assert_allclose(bn_zero_fraction(bn), measured, atol=0.01)
 

@@ -332,8 +332,6 @@ def test_normalize_map_per_map():
         normalize_map(np.zeros((1, 1, 2, 2)))
 
 
-
-
 def test_normalize_map_percentile_clips_the_top():
     m = np.arange(100.0).reshape(1, 10, 10)
     out = normalize_map(m, percentile=90)
@@ -368,7 +366,9 @@ def test_cam_for_model_on_efficientnet_by_layer_name(lite):
     np.testing.assert_allclose(out.maps.mean(axis=(1, 2)) + bias, out.logits[[0, 1], [3, 999]], rtol=1e-4, atol=1e-6)
     same = cam_for_model(lite, x, class_idx=[3, 999], layer=lite.head, linear=lite.fc)
     np.testing.assert_allclose(same.maps, out.maps)
-    np.testing.assert_allclose(cam_for_model(lite, x, class_idx=[3, 999], layer="head", linear="predictions").maps, out.maps)
+    np.testing.assert_allclose(
+        cam_for_model(lite, x, class_idx=[3, 999], layer="head", linear="predictions").maps, out.maps
+    )
     with pytest.raises(ValueError, match="model has no last_conv_name"):
         cam_for_model(lite, x)
     with pytest.raises(ValueError, match="CAM needs the linear layer"):
@@ -435,22 +435,12 @@ def test_smooth_grad_bad_arguments(model, digits, kwargs, match):
 # explanation_maps and cascading_randomization
 
 
-
-
-
-
 def _state(module):
     return {k: v.clone() for k, v in module.state_dict().items()}
 
 
 def _same(a, b):
     return all(torch.equal(a[k], b[k]) for k in a)
-
-
-
-
-
-
 
 
 # ------------------------------------------------------------------------------------------
@@ -667,7 +657,9 @@ def test_occlusion_centres_on_the_default_grid_change_nothing(model, digits):
         placed = occlusion_map(model, digits[:2], class_idx=[1, 2], patch=patch, centres=centres)
         np.testing.assert_allclose(placed.maps, plain.maps, atol=1e-6)
     # on the small VGG the patches of 4 with stride 4 are centred on the CAM cells, 4i + 1.5
-    np.testing.assert_array_equal(cell_centres((4, 4, 0), 7)[0], cell_centres(layer_geometry(model, "block3_conv2"), 7)[0])
+    np.testing.assert_array_equal(
+        cell_centres((4, 4, 0), 7)[0], cell_centres(layer_geometry(model, "block3_conv2"), 7)[0]
+    )
 
 
 @pytest.mark.parametrize(
@@ -734,7 +726,10 @@ def _old_exercise_grad_cam(features: np.ndarray, grads: np.ndarray) -> np.ndarra
 @pytest.mark.parametrize("dtype", [torch.float32, torch.float64])
 def test_grad_cam_map_equals_the_old_formula_bit_for_bit(relu, dtype):
     gen = torch.Generator().manual_seed(0)
-    acts, grads = torch.randn(3, 5, 4, 6, generator=gen, dtype=dtype), torch.randn(3, 5, 4, 6, generator=gen, dtype=dtype)
+    acts, grads = (
+        torch.randn(3, 5, 4, 6, generator=gen, dtype=dtype),
+        torch.randn(3, 5, 4, 6, generator=gen, dtype=dtype),
+    )
     out = grad_cam_map(acts, grads, relu=relu)
     assert out.dtype == dtype and out.shape == (3, 4, 6)
     assert torch.equal(out, _old_grad_cam(acts, grads, relu))

@@ -149,18 +149,15 @@ def test_patches_are_the_boxes(model, digits):
 def test_top_activating_checks_its_arguments(model, digits):
     with pytest.raises(ValueError, match="k must be an int between 1 and the number of images \\(300\\); got 301"):
         top_activating(model, digits, "block1_conv1", [0], k=301)
-    with pytest.raises(ValueError, match=r"channels \[16\] are out of range for layer 'block1_conv1', which has 16 channels \(valid: 0 … 15\)"):
+    with pytest.raises(
+        ValueError,
+        match=r"channels \[16\] are out of range for layer 'block1_conv1', which has 16 channels \(valid: 0 … 15\)",
+    ):
         top_activating(model, digits, "block1_conv1", [0, 16])
     with pytest.raises(ValueError, match="channels must list at least one channel"):
         top_activating(model, digits, "block1_conv1", [])
     with pytest.raises(KeyError, match="no layer 'block4_conv1'"):
         top_activating(model, digits, "block4_conv1", [0])
-
-
-
-
-
-
 
 
 # ---------------------------------------------------------------------------------------------
@@ -208,7 +205,9 @@ def test_tf_same_padding_puts_the_odd_row_after_the_image(linear_lite):
     assert odd == LayerGeometry((3, 3), (2, 2), (-1, -1))
     # columns, 57 wide: the stem, block1a and block2a each pad one before (-1 - 2 - 2), block2b pads 1 x jump 4
     assert layer_geometry(linear_lite, "block2b", (64, 57)).offset == (-6, -9)
-    with pytest.raises(ValueError, match="pad as TensorFlow's 'same', whose padding depends on the input size; pass input_size"):
+    with pytest.raises(
+        ValueError, match="pad as TensorFlow's 'same', whose padding depends on the input size; pass input_size"
+    ):
         layer_geometry(linear_lite, "block2b")
 
 
@@ -267,7 +266,11 @@ def test_photograph_crops_tile_each_scale():
     colour = rng.random((48, 72, 3))
     grey = np.tile(np.linspace(0, 1, 32), (32, 1))
     crops = photograph_crops([colour, grey], size=8, scales=(1.0, 0.5, 0.25), step=0.5)
-    counts = {(int(n), float(s)): int(((crops.source == n) & (crops.scale == s)).sum()) for n in (0, 1) for s in (1.0, 0.5, 0.25)}
+    counts = {
+        (int(n), float(s)): int(((crops.source == n) & (crops.scale == s)).sum())
+        for n in (0, 1)
+        for s in (1.0, 0.5, 0.25)
+    }
     # colour 48x72: at scale 1 resized to 8x12 (1 x 2 crops four pixels apart), 0.5 -> 16x24 (3 x 5), 0.25 -> 32x48 (7 x 11)
     assert counts == {(0, 1.0): 2, (0, 0.5): 15, (0, 0.25): 77, (1, 1.0): 1, (1, 0.5): 9, (1, 0.25): 49}
     assert crops.images.shape == (len(crops.source), 3, 8, 8) and crops.images.dtype == np.float32

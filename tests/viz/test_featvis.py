@@ -52,13 +52,19 @@ def model():
 
 @pytest.mark.parametrize(
     "spec, layer, channel",
-    [("block4_conv1:12", "block4_conv1", 12), (" block1_conv1 : 3 ", "block1_conv1", 3), ("features.0:0", "features.0", 0)],
+    [
+        ("block4_conv1:12", "block4_conv1", 12),
+        (" block1_conv1 : 3 ", "block1_conv1", 3),
+        ("features.0:0", "features.0", 0),
+    ],
 )
 def test_parse_objective_accepts_layer_colon_channel(spec, layer, channel):
     assert parse_objective(spec) == ChannelObjective(layer, channel)
 
 
-@pytest.mark.parametrize("spec", ["block4_conv1", "block4_conv1:", ":3", "block4_conv1:x", "block4_conv1:1:2", "", "4:1"])
+@pytest.mark.parametrize(
+    "spec", ["block4_conv1", "block4_conv1:", ":3", "block4_conv1:x", "block4_conv1:1:2", "", "4:1"]
+)
 def test_parse_objective_rejects_malformed_strings(spec):
     with pytest.raises(ValueError, match=r"objective must be 'layer:channel', e\.g\. 'block4_conv1:12'; got"):
         parse_objective(spec)
@@ -72,13 +78,18 @@ def test_parse_objective_rejects_negative_channels_and_other_types():
 
 
 def test_parse_objective_names_the_layers_of_the_model(model):
-    with pytest.raises(KeyError, match=r"no layer 'block3_conv3'; layers are block1_conv1 … predictions \(did you mean 'block3_conv"):
+    with pytest.raises(
+        KeyError, match=r"no layer 'block3_conv3'; layers are block1_conv1 … predictions \(did you mean 'block3_conv"
+    ):
         parse_objective("block3_conv3:0", model)
 
 
 def test_parse_objective_names_the_channel_range(model):
     assert parse_objective("block1_conv1:15", model) == ChannelObjective("block1_conv1", 15)
-    with pytest.raises(ValueError, match=r"channel 16 is out of range for layer 'block1_conv1', which has 16 channels \(valid: 0 … 15\)"):
+    with pytest.raises(
+        ValueError,
+        match=r"channel 16 is out of range for layer 'block1_conv1', which has 16 channels \(valid: 0 … 15\)",
+    ):
         parse_objective("block1_conv1:16", model)
     with pytest.raises(ValueError, match=r"which has 64 channels \(valid: 0 … 63\)"):
         visualise(model, ["block3_conv2:64"], steps=1)
@@ -171,13 +182,20 @@ def test_random_directions_are_unit_vectors_spread_over_the_sphere():
 
 def test_directions_and_channels_mix_in_one_batch(model):
     v = random_directions(2, 32, seed=0)
-    objectives = ["block2_conv1:3", DirectionObjective("block2_conv1", v[0], "r0"), DirectionObjective("block3_conv1", np.eye(64)[5], "e5")]
+    objectives = [
+        "block2_conv1:3",
+        DirectionObjective("block2_conv1", v[0], "r0"),
+        DirectionObjective("block3_conv1", np.eye(64)[5], "e5"),
+    ]
     result = visualise(model, objectives, size=16, steps=3, seed=0)
     assert result.objectives == ["block2_conv1:3", "block2_conv1:r0", "block3_conv1:e5"]
     x = result.images
     acts = model.activations(x, ["block2_conv1", "block3_conv1"])
-    expected = [acts["block2_conv1"][0, 3].mean(), np.einsum("c,chw->hw", v[0], acts["block2_conv1"][1]).mean(),
-                acts["block3_conv1"][2, 5].mean()]
+    expected = [
+        acts["block2_conv1"][0, 3].mean(),
+        np.einsum("c,chw->hw", v[0], acts["block2_conv1"][1]).mean(),
+        acts["block3_conv1"][2, 5].mean(),
+    ]
     np.testing.assert_allclose(objective_values(model, objectives, x), expected, rtol=1e-4, atol=1e-6)
     with pytest.raises(ValueError, match="has 3 weights, but layer 'block2_conv1' has 32 channels"):
         visualise(model, [DirectionObjective("block2_conv1", [1, 0, 0])], steps=1)
@@ -317,8 +335,12 @@ def test_a_stack_of_parametrisations_runs_each_as_if_alone(model):
     settings = dict(size=16, transforms=default_transforms(16), steps=6, lr=0.05, seed=0)
     variants = [{}, {"decay_power": 0}, {"bound": "clip"}]
     objectives = ["block2_conv1:1", "block2_conv1:2"]
-    stacked = visualise(model, objectives * 3, param=StackedImages(*[FourierImage((2, 1, 16, 16), seed=0, **v) for v in variants]),
-                        **settings)
+    stacked = visualise(
+        model,
+        objectives * 3,
+        param=StackedImages(*[FourierImage((2, 1, 16, 16), seed=0, **v) for v in variants]),
+        **settings,
+    )
     for k, v in enumerate(variants):
         alone = visualise(model, objectives, param=FourierImage((2, 1, 16, 16), seed=0, **v), **settings)
         torch.testing.assert_close(stacked.images[2 * k : 2 * k + 2], alone.images, atol=1e-5, rtol=1e-5)
@@ -335,7 +357,9 @@ def test_gram_matrices_sum_over_positions():
     # where a channel fires does not matter, only which channels fire together
     shuffled = a.flatten(2)[:, :, torch.randperm(30)].reshape(3, 4, 5, 6)
     torch.testing.assert_close(gram_matrices(shuffled), gram_matrices(a))
-    with pytest.raises(ValueError, match=r"gram_matrices: activation must be a tensor of shape \(B, C, H, W\); got \(3, 4\)"):
+    with pytest.raises(
+        ValueError, match=r"gram_matrices: activation must be a tensor of shape \(B, C, H, W\); got \(3, 4\)"
+    ):
         gram_matrices(torch.zeros(3, 4))
 
 
@@ -378,7 +402,10 @@ def test_the_diversity_term_makes_the_images_of_a_batch_differ(model):
         sims[name] = float(diversity_penalty(acts))
     assert sims["diverse"] < sims["plain"] - 0.05
     # the batch as a whole still excites the channel (one image may give up much of it)
-    assert objective_values(model, objectives, diverse.images).mean() > 2 * objective_values(model, objectives, diverse.start_images).mean()
+    assert (
+        objective_values(model, objectives, diverse.images).mean()
+        > 2 * objective_values(model, objectives, diverse.start_images).mean()
+    )
     # another layer can be the one compared
     other = visualise(model, objectives, diversity=2.0, diversity_layer="block1_conv2", **settings)
     assert not torch.equal(other.images, diverse.images)
@@ -400,7 +427,9 @@ def test_the_diversity_term_checks_its_arguments(model):
 
 def _rotation_scale(degrees: float, scale: float) -> torch.Tensor:
     a = math.radians(degrees)
-    return torch.tensor([[math.cos(a) / scale, -math.sin(a) / scale, 0.3], [math.sin(a) / scale, math.cos(a) / scale, -1.2]])
+    return torch.tensor(
+        [[math.cos(a) / scale, -math.sin(a) / scale, 0.3], [math.sin(a) / scale, math.cos(a) / scale, -1.2]]
+    )
 
 
 @pytest.mark.parametrize("degrees, scale", [(0.0, 1.0), (10.0, 1.0), (-7.0, 1.1), (30.0, 0.9), (0.0, 0.5)])
@@ -538,7 +567,9 @@ def test_naive_ascent_leaves_the_pixel_range_unless_clipped_or_squashed(model):
 def test_each_batch_element_follows_its_own_objective(model):
     # optimising a batch is the same as optimising each image alone with the same start
     objectives = ["block2_conv1:3", "block3_conv1:5"]
-    both = visualise(model, objectives, size=16, param=PixelImage((2, 1, 16, 16), seed=0), optimizer="normalized", steps=5)
+    both = visualise(
+        model, objectives, size=16, param=PixelImage((2, 1, 16, 16), seed=0), optimizer="normalized", steps=5
+    )
     for b, obj in enumerate(objectives):
         start = PixelImage((2, 1, 16, 16), seed=0)()[b : b + 1].detach()
         alone = visualise(model, [obj], size=16, param=_Fixed(start), optimizer="normalized", steps=5)
@@ -594,7 +625,9 @@ def test_visualise_layers_splits_one_batch_by_layer(model):
 def test_channel_normalise():
     norm = ChannelNormalise((0.485, 0.456, 0.406), (0.229, 0.224, 0.225))
     x = torch.rand(2, 3, 4, 4)
-    expected = (x - torch.tensor([0.485, 0.456, 0.406])[:, None, None]) / torch.tensor([0.229, 0.224, 0.225])[:, None, None]
+    expected = (x - torch.tensor([0.485, 0.456, 0.406])[:, None, None]) / torch.tensor([0.229, 0.224, 0.225])[
+        :, None, None
+    ]
     torch.testing.assert_close(norm(x), expected)
     with pytest.raises(ValueError, match="one entry per channel"):
         ChannelNormalise((0.5,), (0.1, 0.2))

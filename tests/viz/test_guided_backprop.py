@@ -90,7 +90,9 @@ def test_relu6_passes_nothing_back_from_a_saturated_unit():
 
 def test_max_abs_is_the_largest_absolute_value_over_the_channels():
     torch.manual_seed(0)
-    rgb = nn.Sequential(nn.Conv2d(3, 4, 3, padding=1), nn.ReLU(), nn.AdaptiveAvgPool2d(1), nn.Flatten(), nn.Linear(4, 2))
+    rgb = nn.Sequential(
+        nn.Conv2d(3, 4, 3, padding=1), nn.ReLU(), nn.AdaptiveAvgPool2d(1), nn.Flatten(), nn.Linear(4, 2)
+    )
     x = torch.randn(2, 3, 6, 6, generator=torch.Generator().manual_seed(2))
     out = guided_backprop(rgb, x, class_idx=[0, 1])
     xb = x.clone().requires_grad_(True)

@@ -27,10 +27,14 @@ def test_two_linear_convolutions_give_the_triangle_product():
 
 def test_the_gradient_is_zero_outside_the_theoretical_field():
     torch.manual_seed(0)
-    net = nn.Sequential(nn.Conv2d(3, 8, 3, padding=1), nn.ReLU(), nn.MaxPool2d(2), nn.Conv2d(8, 8, 3, padding=1), nn.ReLU())
+    net = nn.Sequential(
+        nn.Conv2d(3, 8, 3, padding=1), nn.ReLU(), nn.MaxPool2d(2), nn.Conv2d(8, 8, 3, padding=1), nn.ReLU()
+    )
     x = torch.randn(1, 3, 32, 32)
     g = input_gradient_map(net, x, position=(8, 8))
-    rf = receptive_field([{"kernel_size": 3, "padding": 1}, {"kernel_size": 2, "stride": 2}, {"kernel_size": 3, "padding": 1}])
+    rf = receptive_field(
+        [{"kernel_size": 3, "padding": 1}, {"kernel_size": 2, "stride": 2}, {"kernel_size": 3, "padding": 1}]
+    )
     start = rf.offset + 8 * rf.jump
     inside = np.zeros_like(g, dtype=bool)
     inside[start : start + rf.size, start : start + rf.size] = True

@@ -70,7 +70,9 @@ def test_explanation_maps_default_layer_single_image_hooks_and_mode(model, digit
     finally:
         model.eval()
     assert out.cam.shape == (7, 7) and out.saliency.shape == (28, 28) and out.class_idx == int(out.logits.argmax())
-    np.testing.assert_allclose(out.grad_cam * 49, out.cam, rtol=1e-4, atol=1e-5)  # Grad-CAM at the last layer is CAM / Z
+    np.testing.assert_allclose(
+        out.grad_cam * 49, out.cam, rtol=1e-4, atol=1e-5
+    )  # Grad-CAM at the last layer is CAM / Z
     with pytest.raises(ValueError, match="no global-average-pooling head"):
         explanation_maps(model, digits, "block2_conv2")
     with pytest.raises(ValueError, match=r"grad_cam_layer must output maps"):
@@ -106,7 +108,7 @@ def test_cascading_randomization_is_cumulative_and_leaves_the_inputs_alone(model
 def test_cascading_randomization_modules_and_errors(model):
     torch.manual_seed(12)
     source = small_vgg(weights=None)
-    (name, net), = list(cascading_randomization(model, source, [model.predictions]))
+    ((name, net),) = list(cascading_randomization(model, source, [model.predictions]))
     assert name.startswith("Linear(")
     assert torch.equal(net.predictions.weight, source.predictions.weight)
     with pytest.raises(TypeError, match="sequence of layer names"):

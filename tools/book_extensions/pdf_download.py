@@ -21,14 +21,16 @@ PDF_NAME = "book.pdf"
 def add_pdf_button(app, pagename: str, templatename: str, context: dict, doctree: Any) -> None:
     for button in context.get("header_buttons", []):
         if button.get("label") == "download-buttons":
-            button["buttons"].append({
-                "type": "link",
-                "url": context["pathto"](PDF_NAME, 1),
-                "text": "book.pdf",
-                "tooltip": "Download the whole book as one PDF",
-                "icon": "fas fa-book",
-                "label": "download-book-pdf-button",
-            })
+            button["buttons"].append(
+                {
+                    "type": "link",
+                    "url": context["pathto"](PDF_NAME, 1),
+                    "text": "book.pdf",
+                    "tooltip": "Download the whole book as one PDF",
+                    "icon": "fas fa-book",
+                    "label": "download-book-pdf-button",
+                }
+            )
 
 
 def share_html_handlers(app) -> None:

@@ -37,9 +37,7 @@ def _check_maps(activation: torch.Tensor, caller: str, batch: int = 1) -> None:
         shape = tuple(activation.shape) if isinstance(activation, torch.Tensor) else type(activation).__name__
         raise ValueError(f"{caller}: activation must be a tensor of shape (B, C, H, W); got {shape}")
     if activation.shape[0] < batch:
-        raise ValueError(
-            f"{caller}: needs at least {batch} images in the batch to compare; got {activation.shape[0]}"
-        )
+        raise ValueError(f"{caller}: needs at least {batch} images in the batch to compare; got {activation.shape[0]}")
 
 
 def gram_matrices(activation: torch.Tensor) -> torch.Tensor:

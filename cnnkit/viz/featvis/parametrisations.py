@@ -250,7 +250,9 @@ class FourierImage(nn.Module):
         self.spectrum = nn.Parameter(sd * torch.randn(n, c, h, w // 2 + 1, 2, generator=_generator(seed)))
         self.decorrelate = bool(decorrelate and c == 3)
         if self.decorrelate:
-            m = torch.tensor(np.asarray(IMAGENET_COLOUR_SQRT if color_sqrt is None else color_sqrt), dtype=torch.float32)
+            m = torch.tensor(
+                np.asarray(IMAGENET_COLOUR_SQRT if color_sqrt is None else color_sqrt), dtype=torch.float32
+            )
             if m.shape != (3, 3):
                 raise ValueError(f"color_sqrt must be a (3, 3) matrix; got shape {tuple(m.shape)}")
             self.register_buffer("colour", m / m.norm(dim=0).max())

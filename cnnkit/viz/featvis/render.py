@@ -139,7 +139,9 @@ def _diversity_layer(model: NamedLayersMixin, objs: list, diversity: float, laye
     if diversity == 0:
         return None
     if len(objs) < 2:
-        raise ValueError(f"visualise: diversity compares the images of a batch, so it needs at least 2 objectives; got {len(objs)}")
+        raise ValueError(
+            f"visualise: diversity compares the images of a batch, so it needs at least 2 objectives; got {len(objs)}"
+        )
     name = objs[0].layer if layer is None else layer
     names = model.layer_names()
     if name not in names:

@@ -212,7 +212,9 @@ class ChannelNormalise(nn.Module):
     def __init__(self, mean: Sequence[float], std: Sequence[float]):
         super().__init__()
         if len(mean) != len(std) or min(std) <= 0:
-            raise ValueError(f"mean and std must have one entry per channel and std must be positive; got {mean!r}, {std!r}")
+            raise ValueError(
+                f"mean and std must have one entry per channel and std must be positive; got {mean!r}, {std!r}"
+            )
         self.register_buffer("mean", torch.tensor(mean, dtype=torch.float32)[None, :, None, None])
         self.register_buffer("std", torch.tensor(std, dtype=torch.float32)[None, :, None, None])
 

@@ -31,6 +31,6 @@ Nothing is downloaded and no device is chosen at import time.
 
 from cnnkit._seed import seed_everything
 
-__version__ = "0.1.0"
+__version__ = "0.2.0"
 
 __all__ = ["__version__", "seed_everything"]

@@ -263,15 +263,15 @@
 
   const outer = (a, b) => a.map((x) => b.map((y) => x * y));
 
-  /** box_kernel(k): every weight 1 / k^2. */
+  /** box_kernel(kernel_size): every weight 1 / k^2. */
   function boxKernel(k) {
-    const [kh, kw] = toPair(k, "k", 1);
+    const [kh, kw] = toPair(k, "kernel_size", 1);
     return range(kh).map(() => range(kw).map(() => 1.0 / (kh * kw)));
   }
 
-  /** gaussian_kernel(size, sigma): the Gaussian sampled at the pixel centres, divided by its sum. */
+  /** gaussian_kernel(kernel_size, sigma): the Gaussian sampled at the pixel centres, divided by its sum. */
   function gaussianKernel(size, sigma) {
-    if (!isInt(size) || size < 1) throw valueError(`size must be a positive int; got ${repr(size)}`);
+    if (!isInt(size) || size < 1) throw valueError(`kernel_size must be a positive int; got ${repr(size)}`);
     const sv = num(sigma);
     if (typeof sv !== "number" || !(sv > 0) || !Number.isFinite(sv)) {
       throw valueError(`sigma must be a positive, finite number of pixels; got ${repr(sigma)}`);
@@ -974,7 +974,7 @@
           this.choice("kernel", "kernel", kernels, ds.kernel || "box"),
           this.number("size", "size k", ds.size || 3, { min: 1, max: 31 }),
           this.number("sigma", "σ (pixels)", ds.sigma || 1, { min: 0, step: "any", inputmode: "decimal" }),
-          this.choice("boundary", "boundary", [["zero", "zero"], ["reflect", "reflect"], ["replicate", "replicate"], ["circular", "circular"]], ds.boundary || "reflect")),
+          this.choice("boundary", "padding_mode", [["zero", "zeros"], ["reflect", "reflect"], ["replicate", "replicate"], ["circular", "circular"]], ds.boundary || "reflect")),
         custom,
         el("div", { class: "cx-row" },
           this.number("row", "pixel row", this.pixel[0], { min: 0, max: image.height - 1 }),
@@ -1075,7 +1075,7 @@
           return t;
         };
         this.figure.append(el("div", { class: "cx-tables" },
-          table(`window at (${st.row}, ${st.col}), ${st.boundary} boundary`, st.window, fmt3),
+          table(`window at (${st.row}, ${st.col}), padding_mode ${st.boundary === "zero" ? "zeros" : st.boundary}`, st.window, fmt3),
           table("kernel", st.kernel, fmtW),
           el("p", { class: "cx-sum", text: `sum of products = ${st.sum.toFixed(4)}` })));
       } else {

@@ -81,7 +81,13 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
-from cnnkit.models.imagenet import WeightsInfo, imagenet_categories, imagenet_deprocess, imagenet_preprocess
+from cnnkit.models.imagenet import (
+    WeightsInfo,
+    denormalise,
+    imagenet_categories,
+    imagenet_deprocess,
+    imagenet_preprocess,
+)
 from cnnkit.models.named import NamedLayersMixin
 from cnnkit.shapes import tf_same_padding
 from cnnkit.weights import WeightsUnavailableError, sha256_matches, state_dict_file
@@ -542,13 +548,7 @@ def efficientnet_lite_deprocess(x: torch.Tensor | np.ndarray) -> np.ndarray:
         >>> bool(np.allclose(efficientnet_lite_deprocess(x), imagenet_deprocess(imagenet_preprocess(image, 8, False))))
         True
     """
-    arr = x.detach().cpu().numpy() if isinstance(x, torch.Tensor) else np.asarray(x)
-    if arr.ndim == 4 and arr.shape[0] == 1:
-        arr = arr[0]
-    if arr.ndim != 3 or arr.shape[0] != 3:
-        raise ValueError(f"x must have shape (1, 3, H, W) or (3, H, W); got {arr.shape}")
-    image = arr.transpose(1, 2, 0) * np.array(LITE_STD) + np.array(LITE_MEAN)
-    return np.clip(image, 0.0, 1.0)
+    return denormalise(x, LITE_MEAN, LITE_STD)
 
 
 #: EfficientNet-Lite0's ImageNet weights: the file of the pip package, Lite's normalisation, and

@@ -15,7 +15,7 @@ Each model module defines its own (:data:`cnnkit.models.vgg16.VGG16_IMAGENET`,
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import NamedTuple
 
@@ -27,6 +27,7 @@ __all__ = [
     "IMAGENET_STD",
     "imagenet_preprocess",
     "imagenet_deprocess",
+    "denormalise",
     "imagenet_categories",
     "Prediction",
     "decode_predictions",
@@ -97,6 +98,25 @@ def imagenet_preprocess(image: np.ndarray, size: int = 224, crop: bool = True) -
     return torch.from_numpy(image.transpose(2, 0, 1)[None].astype(np.float32))
 
 
+def denormalise(x: torch.Tensor | np.ndarray, mean: Sequence[float], std: Sequence[float]) -> np.ndarray:
+    """Undo a per-channel ``(image - mean) / std`` normalisation: an (H, W, 3) array clipped to [0, 1].
+
+    Shared by :func:`imagenet_deprocess` and EfficientNet-Lite's deprocessing, which differ only in
+    ``mean`` and ``std``.
+
+    Args:
+        x: shape (1, 3, H, W) or (3, H, W).
+        mean, std: the three channel means and standard deviations the input was normalised with.
+    """
+    arr = x.detach().cpu().numpy() if isinstance(x, torch.Tensor) else np.asarray(x)
+    if arr.ndim == 4 and arr.shape[0] == 1:
+        arr = arr[0]
+    if arr.ndim != 3 or arr.shape[0] != 3:
+        raise ValueError(f"x must have shape (1, 3, H, W) or (3, H, W); got {arr.shape}")
+    image = arr.transpose(1, 2, 0) * np.array(std) + np.array(mean)
+    return np.clip(image, 0.0, 1.0)
+
+
 def imagenet_deprocess(x: torch.Tensor | np.ndarray) -> np.ndarray:
     """Undo the normalisation of :func:`imagenet_preprocess`, for showing the network's input.
 
@@ -111,13 +131,7 @@ def imagenet_deprocess(x: torch.Tensor | np.ndarray) -> np.ndarray:
         >>> bool(np.allclose(imagenet_deprocess(imagenet_preprocess(image, size=8, crop=False)), image, atol=0.2))
         True
     """
-    arr = x.detach().cpu().numpy() if isinstance(x, torch.Tensor) else np.asarray(x)
-    if arr.ndim == 4 and arr.shape[0] == 1:
-        arr = arr[0]
-    if arr.ndim != 3 or arr.shape[0] != 3:
-        raise ValueError(f"x must have shape (1, 3, H, W) or (3, H, W); got {arr.shape}")
-    image = arr.transpose(1, 2, 0) * np.array(IMAGENET_STD) + np.array(IMAGENET_MEAN)
-    return np.clip(image, 0.0, 1.0)
+    return denormalise(x, IMAGENET_MEAN, IMAGENET_STD)
 
 
 def imagenet_categories() -> list[str]:
